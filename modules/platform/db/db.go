@@ -1,0 +1,292 @@
+// Package db gives every module the same small door to the database, on
+// SQLite (the embedded default) and PostgreSQL (for clusters): queries are
+// written once with ? placeholders, transactions go through WithTx, and
+// work that must wait for a commit (publishing events) is queued with
+// Tx.AfterCommit.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Querier is what both a DB and a Tx offer; store functions take it so
+// that they run inside or outside a transaction alike.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is a database handle. On SQLite writes go through a single connection
+// (SQLite has one writer; queueing in Go is cheaper than its busy loop)
+// while reads use a pool.
+type DB struct {
+	read    *sql.DB
+	write   *sql.DB
+	dialect Dialect
+	rebind  *rebinder
+	where   string // a description without credentials, for logs
+}
+
+// Options tune Open.
+type Options struct {
+	// MaxConns bounds the PostgreSQL pool (0 means 20).
+	MaxConns int
+}
+
+// Open connects to url. An empty url means SQLite in dataDir/kontor.db; a
+// url starting with postgres:// or postgresql:// means PostgreSQL; a url
+// starting with sqlite: names an SQLite file.
+func Open(ctx context.Context, url, dataDir string, opt Options) (*DB, error) {
+	switch {
+	case url == "":
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("open database: create data dir: %w", err)
+		}
+		return openSQLite(ctx, filepath.Join(dataDir, "kontor.db"))
+	case strings.HasPrefix(url, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return openPostgres(ctx, url, opt)
+	default:
+		return nil, fmt.Errorf("open database: unsupported database url (want postgres://... or sqlite:PATH)")
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	// FULL synchronous: a commit is on disk before we answer, so an
+	// acknowledged message survives a power cut, not only a crash.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(ON)&_pragma=synchronous(FULL)&_txlock=immediate"
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	d := &DB{read: read, write: write, dialect: SQLite, rebind: newRebinder(SQLite), where: "sqlite " + path}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, url string, opt Options) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	n := opt.MaxConns
+	if n <= 0 {
+		n = 20
+	}
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	d := &DB{read: pool, write: pool, dialect: Postgres, rebind: newRebinder(Postgres), where: "postgres " + redactURL(url)}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// redactURL drops the password from a database url for logs.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	userinfo := u[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		userinfo = userinfo[:i] + ":xxxxx"
+	}
+	return u[:scheme+3] + userinfo + u[at:]
+}
+
+// Dialect says which database this is.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// String describes the database without credentials.
+func (d *DB) String() string { return d.where }
+
+// Pools returns the underlying pools (read first) for metrics collectors.
+// On PostgreSQL both are the same pool.
+func (d *DB) Pools() (read, write *sql.DB) { return d.read, d.write }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", d.where, err)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (d *DB) Close() error {
+	err := d.read.Close()
+	if d.write != d.read {
+		err = errors.Join(err, d.write.Close())
+	}
+	return err
+}
+
+// ExecContext runs a statement outside a transaction.
+func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.write.ExecContext(ctx, d.rebind.do(q), args...)
+}
+
+// QueryContext runs a read query.
+func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, d.rebind.do(q), args...)
+}
+
+// QueryRowContext runs a read query for one row.
+func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.read.QueryRowContext(ctx, d.rebind.do(q), args...)
+}
+
+// Tx is a transaction. Use it only inside the function given to WithTx.
+type Tx struct {
+	tx          *sql.Tx
+	d           *DB
+	afterCommit []func()
+}
+
+// Dialect says which database this is.
+func (t *Tx) Dialect() Dialect { return t.d.dialect }
+
+// ExecContext runs a statement in the transaction.
+func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind.do(q), args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.rebind.do(q), args...)
+}
+
+// QueryRowContext runs a query for one row in the transaction.
+func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.rebind.do(q), args...)
+}
+
+// AfterCommit queues fn to run once the transaction has committed. It
+// never runs if the transaction rolls back.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// WithTx runs fn in a transaction and commits if fn returns nil. Functions
+// queued with AfterCommit run after the commit, in order.
+func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: stx, d: d}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// rebinder turns ? placeholders into $1, $2, ... for PostgreSQL and
+// remembers the result, since the same few hundred queries repeat.
+type rebinder struct {
+	dialect Dialect
+	cache   sync.Map
+}
+
+func newRebinder(d Dialect) *rebinder { return &rebinder{dialect: d} }
+
+func (r *rebinder) do(q string) string {
+	if r.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	if v, ok := r.cache.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	inString := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c == '\'' {
+			inString = !inString
+		}
+		if c == '?' && !inString {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	out := b.String()
+	r.cache.Store(q, out)
+	return out
+}
+
+// In returns "?, ?, ?" with n placeholders, for IN lists.
+func In(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
