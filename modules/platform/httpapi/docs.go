@@ -13,7 +13,10 @@ import (
 // renderers pull scripts from a CDN, which a self-hosted install behind a
 // firewall cannot reach and which our content security policy forbids.
 func (s *Server) docsHandler(w http.ResponseWriter, r *http.Request) {
-	type param struct{ Name, In, Type, Doc string; Required bool }
+	type param struct {
+		Name, In, Type, Doc string
+		Required            bool
+	}
 	type op struct {
 		Method, Path, ID, Summary, Description string
 		Params                                 []param

@@ -28,8 +28,8 @@ type Problem struct {
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"Which inputs were wrong and why."`
 }
 
-func (p *Problem) Error() string              { return p.Detail }
-func (p *Problem) GetStatus() int             { return p.Status }
+func (p *Problem) Error() string             { return p.Detail }
+func (p *Problem) GetStatus() int            { return p.Status }
 func (p *Problem) ContentType(string) string { return "application/problem+json" }
 
 var statusOfKind = []struct {
