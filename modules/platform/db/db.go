@@ -290,3 +290,38 @@ func In(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// TryLock takes a cluster-wide lock named name if nobody holds it, for
+// jobs that must run on one node at a time. On SQLite (one node) it always
+// succeeds. Call unlock when done.
+func (d *DB) TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error) {
+	if d.dialect != Postgres {
+		return func() {}, true, nil
+	}
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	key := int64(fnv64(name))
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if !ok {
+		conn.Close()
+		return nil, false, nil
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+		conn.Close()
+	}, true, nil
+}
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
