@@ -20,7 +20,8 @@ CREATE TABLE users (
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
     last_login_at BIGINT NOT NULL DEFAULT 0,
-    disabled_at   BIGINT NOT NULL DEFAULT 0
+    disabled_at   BIGINT NOT NULL DEFAULT 0,
+    disabled_by   TEXT NOT NULL DEFAULT ''          -- admin | directory
 );
 CREATE INDEX users_status ON users (status);
 CREATE INDEX users_source ON users (source);

@@ -1,0 +1,91 @@
+package identity_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/platform/clock"
+	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+)
+
+const adminPW = "first-admin-pw-123"
+
+type env struct {
+	t     *testing.T
+	url   string
+	mod   *identity.Module
+	db    *db.DB
+	clock *clock.Manual
+}
+
+type options struct {
+	dir  identity.Directory
+	conf func(*identity.Config)
+}
+
+func newEnv(t *testing.T, d *db.DB, o options) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clk := clock.NewManual(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC))
+	cfg := identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute,
+		LDAPAdminGroup: "kontor-admins", LDAPComplianceGroup: "compliance", LDAPSyncProvision: true}
+	if o.conf != nil {
+		o.conf(&cfg)
+	}
+	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clk, Directory: o.dir}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created, _, err := m.Bootstrap(context.Background(), adminPW); err != nil || !created {
+		t.Fatalf("bootstrap: %v %v", created, err)
+	}
+	srv := httpapi.New(httpapi.Options{Log: log, Middleware: []func(http.Handler) http.Handler{m.Middleware}})
+	m.Register(srv.API())
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &env{t: t, url: ts.URL, mod: m, db: d, clock: clk}
+}
+
+func (e *env) client() *apitest.Client { return apitest.New(e.t, e.url) }
+
+// admin returns a client signed in as the bootstrap admin with a cookie.
+func (e *env) admin() *apitest.Client {
+	c := e.client()
+	c.Login("admin", adminPW)
+	return c
+}
+
+// createUser makes a local account through the admin API.
+func (e *env) createUser(admin *apitest.Client, username, password string, roles ...string) string {
+	e.t.Helper()
+	if roles == nil {
+		roles = []string{}
+	}
+	r := admin.Must(201, "POST", "/api/v1/admin/users", map[string]any{
+		"username": username, "password": password, "display_name": strings.ToUpper(username[:1]) + username[1:], "roles": roles})
+	var out struct {
+		User identity.User `json:"user"`
+	}
+	r.JSON(e.t, &out)
+	return out.User.ID
+}
+
+func problemCode(r *apitest.Response) string { return r.Problem().Code }
+
+func countUsers(t *testing.T, d *db.DB) int {
+	var n int
+	if err := d.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+

@@ -1,0 +1,137 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/audit"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/db"
+)
+
+// The company directory as colleagues see it: search, profiles, pictures.
+
+// SearchPeople finds active colleagues by name, username, e-mail, title or
+// department (every word must match), and optionally by exact department.
+func (m *Module) SearchPeople(ctx context.Context, text, department, after string, limit int) ([]Profile, string, error) {
+	if _, err := authn.Require(ctx); err != nil {
+		return nil, "", err
+	}
+	if len(text) > 200 || len(department) > 200 {
+		return nil, "", apperr.Invalid("q", "search text is longer than 200 characters")
+	}
+	limit = clampLimit(limit)
+	us, err := listUsers(ctx, m.db, userQuery{Text: text, Department: department, After: strings.ToLower(after), Limit: limit + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(us) > limit {
+		us = us[:limit]
+		next = us[limit-1].Username
+	}
+	out := make([]Profile, len(us))
+	for i, u := range us {
+		out[i] = u.Profile()
+	}
+	return out, next, nil
+}
+
+// GetProfile returns a colleague's profile by id or username.
+func (m *Module) GetProfile(ctx context.Context, idOrName string) (Profile, error) {
+	if _, err := authn.Require(ctx); err != nil {
+		return Profile{}, err
+	}
+	u, err := m.lookup(ctx, m.db, idOrName)
+	if err != nil {
+		return Profile{}, err
+	}
+	return u.Profile(), nil
+}
+
+// Avatar returns a colleague's picture.
+func (m *Module) Avatar(ctx context.Context, userID string) (contentType, etag string, data []byte, err error) {
+	if _, err := authn.Require(ctx); err != nil {
+		return "", "", nil, err
+	}
+	ct, etag, data, err := getAvatar(ctx, m.db, userID)
+	if errors.Is(err, errNoUser) {
+		return "", "", nil, apperr.NotFound("no picture for user %q", userID)
+	}
+	return ct, etag, data, err
+}
+
+// ProfilesByID returns the profiles of the given users (unknown ids are
+// left out). Other modules use it to show names.
+func (m *Module) ProfilesByID(ctx context.Context, userIDs []string) (map[string]Profile, error) {
+	out := map[string]Profile{}
+	for start := 0; start < len(userIDs); start += 500 {
+		chunk := userIDs[start:min(start+500, len(userIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := m.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (`+db.In(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[u.ID] = u.Profile()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ProfileByUsername returns the profile of username (any case).
+func (m *Module) ProfileByUsername(ctx context.Context, username string) (Profile, error) {
+	u, err := userBy(ctx, m.db, "username", normalizeName(username))
+	if errors.Is(err, errNoUser) {
+		return Profile{}, apperr.NotFound("no user %q", username).WithCode("user_not_found")
+	}
+	return u.Profile(), err
+}
+
+// UpdateMe changes the caller's own profile. Directory accounts are kept
+// by the directory.
+func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
+	me, err := authn.Require(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	if p.Roles != nil || p.Status != nil {
+		return User{}, apperr.Forbidden("you cannot change your own roles or status")
+	}
+	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
+		u, err := m.lookup(ctx, tx, me.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Source == SourceLDAP {
+			return apperr.Invalid("body", "your profile comes from the company directory; ask IT to change it there").WithCode("managed_by_directory")
+		}
+		before := u
+		if err := p.applyProfile(&u); err != nil {
+			return err
+		}
+		now := m.now()
+		if err := updateUser(ctx, tx, u, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, "user.update_profile", "user", u.ID, profileDiff(before, u))
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return m.lookup(ctx, m.db, me.UserID)
+}
