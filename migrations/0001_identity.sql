@@ -53,7 +53,8 @@ CREATE INDEX sessions_user ON sessions (user_id, kind);
 
 -- Who did what to whom, when and from where: every administrative action.
 CREATE TABLE audit_log (
-    id          TEXT PRIMARY KEY,                -- time-ordered
+    seq         BIGINT PRIMARY KEY,              -- from counters 'audit': commit order
+    id          TEXT NOT NULL UNIQUE,
     at          BIGINT NOT NULL,
     actor_id    TEXT NOT NULL DEFAULT '',
     actor_name  TEXT NOT NULL DEFAULT '',

@@ -277,8 +277,14 @@ type (
 		TargetType string `query:"target_type" maxLength:"50"`
 		TargetID   string `query:"target_id" maxLength:"64"`
 		ActorID    string `query:"actor_id" maxLength:"64"`
-		Before     string `query:"before" maxLength:"64" doc:"Entries older than this entry id (from 'next')."`
+		Before     int64  `query:"before" minimum:"0" doc:"Entries older than this position (from 'next')."`
 		Limit      int    `query:"limit" minimum:"0" maximum:"500" default:"100"`
+	}
+	auditOutput struct {
+		Body struct {
+			Items []audit.Entry `json:"items"`
+			Next  int64         `json:"next,omitempty" doc:"Pass as 'before' to get older entries."`
+		}
 	}
 	syncOutput   struct{ Body SyncReport }
 	statusOutput struct{ Body DirectoryStatus }
@@ -327,17 +333,21 @@ func (m *Module) registerAdmin(api huma.API) {
 			return nil, m.RevokeUserSessions(ctx, in.User)
 		})
 	huma.Register(api, op("admin-audit-log", http.MethodGet, "/admin/audit-log", "Read the audit log, newest first", "admin", false),
-		func(ctx context.Context, in *auditInput) (*listOutput[audit.Entry], error) {
+		func(ctx context.Context, in *auditInput) (*auditOutput, error) {
 			es, err := m.AuditLog(ctx, audit.Filter{Action: in.Action, TargetType: in.TargetType, TargetID: in.TargetID,
 				ActorID: in.ActorID, Before: in.Before, Limit: in.Limit})
 			if err != nil {
 				return nil, err
 			}
-			next := ""
-			if in.Limit > 0 && len(es) == in.Limit {
-				next = es[len(es)-1].ID
+			out := &auditOutput{}
+			out.Body.Items = es
+			if out.Body.Items == nil {
+				out.Body.Items = []audit.Entry{}
 			}
-			return list(es, next), nil
+			if in.Limit > 0 && len(es) == in.Limit {
+				out.Body.Next = es[len(es)-1].Seq
+			}
+			return out, nil
 		})
 	huma.Register(api, op("admin-ldap-status", http.MethodGet, "/admin/ldap", "Directory (LDAP) configuration and last sync", "admin", false),
 		func(ctx context.Context, _ *struct{}) (*statusOutput, error) {

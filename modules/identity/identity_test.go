@@ -88,4 +88,3 @@ func countUsers(t *testing.T, d *db.DB) int {
 	}
 	return n
 }
-

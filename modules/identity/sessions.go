@@ -20,7 +20,7 @@ import (
 
 // Token prefixes tell the kinds apart at a glance (and to secret scanners).
 const (
-	sessionPrefix = "ks_"
+	sessionPrefix  = "ks_"
 	apiTokenPrefix = "kt_"
 )
 

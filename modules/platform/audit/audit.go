@@ -17,6 +17,7 @@ import (
 
 // Entry is one audit record.
 type Entry struct {
+	Seq        int64          `json:"seq" doc:"Position in the log; pass as 'before' to page back."`
 	ID         string         `json:"id"`
 	At         time.Time      `json:"at"`
 	ActorID    string         `json:"actor_id" doc:"User id of who acted; empty for Kontor itself (CLI, jobs)."`
@@ -45,10 +46,14 @@ func Record(ctx context.Context, q db.Querier, at time.Time, action, targetType,
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
+	seq, err := db.NextCounter(ctx, q, "audit")
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
 	_, err = q.ExecContext(ctx, `INSERT INTO audit_log
-		(id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ids.NewAt(at), at.UnixMilli(), actorID, actorName, action, targetType, targetID, string(b), o.IP, o.UserAgent, o.RequestID)
+		(seq, id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		seq, ids.NewAt(at), at.UnixMilli(), actorID, actorName, action, targetType, targetID, string(b), o.IP, o.UserAgent, o.RequestID)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
@@ -61,7 +66,7 @@ type Filter struct {
 	TargetType string
 	TargetID   string
 	ActorID    string
-	Before     string // an entry id: list entries older than it
+	Before     int64 // a seq: list entries older than it
 	Limit      int
 }
 
@@ -76,16 +81,16 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 			args = append(args, c.val)
 		}
 	}
-	if f.Before != "" {
-		where += " AND id < ?"
+	if f.Before > 0 {
+		where += " AND seq < ?"
 		args = append(args, f.Before)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
 	args = append(args, f.Limit)
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id
-		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT ?`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT seq, id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id
+		FROM audit_log WHERE `+where+` ORDER BY seq DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
@@ -95,7 +100,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 		var e Entry
 		var at int64
 		var details string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorName, &e.Action, &e.TargetType, &e.TargetID, &details, &e.IP, &e.UserAgent, &e.RequestID); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &at, &e.ActorID, &e.ActorName, &e.Action, &e.TargetType, &e.TargetID, &details, &e.IP, &e.UserAgent, &e.RequestID); err != nil {
 			return nil, fmt.Errorf("list audit log: %w", err)
 		}
 		e.At = time.UnixMilli(at).UTC()

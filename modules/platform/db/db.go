@@ -325,3 +325,16 @@ func fnv64(s string) uint64 {
 	}
 	return h
 }
+
+// NextCounter advances the named counter and returns its new value,
+// starting at 1. Inside a transaction the row stays locked until commit,
+// so values come out gap-free and in commit order.
+func NextCounter(ctx context.Context, q Querier, name string) (int64, error) {
+	var v int64
+	err := q.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("counter %s: %w", name, err)
+	}
+	return v, nil
+}
