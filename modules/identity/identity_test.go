@@ -2,8 +2,6 @@ package identity_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+	"github.com/kontorhq/kontor/modules/platform/logtest"
 )
 
 const adminPW = "first-admin-pw-123"
@@ -34,7 +33,7 @@ type options struct {
 
 func newEnv(t *testing.T, d *db.DB, o options) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := logtest.New(t)
 	clk := clock.NewManual(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC))
 	cfg := identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute,
 		LDAPAdminGroup: "kontor-admins", LDAPComplianceGroup: "compliance", LDAPSyncProvision: true}

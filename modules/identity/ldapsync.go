@@ -77,10 +77,6 @@ func (m *Module) syncEntry(ctx context.Context, e ldapdir.Entry, actor string) (
 		case !e.Disabled && u.Status == StatusDisabled && u.disabledBy == "directory":
 			u.Status, u.disabledBy = StatusActive, ""
 		}
-		avatarChanged, err := m.syncAvatar(ctx, tx, &u, e.Avatar, now)
-		if err != nil {
-			return err
-		}
 		if isNew {
 			if err := insertUser(ctx, tx, u); err != nil {
 				return err
@@ -90,11 +86,19 @@ func (m *Module) syncEntry(ctx context.Context, e ldapdir.Entry, actor string) (
 				"username": u.Username, "dn": u.ldapDN, "roles": u.Roles, "status": u.Status}); err != nil {
 				return err
 			}
-		} else if avatarChanged || profileChanged(before, u) {
+		}
+		// The picture refers to the user row, so it comes after the insert.
+		avatarChanged, err := m.syncAvatar(ctx, tx, &u, e.Avatar, now)
+		if err != nil {
+			return err
+		}
+		if avatarChanged || (!isNew && profileChanged(before, u)) {
 			if err := updateUser(ctx, tx, u, now); err != nil {
 				return err
 			}
-			what = updated
+			if !isNew {
+				what = updated
+			}
 		}
 		if !isNew {
 			if err := m.auditDirectoryChanges(ctx, tx, before, u, now); err != nil {
