@@ -82,7 +82,7 @@ func TestErrorsBecomeSafeProblems(t *testing.T) {
 		{"internal error hides its text", "internal", `{"name":"x"}`, 500, "error id", "secret_table"},
 		{"user-facing error keeps its message", "notfound", `{"name":"general"}`, 404, `channel "general" does not exist`, ""},
 		{"wrapped sentinel maps status without the wrapping text", "wrapped-sentinel", `{"name":"x"}`, 404, "Not Found", "/var/lib"},
-		{"validation says which field", "ok", `{"name":"far too long a name"}`, 422, "validation failed", ""},
+		{"validation says which field but not the value", "ok", `{"name":"far too long a name"}`, 422, "validation failed", "far too long"},
 		{"malformed json", "ok", `{"name":`, 400, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,13 +102,18 @@ func toProblem(ctx context.Context, status int, msg string, errs []error) (*Prob
 			}
 			var d huma.ErrorDetailer
 			if errors.As(e, &d) {
-				p.Errors = append(p.Errors, d.ErrorDetail())
+				// Without the offending value: it may be a password.
+				ed := d.ErrorDetail()
+				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ed.Message, Location: ed.Location})
 			} else if ae := (*apperr.Error)(nil); errors.As(e, &ae) {
 				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: ae.Message, Location: ae.Field})
 			}
 			// Anything else may carry internals (parser errors quoting
 			// input, paths); the status and message say enough.
 		}
+	}
+	if p.Status == http.StatusUnsupportedMediaType {
+		p.Detail = "send the request body as JSON with the header Content-Type: application/json"
 	}
 	p.Title = http.StatusText(p.Status)
 	return p, retry

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/jobs"
+)
+
+func serveCmd(s *settings) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Kontor server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), s, cmd.OutOrStdout())
+		},
+	}
+}
+
+func serve(ctx context.Context, s *settings, out io.Writer) error {
+	log, err := newLogger(s)
+	if err != nil {
+		return err
+	}
+	log.Info("starting kontor", "version", version, "settings", s.set.Describe())
+	trusted, err := s.trustedProxies()
+	if err != nil {
+		return err
+	}
+	// Listen first: a port in use should fail before anything else happens.
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	defer ln.Close()
+
+	a, err := openApp(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	log.Info("database ready", "database", a.db.String())
+
+	created, generated, err := a.identity.Bootstrap(ctx, s.AdminPassword)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	read, write := a.db.Pools()
+	reg.MustRegister(collectors.NewDBStatsCollector(read, "read"))
+	if write != read {
+		reg.MustRegister(collectors.NewDBStatsCollector(write, "write"))
+	}
+	srv := httpapi.New(httpapi.Options{
+		Log:            log,
+		Version:        version,
+		Registry:       reg,
+		TrustedProxies: trusted,
+		Middleware:     []func(http.Handler) http.Handler{a.identity.Middleware},
+		Ready:          map[string]func(context.Context) error{"database": a.db.Ping},
+	})
+	a.identity.Register(srv.API())
+
+	sched := jobs.New(log, a.db)
+	a.identity.Start(ctx, sched)
+
+	url := "http://" + ln.Addr().String()
+	if s.PublicURL != "" {
+		url = strings.TrimRight(s.PublicURL, "/")
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "url", url)
+	fmt.Fprintf(out, "Kontor %s is running at %s\n", version, url)
+	if created {
+		// The one time a secret is shown: on the terminal of whoever started
+		// Kontor for the first time, never in the log.
+		fmt.Fprintf(out, "\nFirst start: created the administrator account.\n  username: admin\n")
+		if generated != "" {
+			fmt.Fprintf(out, "  password: %s\n  (shown only this once; change it after signing in)\n", generated)
+		} else {
+			fmt.Fprintf(out, "  password: the one in KONTOR_ADMIN_PASSWORD\n")
+		}
+		fmt.Fprintf(out, "Sign in: POST %s/api/v1/auth/login with {\"username\": \"admin\", \"password\": \"...\"}\n\n", url)
+	}
+	err = srv.Serve(ctx, ln, s.ShutdownTimeout)
+	sched.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/identity/ldapdir"
+	"github.com/kontorhq/kontor/modules/platform/config"
+)
+
+// settings is every setting Kontor has. This file is the one place where
+// flags, KONTOR_* variables and the config file map onto the modules'
+// typed configurations; docs/configuration.md is generated from it.
+type settings struct {
+	set *config.Set
+
+	ConfigFile      string
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	DatabaseMaxConn int
+	LogFormat       string
+	LogLevel        string
+	AdminPassword   string
+	PublicURL       string
+	CookieSecure    string
+	TrustedProxies  string
+	ShutdownTimeout time.Duration
+
+	SessionTTL       time.Duration
+	LoginMaxFailures int
+	LoginWindow      time.Duration
+
+	LDAP                 ldapdir.Config
+	LDAPBindPasswordFile string
+	LDAPAdminGroup       string
+	LDAPComplianceGroup  string
+	LDAPSyncInterval     time.Duration
+	LDAPSyncProvision    bool
+}
+
+func declareSettings(fs *pflag.FlagSet) *settings {
+	s := &settings{set: config.New(fs)}
+	c := s.set
+	c.Group("Server")
+	c.String(&s.ConfigFile, "config", "", "Path of an optional YAML file whose keys are these flag names.")
+	c.String(&s.Addr, "addr", "127.0.0.1:8080", "Address to listen on. Use 0.0.0.0:8080 to serve other machines.")
+	c.String(&s.DataDir, "data-dir", "./kontor-data", "Directory for the SQLite database, files, search index and keys.")
+	c.String(&s.PublicURL, "public-url", "", "URL people use to reach Kontor, e.g. https://chat.example.com (for links; https turns on secure cookies).")
+	c.String(&s.CookieSecure, "cookie-secure", "auto", "Secure flag on cookies: auto (on when public-url is https), true or false.")
+	c.String(&s.TrustedProxies, "trusted-proxies", "", "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.")
+	c.Duration(&s.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "How long a shutdown waits for requests in flight.")
+	c.String(&s.LogFormat, "log-format", "auto", "Log format: text, json, or auto (json unless stderr is a terminal).")
+	c.String(&s.LogLevel, "log-level", "info", "Log level: debug, info, warn, error.")
+
+	c.Group("Database")
+	c.String(&s.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://user:pass@host/db). Empty: SQLite in the data dir.").Secret()
+	c.Int(&s.DatabaseMaxConn, "database-max-conns", 20, "Most PostgreSQL connections per node.")
+
+	c.Group("Accounts and sessions")
+	c.String(&s.AdminPassword, "admin-password", "", "Password for the first admin (username admin), used only when the database is empty. Empty: one is made and printed once.").Secret()
+	c.Duration(&s.SessionTTL, "session-ttl", 30*24*time.Hour, "How long a browser session lasts.")
+	c.Int(&s.LoginMaxFailures, "login-max-failures", 5, "Failed sign-ins per username within login-window before sign-in answers 429.")
+	c.Duration(&s.LoginWindow, "login-window", 5*time.Minute, "Window for counting failed sign-ins.")
+
+	c.Group("LDAP / Active Directory")
+	l := &s.LDAP
+	c.String(&l.URL, "ldap-url", "", "Directory server: ldap://host:389 or ldaps://host:636. Empty: LDAP sign-in is off.")
+	c.Bool(&l.StartTLS, "ldap-start-tls", false, "Upgrade ldap:// connections with StartTLS.")
+	c.String(&l.CAFile, "ldap-ca-file", "", "PEM file with the CA that signed the directory's certificate (default: system CAs).")
+	c.Bool(&l.InsecureSkipVerify, "ldap-insecure-skip-verify", false, "Do not verify the directory's certificate (testing only).")
+	c.Duration(&l.Timeout, "ldap-timeout", 10*time.Second, "Timeout for connecting and for each directory request.")
+	c.String(&l.BindDN, "ldap-bind-dn", "", "Service account DN used to search for people.")
+	c.String(&l.BindPassword, "ldap-bind-password", "", "Service account password (prefer ldap-bind-password-file).").Secret()
+	c.String(&s.LDAPBindPasswordFile, "ldap-bind-password-file", "", "File holding the service account password.")
+	c.String(&l.UserBaseDN, "ldap-user-base-dn", "", "Where people are, e.g. ou=people,dc=example,dc=com.")
+	c.String(&l.UserFilter, "ldap-user-filter", "(objectClass=inetOrgPerson)", "Which entries are people. Active Directory: (&(objectCategory=person)(objectClass=user)).")
+	c.String(&l.DisabledFilter, "ldap-disabled-filter", "", "Entries matching this are disabled. Active Directory: (userAccountControl:1.2.840.113556.1.4.803:=2).")
+	c.String(&l.AttrUsername, "ldap-attr-username", "uid", "Attribute people sign in with (Active Directory: sAMAccountName).")
+	c.String(&l.AttrEmail, "ldap-attr-email", "mail", "E-mail attribute.")
+	c.String(&l.AttrDisplayName, "ldap-attr-display-name", "displayName", "Display name attribute (falls back to cn).")
+	c.String(&l.AttrDepartment, "ldap-attr-department", "departmentNumber", "Department attribute (Active Directory: department).")
+	c.String(&l.AttrTitle, "ldap-attr-title", "title", "Job title attribute.")
+	c.String(&l.AttrPhone, "ldap-attr-phone", "telephoneNumber", "Phone attribute.")
+	c.String(&l.AttrAvatar, "ldap-attr-avatar", "jpegPhoto,thumbnailPhoto", "Picture attributes, first one present wins.")
+	c.String(&l.GroupBaseDN, "ldap-group-base-dn", "", "Where groups are. Empty: roles are not taken from the directory.")
+	c.String(&l.GroupFilter, "ldap-group-filter", "(objectClass=groupOfNames)", "Which entries are groups. Active Directory: (objectClass=group).")
+	c.String(&l.GroupMemberAttr, "ldap-group-member-attr", "member", "Group attribute listing member DNs.")
+	c.String(&s.LDAPAdminGroup, "ldap-admin-group", "", "Group (DN or cn) whose members are Kontor admins.")
+	c.String(&s.LDAPComplianceGroup, "ldap-compliance-group", "", "Group (DN or cn) whose members are compliance officers.")
+	c.Duration(&s.LDAPSyncInterval, "ldap-sync-interval", 15*time.Minute, "How often accounts are synced with the directory (0: never).")
+	c.Bool(&s.LDAPSyncProvision, "ldap-sync-provision", true, "The sync creates accounts for everyone in the directory, so colleagues can find them before they first sign in.")
+	return s
+}
+
+// load fills the settings from env and file after flag parsing.
+func (s *settings) load() error {
+	file := s.ConfigFile
+	if file == "" {
+		file = os.Getenv("KONTOR_CONFIG")
+	}
+	if err := s.set.Load(file, os.Getenv); err != nil {
+		return err
+	}
+	if s.LDAPBindPasswordFile != "" {
+		b, err := os.ReadFile(s.LDAPBindPasswordFile)
+		if err != nil {
+			return fmt.Errorf("ldap-bind-password-file: %w", err)
+		}
+		s.LDAP.BindPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	return nil
+}
+
+func (s *settings) cookieSecure() (bool, error) {
+	switch s.CookieSecure {
+	case "auto":
+		return strings.HasPrefix(s.PublicURL, "https://"), nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("cookie-secure %q: want auto, true or false", s.CookieSecure)
+}
+
+func (s *settings) trustedProxies() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, c := range strings.Split(s.TrustedProxies, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if !strings.Contains(c, "/") {
+			if strings.Contains(c, ":") {
+				c += "/128"
+			} else {
+				c += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (s *settings) identityConfig() (identity.Config, error) {
+	secure, err := s.cookieSecure()
+	if err != nil {
+		return identity.Config{}, err
+	}
+	return identity.Config{
+		SessionTTL:          s.SessionTTL,
+		CookieSecure:        secure,
+		LoginMaxFailures:    s.LoginMaxFailures,
+		LoginWindow:         s.LoginWindow,
+		LDAPAdminGroup:      s.LDAPAdminGroup,
+		LDAPComplianceGroup: s.LDAPComplianceGroup,
+		LDAPSyncInterval:    s.LDAPSyncInterval,
+		LDAPSyncProvision:   s.LDAPSyncProvision,
+	}, nil
+}
+
+// directory returns the LDAP client, or nil when LDAP is off.
+func (s *settings) directory() (*ldapdir.Directory, error) {
+	if s.LDAP.URL == "" {
+		return nil, nil
+	}
+	return ldapdir.New(s.LDAP)
+}
