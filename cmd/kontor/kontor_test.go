@@ -101,11 +101,14 @@ func startServer(t *testing.T, env ...string) *server {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
+		// The banner ends with this line and comes before the server answers.
+		if strings.Contains(s.Stdout(), "is running at") {
+			resp, err := http.Get(s.URL + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return s
+				}
 			}
 		}
 		select {

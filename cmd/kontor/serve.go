@@ -82,18 +82,21 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 		url = strings.TrimRight(s.PublicURL, "/")
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "url", url)
-	fmt.Fprintf(out, "Kontor %s is running at %s\n", version, url)
+	// One write, so that whoever reads the output sees the banner whole.
+	var banner strings.Builder
 	if created {
 		// The one time a secret is shown: on the terminal of whoever started
 		// Kontor for the first time, never in the log.
-		fmt.Fprintf(out, "\nFirst start: created the administrator account.\n  username: admin\n")
+		banner.WriteString("First start: created the administrator account.\n  username: admin\n")
 		if generated != "" {
-			fmt.Fprintf(out, "  password: %s\n  (shown only this once; change it after signing in)\n", generated)
+			fmt.Fprintf(&banner, "  password: %s\n  (shown only this once; change it after signing in)\n", generated)
 		} else {
-			fmt.Fprintf(out, "  password: the one in KONTOR_ADMIN_PASSWORD\n")
+			banner.WriteString("  password: the one in KONTOR_ADMIN_PASSWORD\n")
 		}
-		fmt.Fprintf(out, "Sign in: POST %s/api/v1/auth/login with {\"username\": \"admin\", \"password\": \"...\"}\n\n", url)
+		fmt.Fprintf(&banner, "Sign in: POST %s/api/v1/auth/login with {\"username\": \"admin\", \"password\": \"...\"}\n\n", url)
 	}
+	fmt.Fprintf(&banner, "Kontor %s is running at %s\n", version, url)
+	_, _ = io.WriteString(out, banner.String())
 	err = srv.Serve(ctx, ln, s.ShutdownTimeout)
 	sched.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
