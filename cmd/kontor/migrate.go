@@ -17,7 +17,7 @@ func migrateCmd(s *settings) *cobra.Command {
 		Short: "Apply every migration not applied yet",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := db.Open(cmd.Context(), s.DatabaseURL, s.DataDir, db.Options{MaxConns: 2})
+			d, err := openDB(cmd, s)
 			if err != nil {
 				return err
 			}
@@ -40,7 +40,7 @@ func migrateCmd(s *settings) *cobra.Command {
 		Short: "List migrations and when each was applied",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := db.Open(cmd.Context(), s.DatabaseURL, s.DataDir, db.Options{MaxConns: 2})
+			d, err := openDB(cmd, s)
 			if err != nil {
 				return err
 			}
@@ -62,4 +62,8 @@ func migrateCmd(s *settings) *cobra.Command {
 		},
 	})
 	return c
+}
+
+func openDB(cmd *cobra.Command, s *settings) (*db.DB, error) {
+	return db.Open(cmd.Context(), s.DatabaseURL, s.DataDir, db.Options{MaxConns: 2})
 }

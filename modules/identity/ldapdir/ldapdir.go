@@ -153,9 +153,9 @@ func (d *Directory) Describe() string {
 	return fmt.Sprintf("%s (%s), users under %s", d.cfg.URL, mode, d.cfg.UserBaseDN)
 }
 
-// conn dials, secures and binds with the service account. The connection
-// is closed when ctx ends, which aborts a hanging request.
-func (d *Directory) conn(ctx context.Context) (*ldap.Conn, func(), error) {
+// dial connects and, if configured, upgrades with StartTLS. The
+// connection is closed when ctx ends, which aborts a hanging request.
+func (d *Directory) dial(ctx context.Context) (*ldap.Conn, func(), error) {
 	dialer := &net.Dialer{Timeout: d.cfg.Timeout}
 	c, err := ldap.DialURL(d.cfg.URL, ldap.DialWithDialer(dialer), ldap.DialWithTLSConfig(d.tls))
 	if err != nil {
@@ -169,6 +169,15 @@ func (d *Directory) conn(ctx context.Context) (*ldap.Conn, func(), error) {
 			closeFn()
 			return nil, nil, fmt.Errorf("%w: StartTLS with %s: %v", ErrUnavailable, d.cfg.URL, err)
 		}
+	}
+	return c, closeFn, nil
+}
+
+// conn dials and binds with the service account.
+func (d *Directory) conn(ctx context.Context) (*ldap.Conn, func(), error) {
+	c, closeFn, err := d.dial(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	if d.cfg.BindDN != "" {
 		if err := c.Bind(d.cfg.BindDN, d.cfg.BindPassword); err != nil {
@@ -268,20 +277,11 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 }
 
 func (d *Directory) bindAs(ctx context.Context, dn, password string) error {
-	dialer := &net.Dialer{Timeout: d.cfg.Timeout}
-	uc, err := ldap.DialURL(d.cfg.URL, ldap.DialWithDialer(dialer), ldap.DialWithTLSConfig(d.tls))
+	uc, done, err := d.dial(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: connect to %s: %v", ErrUnavailable, d.cfg.URL, err)
+		return err
 	}
-	defer uc.Close()
-	stop := context.AfterFunc(ctx, func() { uc.Close() })
-	defer stop()
-	uc.SetTimeout(d.cfg.Timeout)
-	if d.cfg.StartTLS {
-		if err := uc.StartTLS(d.tls); err != nil {
-			return fmt.Errorf("%w: StartTLS: %v", ErrUnavailable, err)
-		}
-	}
+	defer done()
 	if err := uc.Bind(dn, password); err != nil {
 		if isNetwork(err) {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
