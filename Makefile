@@ -31,9 +31,10 @@ deps:
 deps-run:
 	scripts/install-deps.sh run
 
-## docs: regenerate docs/configuration.md
+## docs: regenerate docs/configuration.md and docs/openapi.json
 docs: build
 	./bin/kontor config docs > docs/configuration.md
+	./bin/kontor openapi > docs/openapi.json
 
 clean:
 	rm -rf bin

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/user"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
 )
 
 // app is Kontor wired together: the database and every module. It is
@@ -63,6 +65,16 @@ func (a *app) build(s *settings) error {
 }
 
 func (a *app) Close() error { return a.db.Close() }
+
+// server builds the HTTP edge with every module's middleware, operations
+// and readiness checks.
+func (a *app) server(opt httpapi.Options) *httpapi.Server {
+	opt.Middleware = []func(http.Handler) http.Handler{a.identity.Middleware}
+	opt.Ready = map[string]func(context.Context) error{"database": a.db.Ping}
+	srv := httpapi.New(opt)
+	a.identity.Register(srv.API())
+	return srv
+}
 
 // cliContext acts as Kontor itself, named "cli" in the audit log, from
 // the operating-system user running the command.

@@ -366,3 +366,18 @@ func TestConfigDocsAreCurrent(t *testing.T) {
 		t.Fatal("docs/configuration.md is out of date: run `make docs`")
 	}
 }
+
+func TestOpenAPIDocumentIsCurrent(t *testing.T) {
+	want, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := declareSettings(pflag.NewFlagSet("kontor", pflag.ContinueOnError))
+	got, err := openapiDocument(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatal("docs/openapi.json differs from the API the server serves: run `make docs` and regenerate the web app's client")
+	}
+}

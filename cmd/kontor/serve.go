@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,15 +63,7 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 	if write != read {
 		reg.MustRegister(collectors.NewDBStatsCollector(write, "write"))
 	}
-	srv := httpapi.New(httpapi.Options{
-		Log:            log,
-		Version:        version,
-		Registry:       reg,
-		TrustedProxies: trusted,
-		Middleware:     []func(http.Handler) http.Handler{a.identity.Middleware},
-		Ready:          map[string]func(context.Context) error{"database": a.db.Ping},
-	})
-	a.identity.Register(srv.API())
+	srv := a.server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted})
 
 	sched := jobs.New(log, a.db)
 	a.identity.Start(ctx, sched)
