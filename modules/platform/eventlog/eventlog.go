@@ -1,0 +1,111 @@
+// Package eventlog is the durable stream of events that clients receive
+// in real time and replay after a reconnect. A module appends an event in
+// the same transaction as the change; after commit the event is announced
+// on the bus. Readers (the realtime gateway on each node) read the log in
+// sequence order, so nothing depends on the bus alone.
+package eventlog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/bus"
+	"github.com/kontorhq/kontor/modules/platform/db"
+)
+
+// Subject is where appended events are announced on the bus.
+const Subject = "kontor.events"
+
+// Event is one entry of the log.
+type Event struct {
+	Seq  int64     `json:"cursor"`
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+	// ChannelID addresses the event to the channel's members.
+	ChannelID string `json:"channel_id,omitempty"`
+	// UserID addresses the event to one user only (read marks, own settings).
+	UserID  string          `json:"user_id,omitempty"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Log appends and reads events.
+type Log struct {
+	db  *db.DB
+	bus bus.Bus
+}
+
+// New returns the event log.
+func New(d *db.DB, b bus.Bus) *Log { return &Log{db: d, bus: b} }
+
+// Append adds e in tx, marshalling payload, and announces it on the bus
+// after commit. It returns the event's cursor.
+func (l *Log) Append(ctx context.Context, tx *db.Tx, typ, channelID, userID string, payload any, at time.Time) (int64, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return 0, fmt.Errorf("event %s: %w", typ, err)
+	}
+	seq, err := db.NextCounter(ctx, tx, "events")
+	if err != nil {
+		return 0, err
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, type, channel_id, user_id, payload, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		seq, typ, channelID, userID, string(b), at.UnixMilli()); err != nil {
+		return 0, fmt.Errorf("event %s: %w", typ, err)
+	}
+	ev := Event{Seq: seq, Type: typ, At: at, ChannelID: channelID, UserID: userID, Payload: b}
+	tx.AfterCommit(func() {
+		if msg, err := json.Marshal(ev); err == nil {
+			// Losing this only delays delivery until the next event or poll.
+			_ = l.bus.Publish(context.Background(), Subject, msg)
+		}
+	})
+	return seq, nil
+}
+
+// Since returns up to limit events after cursor, in order.
+func (l *Log) Since(ctx context.Context, after int64, limit int) ([]Event, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT seq, type, channel_id, user_id, payload, at FROM events
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var payload string
+		var at int64
+		if err := rows.Scan(&e.Seq, &e.Type, &e.ChannelID, &e.UserID, &payload, &at); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e.Payload = json.RawMessage(payload)
+		e.At = time.UnixMilli(at).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Bounds returns the oldest and newest cursor still in the log (0, 0 when empty).
+func (l *Log) Bounds(ctx context.Context) (oldest, newest int64, err error) {
+	var lo, hi *int64
+	if err := l.db.QueryRowContext(ctx, `SELECT MIN(seq), MAX(seq) FROM events`).Scan(&lo, &hi); err != nil {
+		return 0, 0, fmt.Errorf("event log bounds: %w", err)
+	}
+	if lo == nil || hi == nil {
+		return 0, 0, nil
+	}
+	return *lo, *hi, nil
+}
+
+// Prune removes events older than before; clients whose cursor is older
+// than what remains are told to resync.
+func (l *Log) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := l.db.ExecContext(ctx, `DELETE FROM events WHERE at < ? AND seq < (SELECT MAX(seq) FROM events)`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	return res.RowsAffected()
+}
