@@ -15,7 +15,7 @@ CREATE INDEX events_at ON events (at);
 -- The journal: an append-only record of every change that matters, each
 -- entry a leaf of an RFC 6962 Merkle tree (golang.org/x/mod/sumdb/tlog).
 CREATE TABLE journal_entries (
-    seq          BIGINT PRIMARY KEY,        -- 0-based leaf index
+    seq          BIGINT PRIMARY KEY,        -- 1-based; the Merkle leaf index is seq-1
     at           BIGINT NOT NULL,
     actor_id     TEXT NOT NULL DEFAULT '',
     kind         TEXT NOT NULL,

@@ -1,0 +1,59 @@
+package journal
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Key is a signed-note key pair: Private signs checkpoints, Public checks them.
+type Key struct {
+	Private string
+	Public  string
+}
+
+// LoadOrCreateKey reads the key pair from path, or makes one named name
+// and writes it there (mode 0600) when the file does not exist. Nodes of
+// a cluster must share the same file.
+func LoadOrCreateKey(path, name string) (Key, bool, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		lines := strings.Fields(string(b))
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "PRIVATE+KEY+") {
+			return Key{}, false, fmt.Errorf("journal key %s: want two lines, the private and the public key", path)
+		}
+		return Key{Private: lines[0], Public: lines[1]}, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	// O_EXCL: two processes starting at once must not both write a key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(path, name)
+	}
+	if err != nil {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	if _, err := fmt.Fprintf(f, "%s\n%s\n", skey, vkey); err != nil {
+		f.Close()
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	return Key{Private: skey, Public: vkey}, true, nil
+}
