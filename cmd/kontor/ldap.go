@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kontorhq/kontor/internal/app"
 )
 
 func ldapCmd(s *settings) *cobra.Command {
@@ -69,8 +71,8 @@ func ldapCmd(s *settings) *cobra.Command {
 	}
 
 	sync := &cobra.Command{Use: "sync", Short: "Sync accounts with the directory now", Args: cobra.NoArgs}
-	sync.RunE = withApp(s, func(ctx context.Context, a *app) error {
-		rep, err := a.identity.SyncDirectory(ctx)
+	sync.RunE = withApp(s, func(ctx context.Context, a *app.App) error {
+		rep, err := a.Identity.SyncDirectory(ctx)
 		fmt.Fprintf(sync.OutOrStdout(), "seen %d, created %d, updated %d, disabled %d, enabled %d, skipped %v\n",
 			rep.Seen, rep.Created, rep.Updated, rep.Disabled, rep.Enabled, rep.Skipped)
 		return err

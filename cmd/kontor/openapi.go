@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 )
 
@@ -38,12 +39,16 @@ func openapiDocument(ctx context.Context, s *settings) ([]byte, error) {
 	tmp := *s
 	tmp.DatabaseURL, tmp.DataDir = "", dir
 	log := slog.New(slog.DiscardHandler)
-	a, err := openApp(ctx, &tmp, log)
+	cfg, err := tmp.appConfig()
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.Open(ctx, cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Close()
-	srv := a.server(httpapi.Options{Log: log, Version: "v1"})
+	srv := a.Server(httpapi.Options{Log: log, Version: "v1"})
 	b, err := json.MarshalIndent(srv.API().OpenAPI(), "", "  ")
 	if err != nil {
 		return nil, err

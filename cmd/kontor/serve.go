@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 )
@@ -44,29 +45,33 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 	}
 	defer ln.Close()
 
-	a, err := openApp(ctx, s, log)
+	cfg, err := s.appConfig()
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	log.Info("database ready", "database", a.db.String())
+	log.Info("database ready", "database", a.DB.String())
 
-	created, generated, err := a.identity.Bootstrap(ctx, s.AdminPassword)
+	created, generated, err := a.Identity.Bootstrap(ctx, s.AdminPassword)
 	if err != nil {
 		return err
 	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	read, write := a.db.Pools()
+	read, write := a.DB.Pools()
 	reg.MustRegister(collectors.NewDBStatsCollector(read, "read"))
 	if write != read {
 		reg.MustRegister(collectors.NewDBStatsCollector(write, "write"))
 	}
-	srv := a.server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted})
+	srv := a.Server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted})
 
-	sched := jobs.New(log, a.db)
-	a.identity.Start(ctx, sched)
+	sched := jobs.New(log, a.DB)
+	a.Start(ctx, sched)
 
 	url := "http://" + ln.Addr().String()
 	if s.PublicURL != "" {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kontorhq/kontor/internal/app"
+	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/config"
@@ -43,6 +45,10 @@ type settings struct {
 	LDAPComplianceGroup  string
 	LDAPSyncInterval     time.Duration
 	LDAPSyncProvision    bool
+
+	JournalKeyFile     string
+	CheckpointInterval time.Duration
+	EventRetention     time.Duration
 }
 
 func declareSettings(fs *pflag.FlagSet) *settings {
@@ -96,6 +102,11 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.String(&s.LDAPComplianceGroup, "ldap-compliance-group", "", "Group (DN or cn) whose members are compliance officers.")
 	c.Duration(&s.LDAPSyncInterval, "ldap-sync-interval", 15*time.Minute, "How often accounts are synced with the directory (0: never).")
 	c.Bool(&s.LDAPSyncProvision, "ldap-sync-provision", true, "The sync creates accounts for everyone in the directory, so colleagues can find them before they first sign in.")
+
+	c.Group("Messaging and the record")
+	c.String(&s.JournalKeyFile, "journal-key-file", "", "Key that signs the journal's checkpoints. Empty: keys/journal.key in the data dir, made on first start. Cluster nodes must share one.")
+	c.Duration(&s.CheckpointInterval, "journal-checkpoint-interval", time.Minute, "How often the journal's tree head is signed.")
+	c.Duration(&s.EventRetention, "event-retention", 7*24*time.Hour, "How long clients can catch up on missed events after a disconnect; older cursors get a resync.")
 	return s
 }
 
@@ -175,4 +186,27 @@ func (s *settings) directory() (*ldapdir.Directory, error) {
 		return nil, nil
 	}
 	return ldapdir.New(s.LDAP)
+}
+
+// appConfig maps the settings onto the modules' configurations.
+func (s *settings) appConfig() (app.Config, error) {
+	icfg, err := s.identityConfig()
+	if err != nil {
+		return app.Config{}, err
+	}
+	cfg := app.Config{
+		DataDir:            s.DataDir,
+		DatabaseURL:        s.DatabaseURL,
+		DatabaseMaxConns:   s.DatabaseMaxConn,
+		Identity:           icfg,
+		Chat:               chat.DefaultConfig(),
+		JournalKeyFile:     s.JournalKeyFile,
+		CheckpointInterval: s.CheckpointInterval,
+		EventRetention:     s.EventRetention,
+	}
+	if s.LDAP.URL != "" {
+		l := s.LDAP
+		cfg.LDAP = &l
+	}
+	return cfg, nil
 }

@@ -11,18 +11,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 )
 
 // withApp opens the database and modules for a command-line action.
-func withApp(s *settings, fn func(ctx context.Context, a *app) error) func(*cobra.Command, []string) error {
+func withApp(s *settings, fn func(ctx context.Context, a *app.App) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
-		log, err := newLogger(s)
-		if err != nil {
-			return err
-		}
-		a, err := openApp(cmd.Context(), s, log)
+		a, err := openApp(cmd.Context(), s)
 		if err != nil {
 			return err
 		}
@@ -75,7 +72,7 @@ func userCmd(s *settings) *cobra.Command {
 	create.Flags().StringSliceVar(&roles, "role", nil, "role: admin, compliance (repeatable)")
 	create.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
 	create.RunE = func(cmd *cobra.Command, args []string) error {
-		return withApp(s, func(ctx context.Context, a *app) error {
+		return withApp(s, func(ctx context.Context, a *app.App) error {
 			nu.Username = args[0]
 			var err error
 			if nu.Roles, err = parseRoles(roles); err != nil {
@@ -86,7 +83,7 @@ func userCmd(s *settings) *cobra.Command {
 					return err
 				}
 			}
-			u, pw, err := a.identity.CreateUser(ctx, nu)
+			u, pw, err := a.Identity.CreateUser(ctx, nu)
 			if err != nil {
 				return err
 			}
@@ -101,7 +98,7 @@ func userCmd(s *settings) *cobra.Command {
 	var all bool
 	list := &cobra.Command{Use: "list", Short: "List accounts", Args: cobra.NoArgs}
 	list.Flags().BoolVar(&all, "all", false, "include disabled accounts")
-	list.RunE = withApp(s, func(ctx context.Context, a *app) error {
+	list.RunE = withApp(s, func(ctx context.Context, a *app.App) error {
 		q := identity.UserQuery{Limit: 200}
 		if !all {
 			q.Status = identity.StatusActive
@@ -109,7 +106,7 @@ func userCmd(s *settings) *cobra.Command {
 		w := tabwriter.NewWriter(list.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "USERNAME\tDISPLAY NAME\tSTATUS\tSOURCE\tROLES")
 		for {
-			us, next, err := a.identity.ListUsers(ctx, q)
+			us, next, err := a.Identity.ListUsers(ctx, q)
 			if err != nil {
 				return err
 			}
@@ -131,9 +128,9 @@ func userCmd(s *settings) *cobra.Command {
 	setStatus := func(use, status string) *cobra.Command {
 		cmd := &cobra.Command{Use: use + " USERNAME", Short: strings.ToUpper(use[:1]) + use[1:] + " an account", Args: cobra.ExactArgs(1)}
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
-			return withApp(s, func(ctx context.Context, a *app) error {
+			return withApp(s, func(ctx context.Context, a *app.App) error {
 				st := status
-				u, err := a.identity.UpdateUser(ctx, args[0], identity.UserPatch{Status: &st})
+				u, err := a.Identity.UpdateUser(ctx, args[0], identity.UserPatch{Status: &st})
 				if err != nil {
 					return err
 				}
@@ -148,7 +145,7 @@ func userCmd(s *settings) *cobra.Command {
 	reset := &cobra.Command{Use: "reset-password USERNAME", Short: "Set a new password (made up unless --password-stdin) and end all sessions", Args: cobra.ExactArgs(1)}
 	reset.Flags().BoolVar(&resetStdin, "password-stdin", false, "read the new password from standard input")
 	reset.RunE = func(cmd *cobra.Command, args []string) error {
-		return withApp(s, func(ctx context.Context, a *app) error {
+		return withApp(s, func(ctx context.Context, a *app.App) error {
 			pw := ""
 			if resetStdin {
 				var err error
@@ -159,7 +156,7 @@ func userCmd(s *settings) *cobra.Command {
 					return errors.New("no password on standard input")
 				}
 			}
-			gen, err := a.identity.ResetPassword(ctx, args[0], pw)
+			gen, err := a.Identity.ResetPassword(ctx, args[0], pw)
 			if err != nil {
 				return err
 			}
@@ -174,7 +171,7 @@ func userCmd(s *settings) *cobra.Command {
 
 	setRole := &cobra.Command{Use: "set-role USERNAME ROLE...", Short: "Set an account's roles (admin, compliance; member alone removes both)", Args: cobra.MinimumNArgs(2)}
 	setRole.RunE = func(cmd *cobra.Command, args []string) error {
-		return withApp(s, func(ctx context.Context, a *app) error {
+		return withApp(s, func(ctx context.Context, a *app.App) error {
 			rs, err := parseRoles(args[1:])
 			if err != nil {
 				return err
@@ -182,7 +179,7 @@ func userCmd(s *settings) *cobra.Command {
 			if rs == nil {
 				rs = []authn.Role{}
 			}
-			u, err := a.identity.UpdateUser(ctx, args[0], identity.UserPatch{Roles: &rs})
+			u, err := a.Identity.UpdateUser(ctx, args[0], identity.UserPatch{Roles: &rs})
 			if err != nil {
 				return err
 			}

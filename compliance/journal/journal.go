@@ -285,3 +285,31 @@ func (j *Journal) Purge(ctx context.Context, tx *db.Tx, seq int64, actorID, reas
 		Meta: map[string]string{"reason": reason}})
 	return err
 }
+
+// PurgeSubject purges the content of every entry about subjectID.
+func (j *Journal) PurgeSubject(ctx context.Context, tx *db.Tx, subjectID, actorID, reason string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT e.seq FROM journal_entries e JOIN journal_content c ON c.seq = e.seq
+		WHERE e.subject_id = ? AND c.purged_at = 0 ORDER BY e.seq`, subjectID)
+	if err != nil {
+		return fmt.Errorf("purge %s: %w", subjectID, err)
+	}
+	var seqs []int64
+	for rows.Next() {
+		var s int64
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		seqs = append(seqs, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		if err := j.Purge(ctx, tx, s, actorID, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -66,14 +66,28 @@ func (m *Module) Avatar(ctx context.Context, userID string) (contentType, etag s
 // ProfilesByID returns the profiles of the given users (unknown ids are
 // left out). Other modules use it to show names.
 func (m *Module) ProfilesByID(ctx context.Context, userIDs []string) (map[string]Profile, error) {
+	return m.profilesBy(ctx, "id", userIDs, func(u User) string { return u.ID })
+}
+
+// ProfilesByUsername returns the profiles of the given usernames, keyed
+// by lowercase username (unknown names are left out).
+func (m *Module) ProfilesByUsername(ctx context.Context, usernames []string) (map[string]Profile, error) {
+	names := make([]string, len(usernames))
+	for i, n := range usernames {
+		names[i] = normalizeName(n)
+	}
+	return m.profilesBy(ctx, "username", names, func(u User) string { return u.Username })
+}
+
+func (m *Module) profilesBy(ctx context.Context, column string, values []string, key func(User) string) (map[string]Profile, error) {
 	out := map[string]Profile{}
-	for start := 0; start < len(userIDs); start += 500 {
-		chunk := userIDs[start:min(start+500, len(userIDs))]
+	for start := 0; start < len(values); start += 500 {
+		chunk := values[start:min(start+500, len(values))]
 		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
+		for i, v := range chunk {
+			args[i] = v
 		}
-		rows, err := m.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (`+db.In(len(chunk))+`)`, args...)
+		rows, err := m.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+column+` IN (`+db.In(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +97,7 @@ func (m *Module) ProfilesByID(ctx context.Context, userIDs []string) (map[string
 				rows.Close()
 				return nil, err
 			}
-			out[u.ID] = u.Profile()
+			out[key(u)] = u.Profile()
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

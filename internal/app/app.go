@@ -1,0 +1,156 @@
+// Package app is Kontor wired together: it opens the database, builds
+// every module with its dependencies (the one place that calls each
+// module's New), connects modules through the small interfaces they
+// declare, and assembles the HTTP edge. cmd/kontor uses it to serve and
+// for its commands; integration tests use it to run the real stack.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/kontorhq/kontor/compliance/journal"
+	"github.com/kontorhq/kontor/migrations"
+	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/identity/ldapdir"
+	"github.com/kontorhq/kontor/modules/platform/bus"
+	"github.com/kontorhq/kontor/modules/platform/clock"
+	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/jobs"
+)
+
+// Config is everything the modules are configured with.
+type Config struct {
+	DataDir          string
+	DatabaseURL      string
+	DatabaseMaxConns int
+	Identity         identity.Config
+	LDAP             *ldapdir.Config // nil: no directory
+	Chat             chat.Config
+	// JournalKeyFile holds the key that signs journal checkpoints; empty
+	// means keys/journal.key in the data dir. Cluster nodes share one.
+	JournalKeyFile     string
+	CheckpointInterval time.Duration
+	EventRetention     time.Duration
+}
+
+// App is a running Kontor.
+type App struct {
+	Log      *slog.Logger
+	Clock    clock.Clock
+	DB       *db.DB
+	Bus      bus.Bus
+	Events   *eventlog.Log
+	Journal  *journal.Journal
+	Identity *identity.Module
+	Chat     *chat.Module
+	cfg      Config
+}
+
+// Open opens the database, applies migrations and builds the modules.
+// clk may be nil (system clock).
+func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*App, error) {
+	if clk == nil {
+		clk = clock.System{}
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir, db.Options{MaxConns: cfg.DatabaseMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx, migrations.FS)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("applied migration", "version", m.Version, "name", m.Name)
+	}
+	a := &App{Log: log, Clock: clk, DB: d, cfg: cfg}
+	if err := a.build(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build() error {
+	a.Bus = bus.NewLocal()
+	a.Events = eventlog.New(a.DB, a.Bus)
+
+	keyFile := a.cfg.JournalKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(a.cfg.DataDir, "keys", "journal.key")
+	}
+	key, created, err := journal.LoadOrCreateKey(keyFile, "kontor-journal")
+	if err != nil {
+		return err
+	}
+	if created {
+		a.Log.Info("created the journal signing key", "file", keyFile, "public_key", key.Public)
+	}
+	if a.Journal, err = journal.New(a.DB, journal.Options{Log: a.Log, Clock: a.Clock, Key: key}); err != nil {
+		return err
+	}
+
+	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock}
+	if a.cfg.LDAP != nil {
+		dir, err := ldapdir.New(*a.cfg.LDAP)
+		if err != nil {
+			return err
+		}
+		ideps.Directory = dir
+	}
+	if a.Identity, err = identity.New(ideps, a.cfg.Identity); err != nil {
+		return err
+	}
+
+	if a.Chat, err = chat.New(chat.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Users: chatUsers{a.Identity},
+		Journal: a.Journal, Events: a.Events}, a.cfg.Chat); err != nil {
+		return fmt.Errorf("chat: %w", err)
+	}
+	return nil
+}
+
+// Start runs the modules' background jobs until ctx ends.
+func (a *App) Start(ctx context.Context, s *jobs.Scheduler) {
+	a.Identity.Start(ctx, s)
+	a.Chat.Start(ctx, s)
+	if a.cfg.CheckpointInterval > 0 {
+		s.Every(ctx, "journal-checkpoint", a.cfg.CheckpointInterval, func(ctx context.Context) error {
+			_, err := a.Journal.Checkpoint(ctx)
+			return err
+		})
+	}
+	if a.cfg.EventRetention > 0 {
+		s.Every(ctx, "event-prune", time.Hour, func(ctx context.Context) error {
+			_, err := a.Events.Prune(ctx, a.Clock.Now().Add(-a.cfg.EventRetention))
+			return err
+		})
+	}
+}
+
+// Close releases the bus and the database.
+func (a *App) Close() error {
+	if a.Bus != nil {
+		a.Bus.Close()
+	}
+	return a.DB.Close()
+}
+
+// Server builds the HTTP edge with every module's middleware, operations
+// and readiness checks.
+func (a *App) Server(opt httpapi.Options) *httpapi.Server {
+	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware}
+	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping}
+	srv := httpapi.New(opt)
+	a.Identity.Register(srv.API())
+	a.Chat.Register(srv.API())
+	return srv
+}

@@ -1,0 +1,88 @@
+// Package apptest runs the whole Kontor stack (every module, real
+// database, real HTTP server on 127.0.0.1) for integration tests, on
+// SQLite and on PostgreSQL.
+package apptest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/kontorhq/kontor/internal/app"
+	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/clock"
+	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+	"github.com/kontorhq/kontor/modules/platform/logtest"
+)
+
+// Stack is a running Kontor.
+type Stack struct {
+	t     testing.TB
+	App   *app.App
+	URL   string
+	Clock *clock.Manual
+}
+
+// Each runs fn on a fresh stack over SQLite and over PostgreSQL.
+func Each(t *testing.T, fn func(t *testing.T, s *Stack)) {
+	t.Helper()
+	t.Run(string(db.SQLite), func(t *testing.T) { fn(t, New(t, "")) })
+	t.Run(string(db.Postgres), func(t *testing.T) { fn(t, New(t, dbtest.PostgresURL(t))) })
+}
+
+// Config returns the configuration tests run with.
+func Config(dataDir, databaseURL string) app.Config {
+	return app.Config{
+		DataDir:     dataDir,
+		DatabaseURL: databaseURL,
+		Identity: identity.Config{SessionTTL: 24 * time.Hour, LoginMaxFailures: 50, LoginWindow: time.Minute,
+			LDAPSyncProvision: true},
+		Chat: chat.DefaultConfig(),
+	}
+}
+
+// New starts a stack on databaseURL (empty: SQLite in a temp dir), with a
+// manual clock set to now, and stops it when the test ends.
+func New(t testing.TB, databaseURL string) *Stack {
+	t.Helper()
+	clk := clock.NewManual(time.Now().UTC())
+	a, err := app.Open(context.Background(), Config(t.TempDir(), databaseURL), logtest.New(t), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := a.Server(httpapi.Options{Log: a.Log, Version: "test"})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		a.Close()
+	})
+	return &Stack{t: t, App: a, URL: ts.URL, Clock: clk}
+}
+
+// Person is a signed-in test user.
+type Person struct {
+	*apitest.Client
+	ID       string
+	Username string
+}
+
+// Person creates a local account (with the given roles) and signs it in
+// through the API with a session cookie.
+func (s *Stack) Person(username string, roles ...authn.Role) *Person {
+	s.t.Helper()
+	ctx := authn.SystemContext(context.Background(), "test")
+	u, _, err := s.App.Identity.CreateUser(ctx, identity.NewUser{Username: username, DisplayName: username,
+		Password: "password-of-" + username, Roles: roles})
+	if err != nil {
+		s.t.Fatalf("create %s: %v", username, err)
+	}
+	c := apitest.New(s.t, s.URL)
+	c.Login(username, "password-of-"+username)
+	return &Person{Client: c, ID: u.ID, Username: username}
+}
