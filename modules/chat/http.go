@@ -218,7 +218,9 @@ func (m *Module) registerMessages(api huma.API) {
 		return &messageOut{Body: msg}, err
 	})
 	huma.Register(api, op("messages-delete", http.MethodDelete, "/channels/{id}/messages/{mid}", "Delete my message (it stays on record)"),
-		func(ctx context.Context, in *MessageParam) (*struct{}, error) { return nil, m.Delete(ctx, in.ID, in.MID) })
+		func(ctx context.Context, in *MessageParam) (*struct{}, error) {
+			return nil, m.Delete(ctx, in.ID, in.MID)
+		})
 	huma.Register(api, op("messages-thread", http.MethodGet, "/channels/{id}/messages/{mid}/thread", "A thread: its first message and the replies"),
 		func(ctx context.Context, in *struct {
 			MessageParam
