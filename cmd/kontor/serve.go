@@ -71,7 +71,9 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 	srv := a.Server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted})
 
 	sched := jobs.New(log, a.DB)
-	a.Start(ctx, sched)
+	if err := a.Start(ctx, sched); err != nil {
+		return err
+	}
 
 	url := "http://" + ln.Addr().String()
 	if s.PublicURL != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/config"
+	"github.com/kontorhq/kontor/modules/realtime"
 )
 
 // settings is every setting Kontor has. This file is the one place where
@@ -200,6 +201,7 @@ func (s *settings) appConfig() (app.Config, error) {
 		DatabaseMaxConns:   s.DatabaseMaxConn,
 		Identity:           icfg,
 		Chat:               chat.DefaultConfig(),
+		Realtime:           realtime.DefaultConfig(),
 		JournalKeyFile:     s.JournalKeyFile,
 		CheckpointInterval: s.CheckpointInterval,
 		EventRetention:     s.EventRetention,

@@ -37,3 +37,15 @@ func (u chatUsers) IDsByUsername(ctx context.Context, names []string) (map[strin
 	}
 	return out, nil
 }
+
+// realtimeChat is realtime.Memberships and realtime.Reads over chat.
+type realtimeChat struct{ a *App }
+
+func (r realtimeChat) ReadableChannels(ctx context.Context, userID string) ([]string, error) {
+	return r.a.Chat.ReadableChannels(ctx, userID)
+}
+
+func (r realtimeChat) MarkRead(ctx context.Context, channelID string, seq int64) error {
+	_, err := r.a.Chat.MarkRead(ctx, channelID, seq)
+	return err
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
+	"github.com/kontorhq/kontor/modules/realtime"
 )
 
 // Config is everything the modules are configured with.
@@ -34,6 +35,7 @@ type Config struct {
 	Identity         identity.Config
 	LDAP             *ldapdir.Config // nil: no directory
 	Chat             chat.Config
+	Realtime         realtime.Config
 	// JournalKeyFile holds the key that signs journal checkpoints; empty
 	// means keys/journal.key in the data dir. Cluster nodes share one.
 	JournalKeyFile     string
@@ -51,6 +53,7 @@ type App struct {
 	Journal  *journal.Journal
 	Identity *identity.Module
 	Chat     *chat.Module
+	Realtime *realtime.Module
 	cfg      Config
 }
 
@@ -99,7 +102,14 @@ func (a *App) build() error {
 		return err
 	}
 
-	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock}
+	// Realtime and chat need each other (memberships, presence for @here);
+	// the adapters look chat up when they are called, after build.
+	if a.Realtime, err = realtime.New(realtime.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Bus: a.Bus, Events: a.Events,
+		Memberships: realtimeChat{a}, Reads: realtimeChat{a}}, a.cfg.Realtime); err != nil {
+		return err
+	}
+
+	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime}
 	if a.cfg.LDAP != nil {
 		dir, err := ldapdir.New(*a.cfg.LDAP)
 		if err != nil {
@@ -112,14 +122,17 @@ func (a *App) build() error {
 	}
 
 	if a.Chat, err = chat.New(chat.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Users: chatUsers{a.Identity},
-		Journal: a.Journal, Events: a.Events}, a.cfg.Chat); err != nil {
+		Journal: a.Journal, Events: a.Events, Presence: a.Realtime}, a.cfg.Chat); err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
 	return nil
 }
 
-// Start runs the modules' background jobs until ctx ends.
-func (a *App) Start(ctx context.Context, s *jobs.Scheduler) {
+// Start runs the modules' background work until ctx ends.
+func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
+	if err := a.Realtime.Start(ctx); err != nil {
+		return err
+	}
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
 	if a.cfg.CheckpointInterval > 0 {
@@ -134,6 +147,7 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) {
 			return err
 		})
 	}
+	return nil
 }
 
 // Close releases the bus and the database.
@@ -150,7 +164,10 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware}
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping}
 	srv := httpapi.New(opt)
+	srv.Registry().MustRegister(a.Realtime.Collectors()...)
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
+	a.Realtime.Register(srv.API())
+	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	return srv
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/platform/logtest"
+	"github.com/kontorhq/kontor/modules/realtime"
 )
 
 // Stack is a running Kontor.
@@ -43,23 +45,39 @@ func Config(dataDir, databaseURL string) app.Config {
 		DatabaseURL: databaseURL,
 		Identity: identity.Config{SessionTTL: 24 * time.Hour, LoginMaxFailures: 50, LoginWindow: time.Minute,
 			LDAPSyncProvision: true},
-		Chat: chat.DefaultConfig(),
+		Chat:     chat.DefaultConfig(),
+		Realtime: realtime.DefaultConfig(),
 	}
 }
 
 // New starts a stack on databaseURL (empty: SQLite in a temp dir), with a
 // manual clock set to now, and stops it when the test ends.
-func New(t testing.TB, databaseURL string) *Stack {
+func New(t testing.TB, databaseURL string) *Stack { return NewWith(t, databaseURL, nil) }
+
+// NewWith is New with a chance to change the configuration first.
+func NewWith(t testing.TB, databaseURL string, change func(*app.Config)) *Stack {
 	t.Helper()
 	clk := clock.NewManual(time.Now().UTC())
-	a, err := app.Open(context.Background(), Config(t.TempDir(), databaseURL), logtest.New(t), clk)
+	cfg := Config(t.TempDir(), databaseURL)
+	if change != nil {
+		change(&cfg)
+	}
+	a, err := app.Open(context.Background(), cfg, logtest.New(t), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := a.Server(httpapi.Options{Log: a.Log, Version: "test"})
+	ctx, cancel := context.WithCancel(context.Background())
+	sched := jobs.New(a.Log, a.DB)
+	if err := a.Start(ctx, sched); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
+		cancel()
+		ts.CloseClientConnections()
 		ts.Close()
+		sched.Wait()
 		a.Close()
 	})
 	return &Stack{t: t, App: a, URL: ts.URL, Clock: clk}

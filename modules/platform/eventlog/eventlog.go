@@ -7,6 +7,7 @@ package eventlog
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -73,6 +74,10 @@ func (l *Log) Since(ctx context.Context, after int64, limit int) ([]Event, error
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	defer rows.Close()
+	return scanEvents(rows)
+}
+
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	var out []Event
 	for rows.Next() {
 		var e Event
@@ -108,4 +113,56 @@ func (l *Log) Prune(ctx context.Context, before time.Time) (int64, error) {
 		return 0, fmt.Errorf("prune events: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// SinceFor returns up to limit events in (after, upTo] addressed to
+// userID or to one of channels, in order.
+func (l *Log) SinceFor(ctx context.Context, after, upTo int64, channels []string, userID string, limit int) ([]Event, error) {
+	if len(channels) > 500 {
+		// A long IN list costs more than filtering here.
+		return l.filter(ctx, after, upTo, channels, userID, limit)
+	}
+	args := []any{after, upTo, userID}
+	for _, c := range channels {
+		args = append(args, c)
+	}
+	args = append(args, limit)
+	in := "''"
+	if len(channels) > 0 {
+		in = db.In(len(channels))
+	}
+	rows, err := l.db.QueryContext(ctx, `SELECT seq, type, channel_id, user_id, payload, at FROM events
+		WHERE seq > ? AND seq <= ? AND ((user_id = ? AND channel_id = '') OR channel_id IN (`+in+`)) ORDER BY seq LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	return scanEvents(rows)
+}
+
+func (l *Log) filter(ctx context.Context, after, upTo int64, channels []string, userID string, limit int) ([]Event, error) {
+	set := make(map[string]bool, len(channels))
+	for _, c := range channels {
+		set[c] = true
+	}
+	var out []Event
+	for after < upTo && len(out) < limit {
+		batch, err := l.Since(ctx, after, 1000)
+		if err != nil || len(batch) == 0 {
+			return out, err
+		}
+		for _, e := range batch {
+			if e.Seq > upTo {
+				return out, nil
+			}
+			after = e.Seq
+			if (e.ChannelID == "" && e.UserID == userID) || set[e.ChannelID] {
+				out = append(out, e)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+	}
+	return out, nil
 }

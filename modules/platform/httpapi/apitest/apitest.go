@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -113,6 +114,23 @@ func (c *Client) Must(want int, method, path string, body any) *Response {
 	}
 	return r
 }
+
+// Header returns the credentials this client sends (cookies, bearer),
+// for other protocols such as the websocket.
+func (c *Client) Header() http.Header {
+	h := http.Header{}
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	if c.Bearer != "" {
+		h.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	return h
+}
+
+// Base is the server's URL.
+func (c *Client) Base() string { return c.base }
 
 // Login signs in with the session cookie and remembers the CSRF token.
 func (c *Client) Login(username, password string) *Response {

@@ -1,0 +1,341 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+)
+
+// qframe is a frame waiting to be written; seq is its event cursor (0 for
+// ephemeral frames), used to drop what the client already has.
+type qframe struct {
+	seq  int64
+	data []byte
+}
+
+// conn is one websocket client.
+type conn struct {
+	m         *Module
+	ws        *websocket.Conn
+	userID    string
+	principal *authn.Principal
+
+	mu        sync.Mutex
+	queue     []qframe
+	closing   bool
+	closeCode websocket.StatusCode
+	closeWhy  string
+	notify    chan struct{}
+	done      chan struct{}
+
+	status     atomic.Value // string: active, away, dnd as the client reported
+	lastActive atomic.Int64 // unix millis of the last client frame
+	typedAt    map[string]time.Time
+}
+
+// send queues f without blocking. A client whose queue is full is cut
+// off: it will reconnect and catch up from its cursor, which costs the
+// server nothing while it is away.
+func (c *conn) send(f qframe) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.m.cfg.QueueLen {
+		c.closing, c.closeCode, c.closeWhy = true, CloseTooSlow, "too slow: reconnect with your last cursor"
+		c.queue = nil
+		c.mu.Unlock()
+		c.m.m.slowCuts.Inc()
+		c.wakeWriter()
+		return
+	}
+	c.queue = append(c.queue, f)
+	c.mu.Unlock()
+	c.m.m.frames.Inc()
+	c.wakeWriter()
+}
+
+func (c *conn) wakeWriter() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// shut asks the writer to close the connection with code.
+func (c *conn) shut(code websocket.StatusCode, why string) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing, c.closeCode, c.closeWhy = true, code, why
+		c.queue = nil
+	}
+	c.mu.Unlock()
+	c.wakeWriter()
+}
+
+func (c *conn) take() ([]qframe, bool, websocket.StatusCode, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queue
+	c.queue = nil
+	return q, c.closing, c.closeCode, c.closeWhy
+}
+
+func ephemeral(typ, channelID string, payload any) qframe {
+	p, _ := json.Marshal(payload)
+	b, _ := json.Marshal(ServerFrame{Type: typ, ChannelID: channelID, Payload: p})
+	return qframe{data: b}
+}
+
+func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
+	p := authn.FromContext(r.Context())
+	if p == nil || p.System {
+		httpapi.WriteError(w, r, apperr.Unauthenticated("sign in first: the websocket needs the session cookie or a bearer token").WithCode("unauthenticated"))
+		return
+	}
+	// Without a cursor the client starts fresh; with one (even 0) it resumes.
+	cursor := int64(-1)
+	if r.URL.Query().Has("cursor") {
+		n, err := strconv.ParseInt(r.URL.Query().Get("cursor"), 10, 64)
+		if err != nil || n < 0 {
+			httpapi.WriteError(w, r, apperr.Invalid("cursor", "cursor is the last event number you received, a whole number"))
+			return
+		}
+		cursor = n
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: m.cfg.OriginPattern, CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	ws.SetReadLimit(8 << 10)
+	c := &conn{m: m, ws: ws, userID: p.UserID, principal: p, notify: make(chan struct{}, 1), done: make(chan struct{}),
+		typedAt: map[string]time.Time{}}
+	c.status.Store("active")
+	c.lastActive.Store(m.clock.Now().UnixMilli())
+	// The request's context ends with the handler; the connection lives on its own.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	pos, chans, err := m.hub.register(ctx, c)
+	if err != nil {
+		m.log.Error("websocket register failed", "error", err)
+		ws.Close(websocket.StatusInternalError, "try again")
+		return
+	}
+	m.pres.connected(ctx, c)
+	defer func() {
+		// Out of the hub first, so presence sees the connection gone.
+		m.hub.unregister(c)
+		m.pres.disconnected(context.WithoutCancel(ctx), c)
+	}()
+
+	go func() {
+		defer cancel()
+		m.write(ctx, c, cursor, pos, chans)
+	}()
+	m.read(ctx, c)
+	c.shut(websocket.StatusNormalClosure, "")
+	<-c.done
+}
+
+// write sends the hello, the missed events, then live frames, and pings.
+func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []string) {
+	defer close(c.done)
+	writeFrame := func(b []byte) error {
+		wctx, cancel := context.WithTimeout(ctx, m.cfg.WriteTimeout)
+		defer cancel()
+		return c.ws.Write(wctx, websocket.MessageText, b)
+	}
+	lastSent, err := m.greet(ctx, c, writeFrame, cursor, pos, chans)
+	if err != nil {
+		c.ws.CloseNow()
+		return
+	}
+	ping := time.NewTicker(m.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.ws.CloseNow()
+			return
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, m.cfg.PingTimeout)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil {
+				c.ws.CloseNow()
+				return
+			}
+		case <-c.notify:
+		}
+		frames, closing, code, why := c.take()
+		for _, f := range frames {
+			if f.seq > 0 {
+				if f.seq <= lastSent {
+					continue // the client has it from the catch-up
+				}
+				lastSent = f.seq
+			}
+			if err := writeFrame(f.data); err != nil {
+				c.ws.CloseNow()
+				return
+			}
+		}
+		if closing {
+			c.ws.Close(code, why)
+			return
+		}
+	}
+}
+
+// greet sends hello (or resync) and the events the client missed since
+// cursor, up to pos, where the live stream takes over.
+func (m *Module) greet(ctx context.Context, c *conn, write func([]byte) error, cursor, pos int64, chans []string) (int64, error) {
+	send := func(typ string, payload any) error {
+		f := ephemeral(typ, "", payload)
+		return write(f.data)
+	}
+	switch {
+	case cursor < 0:
+		return pos, send("hello", Hello{Cursor: pos, UserID: c.userID, Node: m.node})
+	case cursor >= pos:
+		return cursor, send("hello", Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node})
+	}
+	oldest, _, err := m.events.Bounds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if oldest > 0 && cursor < oldest-1 {
+		return pos, send("resync", Resync{Cursor: pos, Reason: "your cursor is older than the events kept; reload and continue from this cursor"})
+	}
+	if err := send("hello", Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node}); err != nil {
+		return 0, err
+	}
+	last := cursor
+	for last < pos {
+		evs, err := m.events.SinceFor(ctx, last, pos, chans, c.userID, 500)
+		if err != nil {
+			return 0, err
+		}
+		for _, ev := range evs {
+			if err := write(encodeEvent(ev)); err != nil {
+				return 0, err
+			}
+			last = ev.Seq
+		}
+		if len(evs) < 500 {
+			break
+		}
+	}
+	return pos, nil
+}
+
+// read handles client frames until the connection ends.
+func (m *Module) read(ctx context.Context, c *conn) {
+	bad := 0
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		c.lastActive.Store(m.clock.Now().UnixMilli())
+		if typ != websocket.MessageText {
+			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
+			return
+		}
+		var f ClientFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			bad++
+			c.send(ephemeral("error", "", ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}))
+		} else if perr := m.handle(ctx, c, f); perr != nil {
+			bad++
+			perr.ID = f.ID
+			c.send(ephemeral("error", f.ChannelID, perr))
+		}
+		if bad >= 20 {
+			c.shut(websocket.StatusPolicyViolation, "too many malformed frames")
+			return
+		}
+	}
+}
+
+func trimErr(err error) string {
+	s := err.Error()
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	return s
+}
+
+func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload {
+	switch f.Type {
+	case "ping":
+		c.send(ephemeral("pong", "", map[string]string{"id": f.ID}))
+	case "typing":
+		if !c.m.hub.isMember(c.userID, f.ChannelID) {
+			return &ErrorPayload{Code: "not_member", Detail: "you are not in that channel"}
+		}
+		now := m.clock.Now()
+		if now.Sub(c.typedAt[f.ChannelID]) < 2*time.Second {
+			return nil
+		}
+		c.typedAt[f.ChannelID] = now
+		b, _ := json.Marshal(map[string]string{"channel_id": f.ChannelID, "user_id": c.userID})
+		if err := m.bus.Publish(ctx, subjectTyping, b); err != nil {
+			return &ErrorPayload{Code: "unavailable", Detail: "typing could not be sent"}
+		}
+	case "presence":
+		switch f.Status {
+		case "active", "away", "dnd":
+			m.pres.setStatus(ctx, c, f.Status)
+		default:
+			return &ErrorPayload{Code: "bad_frame", Detail: "status is active, away or dnd"}
+		}
+	case "read":
+		rctx := authn.WithPrincipal(ctx, c.principal)
+		if err := m.reads.MarkRead(rctx, f.ChannelID, f.Seq); err != nil {
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				return &ErrorPayload{Code: firstNonEmpty(ae.Code, "rejected"), Detail: ae.Message}
+			}
+			m.log.Error("mark read over websocket failed", "error", err)
+			return &ErrorPayload{Code: "internal", Detail: "could not mark as read; try again"}
+		}
+		c.send(ephemeral("ack", f.ChannelID, map[string]string{"id": f.ID}))
+	default:
+		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence or read"}
+	}
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// onTyping delivers a typing signal from any node to this node's members
+// of the channel.
+func (m *Module) onTyping(_ string, data []byte) {
+	var v struct {
+		ChannelID string `json:"channel_id"`
+		UserID    string `json:"user_id"`
+	}
+	if json.Unmarshal(data, &v) != nil || v.ChannelID == "" {
+		return
+	}
+	m.hub.sendChannel(v.ChannelID, v.UserID, ephemeral("typing", v.ChannelID,
+		Typing{UserID: v.UserID, ExpiresMS: int(m.cfg.TypingTTL / time.Millisecond)}))
+}

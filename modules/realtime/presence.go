@@ -1,0 +1,246 @@
+package realtime
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+)
+
+// presence keeps who is online. Each node knows its own connections and
+// tells the others its view over the bus; a person's status is the best
+// across nodes: do not disturb, then active, then away, else offline.
+type presence struct {
+	m      *Module
+	mu     sync.Mutex
+	manual map[string]string // user -> "dnd" while set, for local users
+	remote map[string]nodeView
+	shown  map[string]string // the status last announced per user
+}
+
+type nodeView struct {
+	users map[string]string
+	seen  time.Time
+}
+
+type presenceMsg struct {
+	Node  string            `json:"node"`
+	Full  bool              `json:"full"`
+	Users map[string]string `json:"users"` // status, or "" when the user left this node
+}
+
+var rank = map[string]int{"offline": 0, "away": 1, "active": 2, "dnd": 3}
+
+func newPresence(m *Module) *presence {
+	return &presence{m: m, manual: map[string]string{}, remote: map[string]nodeView{}, shown: map[string]string{}}
+}
+
+// localStatus is userID's status from this node's connections ("" if none).
+func (p *presence) localStatus(userID string) string {
+	conns := p.m.hub.connsOf(userID)
+	if len(conns) == 0 {
+		return ""
+	}
+	p.mu.Lock()
+	manual := p.manual[userID]
+	p.mu.Unlock()
+	if manual == "dnd" {
+		return "dnd"
+	}
+	idle := p.m.clock.Now().Add(-p.m.cfg.IdleAway).UnixMilli()
+	for _, c := range conns {
+		if c.status.Load() == "active" && c.lastActive.Load() >= idle {
+			return "active"
+		}
+	}
+	return "away"
+}
+
+// status is userID's status across the cluster.
+func (p *presence) status(userID string) string {
+	best := "offline"
+	if s := p.localStatus(userID); s != "" {
+		best = s
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, v := range p.remote {
+		if s, ok := v.users[userID]; ok && rank[s] > rank[best] {
+			best = s
+		}
+	}
+	return best
+}
+
+func (p *presence) connected(ctx context.Context, c *conn) {
+	var manual string
+	err := p.m.db.QueryRowContext(ctx, `SELECT manual FROM user_presence WHERE user_id = ?`, c.userID).Scan(&manual)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		p.m.log.Warn("read presence", "error", err)
+	}
+	p.mu.Lock()
+	p.manual[c.userID] = manual
+	p.mu.Unlock()
+	p.changed(ctx, c.userID)
+}
+
+func (p *presence) disconnected(ctx context.Context, c *conn) {
+	if len(p.m.hub.connsOf(c.userID)) == 0 {
+		p.mu.Lock()
+		delete(p.manual, c.userID)
+		p.mu.Unlock()
+		if err := p.saveLastSeen(ctx, c.userID); err != nil {
+			p.m.log.Warn("save last seen", "error", err)
+		}
+	}
+	p.changed(ctx, c.userID)
+}
+
+func (p *presence) saveLastSeen(ctx context.Context, userID string) error {
+	_, err := p.m.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, last_seen_at) VALUES (?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`, userID, p.m.clock.Now().UnixMilli())
+	return err
+}
+
+// setStatus records what a client reports; dnd sticks to the person
+// across connections and restarts until they report active or away.
+func (p *presence) setStatus(ctx context.Context, c *conn, s string) {
+	manual := ""
+	if s == "dnd" {
+		manual = "dnd"
+	} else {
+		c.status.Store(s)
+	}
+	p.mu.Lock()
+	was := p.manual[c.userID]
+	p.manual[c.userID] = manual
+	p.mu.Unlock()
+	if was != manual {
+		if _, err := p.m.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, manual) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET manual = excluded.manual`, c.userID, manual); err != nil {
+			p.m.log.Warn("save presence", "error", err)
+		}
+	}
+	p.changed(ctx, c.userID)
+}
+
+// changed tells the other nodes this node's view of userID and, when the
+// cluster-wide status moved, every local connection.
+func (p *presence) changed(ctx context.Context, userID string) {
+	b, _ := json.Marshal(presenceMsg{Node: p.m.node, Users: map[string]string{userID: p.localStatus(userID)}})
+	if err := p.m.bus.Publish(ctx, subjectPresence, b); err != nil {
+		p.m.log.Warn("publish presence", "error", err)
+	}
+	p.announce(userID)
+}
+
+// announce sends a presence frame to local connections if userID's
+// cluster-wide status differs from the last one sent.
+func (p *presence) announce(userID string) {
+	s := p.status(userID)
+	p.mu.Lock()
+	if p.shown[userID] == s || (p.shown[userID] == "" && s == "offline") {
+		p.mu.Unlock()
+		return
+	}
+	p.shown[userID] = s
+	if s == "offline" {
+		delete(p.shown, userID)
+	}
+	p.mu.Unlock()
+	pr := Presence{UserID: userID, Status: s}
+	if s == "offline" {
+		now := p.m.clock.Now().UTC()
+		pr.LastSeenAt = &now
+	}
+	p.m.hub.broadcast(ephemeral("presence", "", pr))
+}
+
+// onRemote merges another node's view.
+func (p *presence) onRemote(_ string, data []byte) {
+	var msg presenceMsg
+	if json.Unmarshal(data, &msg) != nil || msg.Node == "" || msg.Node == p.m.node {
+		return
+	}
+	var touched []string
+	p.mu.Lock()
+	v := p.remote[msg.Node]
+	if v.users == nil || msg.Full {
+		for u := range v.users {
+			touched = append(touched, u)
+		}
+		v.users = map[string]string{}
+	}
+	for u, s := range msg.Users {
+		if s == "" {
+			delete(v.users, u)
+		} else {
+			v.users[u] = s
+		}
+		touched = append(touched, u)
+	}
+	v.seen = p.m.clock.Now()
+	p.remote[msg.Node] = v
+	p.mu.Unlock()
+	for _, u := range touched {
+		p.announce(u)
+	}
+}
+
+// run sends this node's full view regularly, forgets nodes that went
+// silent, and notices connections that went idle.
+func (p *presence) run(ctx context.Context) {
+	t := time.NewTicker(p.m.cfg.PresenceBeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		users := p.m.hub.localUsers()
+		view := make(map[string]string, len(users))
+		for _, u := range users {
+			view[u] = p.localStatus(u)
+		}
+		b, _ := json.Marshal(presenceMsg{Node: p.m.node, Full: true, Users: view})
+		if err := p.m.bus.Publish(ctx, subjectPresence, b); err != nil {
+			p.m.log.Warn("publish presence", "error", err)
+		}
+		var touched []string
+		p.mu.Lock()
+		for node, v := range p.remote {
+			if p.m.clock.Now().Sub(v.seen) > 3*p.m.cfg.PresenceBeat {
+				for u := range v.users {
+					touched = append(touched, u)
+				}
+				delete(p.remote, node)
+			}
+		}
+		p.mu.Unlock()
+		for _, u := range append(touched, users...) {
+			p.announce(u)
+		}
+	}
+}
+
+// lastSeen reads when people were last online.
+func (p *presence) lastSeen(ctx context.Context, userIDs []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for _, u := range userIDs {
+		var at int64
+		err := p.m.db.QueryRowContext(ctx, `SELECT last_seen_at FROM user_presence WHERE user_id = ?`, u).Scan(&at)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if at > 0 {
+			out[u] = time.UnixMilli(at).UTC()
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,386 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kontorhq/kontor/internal/app"
+	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/realtime"
+	"github.com/kontorhq/kontor/modules/realtime/rtclient"
+)
+
+func dial(t *testing.T, p *apptest.Person, cursor int64) *rtclient.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := rtclient.Dial(ctx, p.Base(), p.Header(), cursor)
+	if err != nil {
+		t.Fatalf("%s dials: %v", p.Username, err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// next waits for the next frame of one of the given types.
+func next(t *testing.T, c *rtclient.Client, types ...string) realtime.ServerFrame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f, err := c.NextOf(ctx, types...)
+	if err != nil {
+		t.Fatalf("waiting for %v: %v", types, err)
+	}
+	return f
+}
+
+// nothing asserts that no frame of the given types arrives within d.
+func nothing(t *testing.T, c *rtclient.Client, d time.Duration, types ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if f, err := c.NextOf(ctx, types...); err == nil {
+		t.Fatalf("unexpected %s frame: %s", f.Type, f.Payload)
+	}
+}
+
+func createChannel(t *testing.T, p *apptest.Person, body map[string]any) chat.Channel {
+	t.Helper()
+	var c chat.Channel
+	p.Must(http.StatusCreated, "POST", "/api/v1/channels", body).JSON(t, &c)
+	return c
+}
+
+func say(t *testing.T, p *apptest.Person, channelID, text string) chat.Message {
+	t.Helper()
+	var m chat.Message
+	p.Must(http.StatusCreated, "POST", "/api/v1/channels/"+channelID+"/messages", map[string]any{"text": text}).JSON(t, &m)
+	return m
+}
+
+func messageText(t *testing.T, f realtime.ServerFrame) string {
+	t.Helper()
+	var m chat.Message
+	if err := json.Unmarshal(f.Payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Text
+}
+
+func TestMembersReceiveLiveAndOthersDoNot(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob, eve := s.Person("ann"), s.Person("bob"), s.Person("eve")
+		priv := createChannel(t, ann, map[string]any{"name": "intern", "private": true, "member_ids": []string{bob.ID}})
+		var dm chat.Channel
+		ann.Must(200, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []string{bob.ID}}).JSON(t, &dm)
+		bc, ec := dial(t, bob, rtclient.Fresh), dial(t, eve, rtclient.Fresh)
+		say(t, ann, priv.ID, "nur für uns")
+		say(t, ann, dm.ID, "unter vier Augen")
+		if got := messageText(t, next(t, bc, "message.created")); got != "nur für uns" {
+			t.Fatalf("bob got %q", got)
+		}
+		if got := messageText(t, next(t, bc, "message.created")); got != "unter vier Augen" {
+			t.Fatalf("bob got %q", got)
+		}
+		nothing(t, ec, 500*time.Millisecond, "message.created", "channel.created", "member.added")
+	})
+}
+
+func TestResumeDeliversEverythingMissedOnceAndInOrder(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob := s.Person("ann"), s.Person("bob")
+		c := createChannel(t, ann, map[string]any{"name": "team", "member_ids": []string{bob.ID}})
+		bc := dial(t, bob, rtclient.Fresh)
+		say(t, ann, c.ID, "0")
+		next(t, bc, "message.created")
+		cursor := bc.Cursor
+		bc.Close()
+		for i := 1; i <= 25; i++ {
+			say(t, ann, c.ID, fmt.Sprint(i))
+		}
+		// Reconnect; while the catch-up is read, more arrive live.
+		bc2 := dial(t, bob, cursor)
+		if !bc2.Hello.Resumed {
+			t.Fatal("not resumed")
+		}
+		go func() {
+			for i := 26; i <= 40; i++ {
+				say(t, ann, c.ID, fmt.Sprint(i))
+			}
+		}()
+		var got []string
+		last := cursor
+		for len(got) < 40 {
+			f := next(t, bc2, "message.created")
+			if f.Cursor <= last {
+				t.Fatalf("cursor went from %d to %d", last, f.Cursor)
+			}
+			last = f.Cursor
+			got = append(got, messageText(t, f))
+		}
+		for i, g := range got {
+			if g != fmt.Sprint(i+1) {
+				t.Fatalf("message %d is %q; all: %v", i, g, got)
+			}
+		}
+		nothing(t, bc2, 300*time.Millisecond, "message.created")
+	})
+}
+
+func TestStaleCursorGetsResync(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann := s.Person("ann")
+		c := createChannel(t, ann, map[string]any{"name": "team"})
+		for i := 0; i < 3; i++ {
+			say(t, ann, c.ID, "x")
+		}
+		s.Clock.Advance(8 * 24 * time.Hour)
+		ann.Login("ann", "password-of-ann")
+		say(t, ann, c.ID, "new")
+		if _, err := s.App.Events.Prune(context.Background(), s.Clock.Now().Add(-7*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ac := dial(t, ann, 1)
+		if ac.Resync == nil || ac.Resync.Cursor < 2 {
+			t.Fatalf("stale cursor: resync %+v", ac.Resync)
+		}
+	})
+}
+
+func TestRemovedMembersStopReceiving(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob := s.Person("ann"), s.Person("bob")
+		c := createChannel(t, ann, map[string]any{"name": "team", "private": true, "member_ids": []string{bob.ID}})
+		bc := dial(t, bob, rtclient.Fresh)
+		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/members/"+bob.ID, nil)
+		f := next(t, bc, "member.removed")
+		if !strings.Contains(string(f.Payload), bob.ID) {
+			t.Fatalf("removal: %s", f.Payload)
+		}
+		say(t, ann, c.ID, "ohne bob")
+		nothing(t, bc, 500*time.Millisecond, "message.created")
+		// Added again: the channel's events come back.
+		ann.Must(200, "POST", "/api/v1/channels/"+c.ID+"/members", map[string]any{"user_ids": []string{bob.ID}})
+		next(t, bc, "member.added")
+		say(t, ann, c.ID, "mit bob")
+		if got := messageText(t, next(t, bc, "message.created")); got != "mit bob" {
+			t.Fatalf("after re-adding: %q", got)
+		}
+		// Resuming from before the removal does not hand over what was said meanwhile... to a non-member.
+		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/members/"+bob.ID, nil)
+		say(t, ann, c.ID, "wieder ohne bob")
+		again := dial(t, bob, 1)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			f, err := again.Next(ctx)
+			cancel()
+			if err != nil {
+				break
+			}
+			if f.Type == "message.created" {
+				t.Fatalf("a non-member's catch-up contains %q", messageText(t, f))
+			}
+		}
+	})
+}
+
+func TestTypingReadAndPresence(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob, eve := s.Person("ann"), s.Person("bob"), s.Person("eve")
+		c := createChannel(t, ann, map[string]any{"name": "team", "member_ids": []string{bob.ID}})
+		ac, bc := dial(t, ann, rtclient.Fresh), dial(t, bob, rtclient.Fresh)
+		bobTab2 := dial(t, bob, rtclient.Fresh)
+		ctx := context.Background()
+		if err := ac.Send(ctx, realtime.ClientFrame{Type: "typing", ChannelID: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		f := next(t, bc, "typing")
+		var ty realtime.Typing
+		json.Unmarshal(f.Payload, &ty)
+		if f.ChannelID != c.ID || ty.UserID != ann.ID || ty.ExpiresMS <= 0 {
+			t.Fatalf("typing frame %+v %+v", f, ty)
+		}
+		ec := dial(t, eve, rtclient.Fresh)
+		ec.Send(ctx, realtime.ClientFrame{Type: "typing", ChannelID: c.ID, ID: "t1"})
+		if e := next(t, ec, "error"); !strings.Contains(string(e.Payload), "not_member") {
+			t.Fatalf("outsider typing: %s", e.Payload)
+		}
+		nothing(t, bc, 300*time.Millisecond, "typing")
+
+		// Read over the websocket: acked, and bob's other tab learns it.
+		m := say(t, ann, c.ID, "lies mich")
+		bc.Send(ctx, realtime.ClientFrame{Type: "read", ChannelID: c.ID, Seq: m.Seq, ID: "r1"})
+		next(t, bc, "ack")
+		rf := next(t, bobTab2, "read.updated")
+		if !strings.Contains(string(rf.Payload), fmt.Sprintf(`"last_read_seq":%d`, m.Seq)) {
+			t.Fatalf("read.updated: %s", rf.Payload)
+		}
+		next(t, ac, "receipt.updated")
+
+		// Presence: do not disturb sticks; offline when the last tab closes.
+		bc.Send(ctx, realtime.ClientFrame{Type: "presence", Status: "dnd"})
+		waitPresence(t, ac, bob.ID, "dnd")
+		bc.Close()
+		bobTab2.Close()
+		p := waitPresence(t, ac, bob.ID, "offline")
+		if p.LastSeenAt == nil {
+			t.Fatal("offline without last seen")
+		}
+		var ps struct{ Items []realtime.Presence }
+		ann.Must(200, "GET", "/api/v1/presence?user_ids="+bob.ID+","+ann.ID, nil).JSON(t, &ps)
+		if ps.Items[0].Status != "offline" || ps.Items[0].LastSeenAt == nil || ps.Items[1].Status != "active" {
+			t.Fatalf("presence API: %+v", ps.Items)
+		}
+		back := dial(t, bob, rtclient.Fresh)
+		_ = back
+		waitPresence(t, ac, bob.ID, "dnd")
+	})
+}
+
+func waitPresence(t *testing.T, c *rtclient.Client, userID, status string) realtime.Presence {
+	t.Helper()
+	for {
+		f := next(t, c, "presence")
+		var p realtime.Presence
+		json.Unmarshal(f.Payload, &p)
+		if p.UserID == userID && p.Status == status {
+			return p
+		}
+	}
+}
+
+func TestBadFramesAndStrangers(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann := s.Person("ann")
+		ctx := context.Background()
+		// No credentials: plain 401 before any upgrade.
+		if _, err := rtclient.Dial(ctx, s.URL, http.Header{}, 0); err == nil || !strings.Contains(err.Error(), "401") {
+			t.Fatalf("anonymous websocket: %v", err)
+		}
+		// A page on another site cannot use the session cookie.
+		h := ann.Header()
+		h.Set("Origin", "https://evil.example")
+		if _, err := rtclient.Dial(ctx, s.URL, h, 0); err == nil {
+			t.Fatal("cross-site websocket accepted")
+		}
+		if _, resp, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/api/v1/ws?cursor=-5",
+			&websocket.DialOptions{HTTPHeader: ann.Header()}); err == nil || resp.StatusCode != 422 {
+			t.Fatalf("negative cursor: %v", err)
+		}
+		c := dial(t, ann, rtclient.Fresh)
+		for _, raw := range []string{"not json", `{"type":"launch"}`, `{"type":"presence","status":"invisible"}`, `{"type":"read","channel_id":"nope","seq":1}`, `[1,2]`} {
+			c.SendRaw(ctx, websocket.MessageText, []byte(raw))
+			if e := next(t, c, "error"); len(e.Payload) == 0 {
+				t.Fatalf("no error for %q", raw)
+			}
+		}
+		c.Send(ctx, realtime.ClientFrame{Type: "ping", ID: "p"})
+		next(t, c, "pong")
+		c.SendRaw(ctx, websocket.MessageBinary, []byte{1, 2, 3})
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for {
+			if _, err := c.Next(rctx); err != nil {
+				if code := rtclient.CloseStatus(err); code != int(websocket.StatusUnsupportedData) {
+					t.Fatalf("binary frame: closed with %d (%v)", code, err)
+				}
+				break
+			}
+		}
+		big := dial(t, ann, rtclient.Fresh)
+		big.SendRaw(ctx, websocket.MessageText, []byte(`{"type":"ping","id":"`+strings.Repeat("x", 20000)+`"}`))
+		for {
+			if _, err := big.Next(rctx); err != nil {
+				if code := rtclient.CloseStatus(err); code != int(websocket.StatusMessageTooBig) {
+					t.Fatalf("oversized frame: closed with %d (%v)", code, err)
+				}
+				break
+			}
+		}
+	})
+}
+
+func TestDisabledUsersAreCutOff(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		admin, bob := s.Person("root", authn.RoleAdmin), s.Person("bob")
+		bc := dial(t, bob, rtclient.Fresh)
+		admin.Must(200, "PATCH", "/api/v1/admin/users/bob", map[string]any{"status": "disabled"})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			if _, err := bc.Next(ctx); err != nil {
+				if code := rtclient.CloseStatus(err); code != realtime.CloseSessionEnded {
+					t.Fatalf("disabled user's websocket closed with %d (%v)", code, err)
+				}
+				return
+			}
+		}
+	})
+}
+
+// A client that stops reading is cut off instead of growing the server's
+// memory, and loses nothing: it resumes from its cursor.
+func TestSlowClientIsCutOffAndResumes(t *testing.T) {
+	s := apptest.NewWith(t, "", func(c *app.Config) {
+		c.Realtime.QueueLen = 32
+		c.Realtime.WriteTimeout = time.Second
+	})
+	ann, bob := s.Person("ann"), s.Person("bob")
+	c := createChannel(t, ann, map[string]any{"name": "flood", "member_ids": []string{bob.ID}})
+	ctx := context.Background()
+	u := strings.Replace(s.URL, "http", "ws", 1) + "/api/v1/ws"
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: bob.Header()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	_, hello, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct{ Payload realtime.Hello }
+	json.Unmarshal(hello, &h)
+	// bob reads nothing more while ann floods the channel.
+	big := strings.Repeat("Lorem ipsum dolor sit amet. ", 500)
+	const n = 400
+	for i := 0; i < n; i++ {
+		say(t, ann, c.ID, fmt.Sprintf("%d %s", i, big))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(metrics(t, s), "kontor_ws_slow_disconnects_total 1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow client was never cut off")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Back, from the cursor of the hello: every message, in order.
+	bc := dial(t, bob, h.Payload.Cursor)
+	for i := 0; i < n; i++ {
+		got := messageText(t, next(t, bc, "message.created"))
+		if !strings.HasPrefix(got, fmt.Sprintf("%d ", i)) {
+			t.Fatalf("message %d after resuming starts %.10q", i, got)
+		}
+	}
+}
+
+func metrics(t *testing.T, s *apptest.Stack) string {
+	t.Helper()
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	io.Copy(&b, resp.Body)
+	return b.String()
+}
