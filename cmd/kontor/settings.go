@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ type settings struct {
 	JournalKeyFile     string
 	CheckpointInterval time.Duration
 	EventRetention     time.Duration
+	NATSURL            string
 }
 
 func declareSettings(fs *pflag.FlagSet) *settings {
@@ -103,6 +105,9 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.String(&s.LDAPComplianceGroup, "ldap-compliance-group", "", "Group (DN or cn) whose members are compliance officers.")
 	c.Duration(&s.LDAPSyncInterval, "ldap-sync-interval", 15*time.Minute, "How often accounts are synced with the directory (0: never).")
 	c.Bool(&s.LDAPSyncProvision, "ldap-sync-provision", true, "The sync creates accounts for everyone in the directory, so colleagues can find them before they first sign in.")
+
+	c.Group("Cluster")
+	c.String(&s.NATSURL, "nats-url", "", "NATS server(s) that connect the nodes of a cluster, e.g. nats://10.0.0.5:4222. Empty: a single node. Nodes of a cluster share database-url and journal-key-file.")
 
 	c.Group("Messaging and the record")
 	c.String(&s.JournalKeyFile, "journal-key-file", "", "Key that signs the journal's checkpoints. Empty: keys/journal.key in the data dir, made on first start. Cluster nodes must share one.")
@@ -205,6 +210,11 @@ func (s *settings) appConfig() (app.Config, error) {
 		JournalKeyFile:     s.JournalKeyFile,
 		CheckpointInterval: s.CheckpointInterval,
 		EventRetention:     s.EventRetention,
+		NATSURL:            s.NATSURL,
+	}
+	if u, err := url.Parse(s.PublicURL); err == nil && u.Host != "" {
+		// Browsers on the public address may open the websocket.
+		cfg.Realtime.OriginPattern = []string{u.Host}
 	}
 	if s.LDAP.URL != "" {
 		l := s.LDAP

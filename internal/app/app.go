@@ -41,6 +41,8 @@ type Config struct {
 	JournalKeyFile     string
 	CheckpointInterval time.Duration
 	EventRetention     time.Duration
+	// NATSURL, when set, connects the nodes of a cluster; empty: one node.
+	NATSURL string
 }
 
 // App is a running Kontor.
@@ -84,7 +86,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 }
 
 func (a *App) build() error {
-	a.Bus = bus.NewLocal()
+	var err error
+	if a.cfg.NATSURL != "" {
+		nb, err := bus.NewNATS(a.cfg.NATSURL, a.Log)
+		if err != nil {
+			return err
+		}
+		a.Bus = nb
+	} else {
+		a.Bus = bus.NewLocal()
+	}
 	a.Events = eventlog.New(a.DB, a.Bus)
 
 	keyFile := a.cfg.JournalKeyFile

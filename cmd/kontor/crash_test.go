@@ -1,0 +1,103 @@
+package main
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+)
+
+// kill -9 while people post: after a restart every message that was
+// answered with success is there, in order without gaps, and the journal
+// verifies.
+func TestKillNineLosesNothingAcknowledged(t *testing.T) {
+	for name, envFor := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			env := append(envFor(t, t.TempDir()), "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123")
+			s := startServer(t, env...)
+			admin := apitest.New(t, s.URL)
+			admin.LoginBearer("admin", "chosen-by-ops-123")
+			var ch chat.Channel
+			admin.Must(http.StatusCreated, "POST", "/api/v1/channels", map[string]any{"name": "crash"}).JSON(t, &ch)
+
+			var mu sync.Mutex
+			acked := map[string]int64{}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for w := 0; w < 4; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					// Plain net/http: requests must fail, not fail the test, once the server dies.
+					c := &http.Client{Timeout: 5 * time.Second}
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						id, seq, ok := postRaw(c, s.URL, admin.Bearer, ch.ID, "worker message")
+						if !ok {
+							return
+						}
+						mu.Lock()
+						acked[id] = seq
+						mu.Unlock()
+					}
+				}()
+			}
+			time.Sleep(1500 * time.Millisecond)
+			if err := s.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-s.done
+			close(stop)
+			wg.Wait()
+			if len(acked) < 10 {
+				t.Fatalf("only %d messages were acknowledged before the kill", len(acked))
+			}
+
+			again := startServer(t, env...)
+			admin2 := apitest.New(t, again.URL)
+			admin2.LoginBearer("admin", "chosen-by-ops-123")
+			// Page backwards from the newest, as the web app scrolls.
+			present := map[string]int64{}
+			var seqs []int64
+			path := "/api/v1/channels/" + ch.ID + "/messages?limit=200"
+			for {
+				var page struct{ Items []chat.Message }
+				admin2.Must(200, "GET", path, nil).JSON(t, &page)
+				if len(page.Items) == 0 {
+					break
+				}
+				for _, m := range page.Items {
+					present[m.ID] = m.Seq
+					seqs = append(seqs, m.Seq)
+				}
+				path = "/api/v1/channels/" + ch.ID + "/messages?limit=200&before=" + strconv.FormatInt(page.Items[0].Seq, 10)
+			}
+			sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+			for i, seq := range seqs {
+				if seq != int64(i+1) {
+					t.Fatalf("after the restart the channel's messages are not 1..%d without gaps: position %d holds seq %d", len(seqs), i, seq)
+				}
+			}
+			for id, seq := range acked {
+				if present[id] != seq {
+					t.Fatalf("acknowledged message %s (seq %d) is missing after kill -9", id, seq)
+				}
+			}
+			t.Logf("%d acknowledged, %d present after restart", len(acked), len(present))
+			again.stop()
+			if out, err := run(t, env, "", "compliance", "verify-journal"); err != nil {
+				t.Fatalf("journal after kill -9: %v\n%s", err, out)
+			}
+		})
+	}
+}
+

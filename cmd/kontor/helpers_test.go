@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// postRaw posts a message and reports its id and seq, or ok=false when the
+// request failed in any way (the server may be gone).
+func postRaw(c *http.Client, base, token, channelID, text string) (id string, seq int64, ok bool) {
+	b, _ := json.Marshal(map[string]string{"text": text})
+	req, _ := http.NewRequest("POST", base+"/api/v1/channels/"+channelID+"/messages", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", 0, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return "", 0, false
+	}
+	var m struct {
+		ID  string `json:"id"`
+		Seq int64  `json:"seq"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&m) != nil {
+		return "", 0, false
+	}
+	return m.ID, m.Seq, true
+}
