@@ -100,4 +100,3 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 		})
 	}
 }
-
