@@ -456,7 +456,7 @@ func reactionsFor(ctx context.Context, q db.Querier, messageIDs []string) (map[s
 		return out, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN (`+db.In(len(messageIDs))+`)
-		ORDER BY created_at, user_id`, anys(messageIDs)...)
+		ORDER BY created_at, emoji, user_id`, anys(messageIDs)...)
 	if err != nil {
 		return nil, fmt.Errorf("load reactions: %w", err)
 	}
