@@ -93,6 +93,7 @@ func TestClusterOfTwoNodes(t *testing.T) {
 		t.Fatal("both websockets are on the same node")
 	}
 	// Presence of ann (on A) as seen on B.
+	bobWS.Send(context.Background(), realtime.ClientFrame{Type: "presence_sub", UserIDs: []string{ids["ann"]}})
 	for {
 		f := wsNext(t, bobWS, "presence")
 		var p realtime.Presence

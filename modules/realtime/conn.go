@@ -15,6 +15,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/ids"
 )
 
 // qframe is a frame waiting to be written; seq is its event cursor (0 for
@@ -42,6 +43,7 @@ type conn struct {
 	status     atomic.Value // string: active, away, dnd as the client reported
 	lastActive atomic.Int64 // unix millis of the last client frame
 	typedAt    map[string]time.Time
+	watching   map[string]struct{} // guarded by the hub's lock
 }
 
 // send queues f without blocking. A client whose queue is full is cut
@@ -302,6 +304,20 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		default:
 			return &ErrorPayload{Code: "bad_frame", Detail: "status is active, away or dnd"}
 		}
+	case "presence_sub":
+		if len(f.UserIDs) > 1000 {
+			return &ErrorPayload{Code: "bad_frame", Detail: "watch at most 1000 people per connection"}
+		}
+		for _, u := range f.UserIDs {
+			if !ids.Valid(u) {
+				return &ErrorPayload{Code: "bad_frame", Detail: "user_ids must be user ids"}
+			}
+		}
+		m.hub.watch(c, f.UserIDs)
+		// Start them off with where everyone is now.
+		for _, u := range f.UserIDs {
+			c.send(ephemeral("presence", "", m.pres.view(u, m.pres.status(u))))
+		}
 	case "read":
 		rctx := authn.WithPrincipal(ctx, c.principal)
 		if err := m.reads.MarkRead(rctx, f.ChannelID, f.Seq); err != nil {
@@ -314,7 +330,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		}
 		c.send(ephemeral("ack", f.ChannelID, map[string]string{"id": f.ID}))
 	default:
-		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence or read"}
+		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}
 	return nil
 }

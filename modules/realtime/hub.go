@@ -23,12 +23,14 @@ type hub struct {
 	byUser  map[string]map[*conn]struct{}
 	members map[string]map[string]struct{} // channel -> local users in it
 	chansOf map[string]map[string]struct{} // local user -> channels
-	wakeCh  chan struct{}
+	// watchers: whose presence which connections asked for.
+	watchers map[string]map[*conn]struct{}
+	wakeCh   chan struct{}
 }
 
 func newHub(m *Module) *hub {
 	return &hub{m: m, byUser: map[string]map[*conn]struct{}{}, members: map[string]map[string]struct{}{},
-		chansOf: map[string]map[string]struct{}{}, wakeCh: make(chan struct{}, 1)}
+		chansOf: map[string]map[string]struct{}{}, watchers: map[string]map[*conn]struct{}{}, wakeCh: make(chan struct{}, 1)}
 }
 
 // start begins tailing the event log from its current end.
@@ -180,6 +182,7 @@ func (h *hub) unregister(c *conn) {
 		return
 	}
 	delete(cs, c)
+	h.unwatchLocked(c)
 	h.m.m.conns.Dec()
 	if len(cs) > 0 {
 		return
@@ -210,14 +213,40 @@ func (h *hub) sendChannel(channelID, skipUser string, f qframe) {
 	}
 }
 
-// broadcast offers an ephemeral frame to every connection on this node.
-func (h *hub) broadcast(f qframe) {
+// watch replaces the set of people whose presence c receives.
+func (h *hub) watch(c *conn, userIDs []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, cs := range h.byUser {
-		for c := range cs {
-			c.send(f)
+	h.unwatchLocked(c)
+	c.watching = make(map[string]struct{}, len(userIDs))
+	for _, u := range userIDs {
+		c.watching[u] = struct{}{}
+		if h.watchers[u] == nil {
+			h.watchers[u] = map[*conn]struct{}{}
 		}
+		h.watchers[u][c] = struct{}{}
+	}
+}
+
+func (h *hub) unwatchLocked(c *conn) {
+	for u := range c.watching {
+		if ws := h.watchers[u]; ws != nil {
+			delete(ws, c)
+			if len(ws) == 0 {
+				delete(h.watchers, u)
+			}
+		}
+	}
+	c.watching = nil
+}
+
+// sendWatchers offers a presence frame about userID to the connections
+// that asked for it.
+func (h *hub) sendWatchers(userID string, f qframe) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.watchers[userID] {
+		c.send(f)
 	}
 }
 

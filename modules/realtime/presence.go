@@ -150,12 +150,17 @@ func (p *presence) announce(userID string) {
 		delete(p.shown, userID)
 	}
 	p.mu.Unlock()
+	p.m.hub.sendWatchers(userID, ephemeral("presence", "", p.view(userID, s)))
+}
+
+// view is userID's presence frame payload for status s.
+func (p *presence) view(userID, s string) Presence {
 	pr := Presence{UserID: userID, Status: s}
 	if s == "offline" {
 		now := p.m.clock.Now().UTC()
 		pr.LastSeenAt = &now
 	}
-	p.m.hub.broadcast(ephemeral("presence", "", pr))
+	return pr
 }
 
 // onRemote merges another node's view.

@@ -20,13 +20,17 @@ type ServerFrame struct {
 
 // ClientFrame is every frame a client may send.
 type ClientFrame struct {
-	// Type: ping, typing, presence, read.
-	Type string `json:"type" enum:"ping,typing,presence,read"`
+	// Type: ping, typing, presence, presence_sub, read.
+	Type string `json:"type" enum:"ping,typing,presence,presence_sub,read"`
 	// ID is echoed in the ack or error frame that answers this frame.
 	ID        string `json:"id,omitempty" maxLength:"64"`
 	ChannelID string `json:"channel_id,omitempty" doc:"typing, read: the channel."`
 	Seq       int64  `json:"seq,omitempty" doc:"read: the message position read up to."`
 	Status    string `json:"status,omitempty" enum:"active,away,dnd," doc:"presence: what the client reports."`
+	// UserIDs: presence_sub: the people whose presence this connection
+	// wants (replacing the earlier set; at most 1000). Their current
+	// presence follows at once, then every change.
+	UserIDs []string `json:"user_ids,omitempty" maxItems:"1000"`
 }
 
 // Hello is the payload of the first frame on every connection.

@@ -227,7 +227,9 @@ func TestTypingReadAndPresence(t *testing.T) {
 		}
 		next(t, ac, "receipt.updated")
 
-		// Presence: do not disturb sticks; offline when the last tab closes.
+		// Presence: ann watches bob; do not disturb sticks; offline when the last tab closes.
+		ac.Send(ctx, realtime.ClientFrame{Type: "presence_sub", UserIDs: []string{bob.ID}})
+		waitPresence(t, ac, bob.ID, "active")
 		bc.Send(ctx, realtime.ClientFrame{Type: "presence", Status: "dnd"})
 		waitPresence(t, ac, bob.ID, "dnd")
 		bc.Close()
@@ -278,7 +280,7 @@ func TestBadFramesAndStrangers(t *testing.T) {
 			t.Fatalf("negative cursor: %v", err)
 		}
 		c := dial(t, ann, rtclient.Fresh)
-		for _, raw := range []string{"not json", `{"type":"launch"}`, `{"type":"presence","status":"invisible"}`, `{"type":"read","channel_id":"nope","seq":1}`, `[1,2]`} {
+		for _, raw := range []string{"not json", `{"type":"launch"}`, `{"type":"presence_sub","user_ids":["../x"]}`, `{"type":"presence","status":"invisible"}`, `{"type":"read","channel_id":"nope","seq":1}`, `[1,2]`} {
 			c.SendRaw(ctx, websocket.MessageText, []byte(raw))
 			if e := next(t, c, "error"); len(e.Payload) == 0 {
 				t.Fatalf("no error for %q", raw)
