@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"log/slog"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -172,3 +173,5 @@ func TestCheckpointsAreSignedNotes(t *testing.T) {
 		}
 	})
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
