@@ -13,6 +13,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/webapp"
 )
 
 // app is Kontor wired together: the database and every module. It is
@@ -73,6 +74,8 @@ func (a *app) server(opt httpapi.Options) *httpapi.Server {
 	opt.Ready = map[string]func(context.Context) error{"database": a.db.Ping}
 	srv := httpapi.New(opt)
 	a.identity.Register(srv.API())
+	// Last: every path no API route claimed is the web app's.
+	srv.Router().Handle("/*", webapp.Handler())
 	return srv
 }
 
