@@ -84,7 +84,10 @@ const kontorMiddleware: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+// Same origin in the browser; an absolute base elsewhere (unit tests),
+// where Request needs one.
+const baseUrl = typeof location === "undefined" ? "http://kontor.test" : location.origin;
+export const api = createClient<paths>({ baseUrl, credentials: "same-origin" });
 api.use(kontorMiddleware);
 
 type Result<T> = { data?: T; error?: unknown; response: Response };

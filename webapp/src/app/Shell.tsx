@@ -1,5 +1,6 @@
 import { Suspense, useEffect, useRef, type ReactNode } from "react";
 import type { User } from "../api/client";
+import { Icon } from "../components/Icon";
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
 import { connectivity } from "../platform/connectivity";
@@ -59,9 +60,7 @@ export function Shell({ user, offline, title, children }: Props) {
               return (
                 <li key={l.to}>
                   <Link to={l.to} aria-current={current ? "page" : undefined}>
-                    <span className="sidebar-icon" aria-hidden="true">
-                      {l.icon}
-                    </span>
+                    <Icon name={l.icon} />
                     {t(l.label)}
                   </Link>
                 </li>

@@ -3,12 +3,13 @@
 
 import type { ReactNode } from "react";
 import type { User } from "../api/client";
+import type { IconName } from "../components/Icon";
 import { useT, type MessageKey } from "../i18n";
 
 export interface SidebarLink {
   to: string;
   label: MessageKey;
-  icon: string;
+  icon: IconName;
   /** Shown only to people with this role. */
   role?: "admin" | "compliance";
 }
@@ -21,9 +22,9 @@ export interface SidebarSection {
 }
 
 export const sidebarLinks: SidebarLink[] = [
-  { to: "/", label: "nav.home", icon: "⌂" },
-  { to: "/people", label: "nav.people", icon: "👥" },
-  { to: "/admin/users", label: "nav.admin", icon: "⚙", role: "admin" },
+  { to: "/", label: "nav.home", icon: "home" },
+  { to: "/people", label: "nav.people", icon: "people" },
+  { to: "/admin/users", label: "nav.admin", icon: "settings", role: "admin" },
 ];
 
 export const sidebarSections: SidebarSection[] = [

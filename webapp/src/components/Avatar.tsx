@@ -22,7 +22,8 @@ export function Avatar({ user, size = "md", presence = false }: Props) {
       ) : (
         <span className={`avatar-initials avatar-c${colorIndex(user.id)}`}>{initials(user.display_name || user.username)}</span>
       )}
-      {presence && <PresenceDot presence={state} decorative />}
+      {/* Unknown until the realtime gateway reports it: no dot rather than a wrong one. */}
+      {presence && state !== "unknown" && <PresenceDot presence={state} decorative />}
     </span>
   );
 }

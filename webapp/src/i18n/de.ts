@@ -43,7 +43,7 @@ export const de: Record<MessageKey, string> = {
   "signin.busy": "Anmeldung läuft …",
   "signin.tryAgainNow": "Sie können es jetzt erneut versuchen.",
   "signin.reasonDisabled": "Ihr Konto wurde gesperrt, deshalb wurden Sie abgemeldet. Wenden Sie sich an Ihre Administration, wenn das ein Irrtum ist.",
-  "signin.reasonExpired": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+  "signin.reasonExpired": "Sie wurden abgemeldet: Ihre Sitzung ist abgelaufen oder wurde beendet. Bitte melden Sie sich erneut an.",
   "signin.reasonSignedOut": "Sie haben sich abgemeldet.",
 
   "unreachable.title": "Kontor ist offline",

@@ -42,7 +42,7 @@ export const en = {
   "signin.busy": "Signing in…",
   "signin.tryAgainNow": "You can try again now.",
   "signin.reasonDisabled": "Your account has been disabled, so you were signed out. Ask your administrator if you think this is a mistake.",
-  "signin.reasonExpired": "Your session has ended. Please sign in again.",
+  "signin.reasonExpired": "You have been signed out: your session expired or was ended. Please sign in again.",
   "signin.reasonSignedOut": "You have signed out.",
 
   "unreachable.title": "Kontor is offline",

@@ -42,7 +42,7 @@ export const zh: Partial<Record<MessageKey, string>> = {
   "signin.busy": "正在登录…",
   "signin.tryAgainNow": "现在可以重试了。",
   "signin.reasonDisabled": "您的账户已被停用，因此已退出登录。如有疑问，请联系管理员。",
-  "signin.reasonExpired": "您的会话已结束，请重新登录。",
+  "signin.reasonExpired": "您已退出登录：会话已过期或被终止。请重新登录。",
   "signin.reasonSignedOut": "您已退出登录。",
 
   "unreachable.title": "Kontor 处于离线状态",

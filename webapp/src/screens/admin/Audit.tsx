@@ -89,7 +89,8 @@ export default function AdminAuditScreen() {
                   <code>{e.action}</code>
                 </td>
                 <td>
-                  {e.target_type} <code className="muted">{e.target_id}</code>
+                  {e.target_type} {typeof e.details?.username === "string" && <strong>{e.details.username}</strong>}{" "}
+                  <code className="muted small">{e.target_id}</code>
                 </td>
                 <td>{e.ip}</td>
                 <td>
