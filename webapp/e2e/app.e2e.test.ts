@@ -68,7 +68,7 @@ describe("the web app", () => {
   test("sign-in page, then a wrong password, then an unknown directory user", async () => {
     const { page } = admin;
     await page.goto("/");
-    await expect(page.getByRole("heading", { name: "Sign in to Kontor" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("heading", { name: "Sign in to Kontor" }).waitFor();
     await expectAccessible(page, "sign-in");
     await screenshot(page, "sign-in");
 
