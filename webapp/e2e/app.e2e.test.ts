@@ -137,10 +137,10 @@ describe("the web app", () => {
     await page.getByRole("heading", { name: "People", level: 1 }).waitFor();
     const people = page.getByRole("list", { name: "Colleagues" });
     await people.getByText("Bernd Wagner").waitFor();
-    await page.getByLabel("Department").fill("Vertrieb");
-    await expect.poll(() => people.getByRole("listitem").count()).toBe(1);
     await expectAccessible(page, "people");
     await screenshot(page, "people");
+    await page.getByLabel("Department").fill("Vertrieb");
+    await expect.poll(() => people.getByRole("listitem").count()).toBe(1);
 
     await people.getByRole("link", { name: /Bernd Wagner/ }).click();
     await page.getByRole("article", { name: "Bernd Wagner" }).getByText("Vertrieb").waitFor();
