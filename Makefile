@@ -22,12 +22,13 @@ test: deps vet
 	$(GO) run ./tools/testenv run -- $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) test-web
 
-## webapp: build the web app into webapp/dist/app (npm ci first when node_modules is missing or stale)
+## webapp: build the web app into webapp/dist/app (npm install first when node_modules is missing or stale;
+## not npm ci: the npm here writes lock files without other platforms' optional packages, which npm ci refuses)
 WEBAPP_SRC := $(shell find webapp/src webapp/public webapp/index.html webapp/vite.config.ts \
 	webapp/package.json webapp/package-lock.json webapp/tsconfig*.json -type f 2>/dev/null)
 webapp: webapp/dist/app/index.html
 webapp/node_modules/.package-lock.json: webapp/package-lock.json
-	cd webapp && npm ci --no-audit --no-fund
+	cd webapp && npm install --no-audit --no-fund && touch node_modules/.package-lock.json
 webapp/dist/app/index.html: webapp/node_modules/.package-lock.json $(WEBAPP_SRC)
 	cd webapp && npm run build
 
