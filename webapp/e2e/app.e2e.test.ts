@@ -65,6 +65,19 @@ describe("the web app", () => {
     await page.close();
   });
 
+  test("the content security policy blocks inline scripts, and the test notices", async () => {
+    const probe = await newUser(browser, kontor.url);
+    await probe.page.goto("/");
+    await probe.page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "window.inlineRan = true";
+      document.body.append(s);
+    });
+    await expect.poll(() => probe.problems.some((p) => p.startsWith("CSP:"))).toBe(true);
+    expect(await probe.page.evaluate(() => "inlineRan" in window)).toBe(false);
+    await probe.context.close();
+  });
+
   test("sign-in page, then a wrong password, then an unknown directory user", async () => {
     const { page } = admin;
     await page.goto("/");

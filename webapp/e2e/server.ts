@@ -49,6 +49,9 @@ export async function startKontor(env: Record<string, string> = {}): Promise<Kon
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Never leave a server behind, even when the test run is cut short.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
 
@@ -76,6 +79,7 @@ export async function startKontor(env: Record<string, string> = {}): Promise<Kon
       await exited;
       clearTimeout(timer);
     }
+    process.off("exit", killOnExit);
     rmSync(dataDir, { recursive: true, force: true });
   };
   return { url, adminPassword, output: () => out, stop };
