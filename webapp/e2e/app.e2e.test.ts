@@ -232,6 +232,11 @@ describe("the web app", () => {
   test("own profile, sessions and tokens", async () => {
     const { page } = admin;
     await page.getByRole("button", { name: "Open account menu" }).click();
+    // The menu takes focus on its first item, and arrow keys move through it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Profile");
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Sessions and tokens");
+    await expectAccessible(page, "profile menu");
     await page.getByRole("menuitem", { name: "Profile" }).click();
     await page.getByRole("heading", { name: "Profile", level: 1 }).waitFor();
     await page.getByLabel("Title").fill("IT-Leitung");
