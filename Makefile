@@ -33,13 +33,15 @@ webapp/dist/app/index.html: webapp/node_modules/.package-lock.json $(WEBAPP_SRC)
 	cd webapp && npm run build
 
 ## test-web: web app checks: API client matches docs/openapi.json, types, unit tests, then
-## end-to-end tests in Chromium against a real kontor serve (bin/kontor, built with the app)
+## end-to-end tests in Chromium against a real kontor serve (bin/kontor, built with the app) and slapd
 test-web: build
-	cd webapp && npm run check:api && npm run typecheck && npm run test:unit && KONTOR_BIN=$(CURDIR)/bin/kontor npm run test:e2e
+	cd webapp && npm run check:api && npm run typecheck && npm run test:unit
+	$(GO) run ./tools/testenv run --services slapd -- env KONTOR_BIN=$(CURDIR)/bin/kontor npm --prefix webapp run test:e2e
 
 ## screenshots: run the end-to-end tests and keep their screenshots in docs/screenshots
 screenshots: build
-	cd webapp && KONTOR_BIN=$(CURDIR)/bin/kontor KONTOR_SCREENSHOTS=$(CURDIR)/docs/screenshots npm run test:e2e
+	$(GO) run ./tools/testenv run --services slapd -- env KONTOR_BIN=$(CURDIR)/bin/kontor \
+		KONTOR_SCREENSHOTS=$(CURDIR)/docs/screenshots npm --prefix webapp run test:e2e
 
 vet:
 	$(GO) vet ./...

@@ -6,29 +6,26 @@
 // service worker, sign out. Each main screen is checked with axe-core and
 // photographed.
 //
-// The server's LDAP points at a closed port so that "directory
-// unavailable" is real, and it allows 3 failed sign-ins so the rate limit
-// is quick to reach.
+// The server signs in directory accounts against a real slapd (started by
+// tools/testenv, seeded by ldapadd), and allows 3 failed sign-ins so the
+// rate limit is quick to reach. A second, short-lived server whose
+// directory is down shows the "directory unavailable" message.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { axe, launch, newUser, screenshot, type Watched } from "./browser";
+import { seedDirectory, type Directory } from "./ldap";
 import { closedPort, startKontor, type Kontor } from "./server";
 
+let directory: Directory;
 let kontor: Kontor;
 let browser: Browser;
 let admin: Watched;
 let anna: Watched;
 
 beforeAll(async () => {
-  const ldapPort = await closedPort();
-  kontor = await startKontor({
-    KONTOR_LDAP_URL: `ldap://127.0.0.1:${ldapPort}`,
-    KONTOR_LDAP_USER_BASE_DN: "ou=people,dc=example,dc=com",
-    KONTOR_LDAP_TIMEOUT: "2s",
-    KONTOR_LDAP_SYNC_INTERVAL: "0s",
-    KONTOR_LOGIN_MAX_FAILURES: "3",
-  });
+  directory = seedDirectory();
+  kontor = await startKontor({ ...directory.env, KONTOR_LOGIN_MAX_FAILURES: "3" });
   browser = await launch();
   admin = await newUser(browser, kontor.url);
   anna = await newUser(browser, kontor.url);
@@ -78,7 +75,7 @@ describe("the web app", () => {
     await probe.context.close();
   });
 
-  test("sign-in page, then a wrong password, then an unknown directory user", async () => {
+  test("sign-in page, then a wrong password", async () => {
     const { page } = admin;
     await page.goto("/");
     await page.getByRole("heading", { name: "Sign in to Kontor" }).waitFor();
@@ -89,10 +86,25 @@ describe("the web app", () => {
     await alert(page).getByText("Wrong username or password.").waitFor();
     // The password field is cleared and focused for the next try.
     expect(await page.getByLabel("Password", { exact: true }).inputValue()).toBe("");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("password");
+  });
 
-    await signIn(page, "jdoe", "whatever");
-    await alert(page).getByText("The company directory cannot be reached right now").waitFor();
-    await screenshot(page, "sign-in-error");
+  test("when the company directory is down, directory accounts are told so", async () => {
+    const down = await startKontor({
+      KONTOR_LDAP_URL: `ldap://127.0.0.1:${await closedPort()}`,
+      KONTOR_LDAP_USER_BASE_DN: "ou=people,dc=example,dc=com",
+      KONTOR_LDAP_SYNC_INTERVAL: "0s",
+    });
+    try {
+      const visitor = await newUser(browser, down.url);
+      await visitor.page.goto("/");
+      await signIn(visitor.page, "jmueller", "juergen-pass-1");
+      await alert(visitor.page).getByText("The company directory cannot be reached right now").waitFor();
+      await screenshot(visitor.page, "sign-in-error");
+      await visitor.context.close();
+    } finally {
+      await down.stop();
+    }
   });
 
   test("the admin signs in and sees the shell", async () => {
@@ -161,6 +173,27 @@ describe("the web app", () => {
     await screenshot(page, "profile-card");
   });
 
+  test("a directory account signs in with the company password; its profile is read-only", async () => {
+    const juergen = await newUser(browser, kontor.url);
+    const { page } = juergen;
+    await page.goto("/");
+    await signIn(page, "jmueller", "juergen-pass-1");
+    await page.getByRole("heading", { name: "Welcome, Jürgen Müller" }).waitFor();
+    await page.getByRole("button", { name: "Open account menu" }).click();
+    await page.getByRole("menuitem", { name: "Profile" }).click();
+    await page.getByText("Your profile comes from the company directory.").waitFor();
+    const name = page.getByLabel("Name", { exact: true });
+    expect(await name.inputValue()).toBe("Jürgen Müller");
+    expect(await name.getAttribute("readonly")).not.toBeNull();
+    expect(await page.getByLabel("Department").inputValue()).toBe("Einkauf");
+    // Directory accounts change their password in the directory, not here.
+    expect(await page.getByRole("heading", { name: "Change password" }).count()).toBe(0);
+    await expectAccessible(page, "directory account profile");
+    await screenshot(page, "settings-profile-directory");
+    expect(juergen.problems).toEqual([]);
+    await juergen.context.close();
+  });
+
   test("the admin disables Anna; her open session ends on its next request", async () => {
     const { page } = admin;
     await page.getByRole("table").getByRole("link", { name: /Anna Koch/ }).click();
@@ -198,18 +231,26 @@ describe("the web app", () => {
     await screenshot(p, "sign-in-rate-limited");
   });
 
-  test("directory status and a failing sync", async () => {
+  test("directory status and a sync that brings in everyone", async () => {
     const { page } = admin;
     await page.getByRole("navigation", { name: "Admin console" }).getByRole("link", { name: "Company directory" }).click();
     await page.getByText(/ldap:\/\/127\.0\.0\.1:\d+/).waitFor();
     await page.getByRole("button", { name: "Sync now" }).click();
-    await page.getByText(/The sync failed/).or(page.getByText(/company directory cannot be reached/)).first().waitFor();
+    const report = page.getByRole("region", { name: "Sync finished" });
+    await report.getByText("The sync finished without errors.").waitFor();
+    const seen = report.getByRole("definition").first();
+    expect(await seen.textContent()).toBe(String(directory.people.length));
     await expectAccessible(page, "directory");
     await screenshot(page, "admin-directory");
+
+    // Everyone in the directory is now in the colleague directory.
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "People" }).click();
+    await page.getByRole("list", { name: "Colleagues" }).getByText("李伟").waitFor();
   });
 
   test("the audit log shows what the admin did, filtered by person and action", async () => {
     const { page } = admin;
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Admin console" }).click();
     await page.getByRole("navigation", { name: "Admin console" }).getByRole("link", { name: "Audit log" }).click();
     const table = page.getByRole("table", { name: "Audit log" });
     await table.getByText("user.disable").waitFor();
