@@ -91,7 +91,7 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 		} else {
 			banner.WriteString("  password: the one in KONTOR_ADMIN_PASSWORD\n")
 		}
-		fmt.Fprintf(&banner, "Sign in: POST %s/api/v1/auth/login with {\"username\": \"admin\", \"password\": \"...\"}\n\n", url)
+		fmt.Fprintf(&banner, "Sign in: open %s in a browser (API clients: POST %s/api/v1/auth/login)\n\n", url, url)
 	}
 	fmt.Fprintf(&banner, "Kontor %s is running at %s\n", version, url)
 	_, _ = io.WriteString(out, banner.String())

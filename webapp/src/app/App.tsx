@@ -1,0 +1,37 @@
+import { Loading } from "../components/States";
+import { useT } from "../i18n";
+import { NotFoundScreen } from "../screens/NotFound";
+import { SignInScreen } from "../screens/SignIn";
+import { UnreachableScreen } from "../screens/Unreachable";
+import { hasRole } from "./navigation";
+import { findRoute } from "./routes";
+import { useLocation } from "./router";
+import { sessionStore } from "./session";
+import { Shell } from "./Shell";
+import { useStore } from "./store";
+
+/** Picks what to show: sign-in, the unreachable screen, or the shell with the current route. */
+export function App() {
+  const session = useStore(sessionStore);
+  const { path } = useLocation();
+  const t = useT();
+
+  if (session.status === "loading") {
+    return (
+      <div className="center-page">
+        <Loading />
+      </div>
+    );
+  }
+  if (session.status === "unreachable") return <UnreachableScreen />;
+  if (session.status === "signed-out") return <SignInScreen reason={session.reason} />;
+
+  const { user } = session;
+  const hit = findRoute(path);
+  const allowed = hit && (!hit.route.role || hasRole(user, hit.route.role));
+  return (
+    <Shell user={user} offline={session.offline ?? false} title={allowed ? t(hit.route.title) : t("notFound.title")}>
+      {allowed ? hit.route.render(hit.params, user) : <NotFoundScreen />}
+    </Shell>
+  );
+}

@@ -1,0 +1,95 @@
+import { Suspense, useEffect, useRef, type ReactNode } from "react";
+import type { User } from "../api/client";
+import { Icon } from "../components/Icon";
+import { Loading } from "../components/States";
+import { useT } from "../i18n";
+import { connectivity } from "../platform/connectivity";
+import { applyUpdate, updateReady } from "../platform/pwa";
+import { hasRole, sidebarLinks, sidebarSections } from "./navigation";
+import { ProfileMenu } from "./ProfileMenu";
+import { Link, useLocation } from "./router";
+import { useStore } from "./store";
+
+interface Props {
+  user: User;
+  offline: boolean;
+  title: string;
+  children: ReactNode;
+}
+
+/** The signed-in frame: header, sidebar, banners and the current screen. */
+export function Shell({ user, offline, title, children }: Props) {
+  const t = useT();
+  const { path } = useLocation();
+  const net = useStore(connectivity.store);
+  const update = useStore(updateReady);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // A new screen: say so in the title, and move focus to it so keyboard
+  // and screen reader users start there (not on the first visit).
+  useEffect(() => {
+    document.title = `${title} · Kontor`;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.querySelector<HTMLElement>("h1")?.focus();
+  }, [path, title]);
+
+  const isOffline = offline || net === "offline";
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        {t("shell.skip")}
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          <img src="/icons/icon.svg" alt="" width="28" height="28" />
+          <span>Kontor</span>
+        </Link>
+        <div className="topbar-middle" />
+        <ProfileMenu user={user} />
+      </header>
+      <nav className="sidebar" aria-label={t("sidebar.label")}>
+        <ul className="sidebar-links">
+          {sidebarLinks
+            .filter((l) => !l.role || hasRole(user, l.role))
+            .map((l) => {
+              const current = l.to === "/" ? path === "/" : path === l.to || path.startsWith(l.to.replace(/\/users$/, "") + "/");
+              return (
+                <li key={l.to}>
+                  <Link to={l.to} aria-current={current ? "page" : undefined}>
+                    <Icon name={l.icon} />
+                    {t(l.label)}
+                  </Link>
+                </li>
+              );
+            })}
+        </ul>
+        {sidebarSections.map((s) => (
+          <section key={s.id} className="sidebar-section" aria-labelledby={`sidebar-${s.id}`}>
+            <h2 id={`sidebar-${s.id}`}>{t(s.title)}</h2>
+            {s.render(user)}
+          </section>
+        ))}
+      </nav>
+      <main id="main" ref={main} className="main">
+        {isOffline && (
+          <div className="banner banner-offline" role="status">
+            {t("shell.offline")}
+          </div>
+        )}
+        {update && (
+          <div className="banner banner-update" role="status">
+            {t("shell.updateReady")}{" "}
+            <button type="button" className="btn btn-small" onClick={applyUpdate}>
+              {t("shell.reload")}
+            </button>
+          </div>
+        )}
+        <Suspense fallback={<Loading />}>{children}</Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+// Every screen and its address. To add a screen: write it in screens/,
+// add a line here (lazy() for screens most people never open), and add
+// its title to the catalogs in i18n/.
+
+import { lazy, type ReactNode } from "react";
+import type { User } from "../api/client";
+import type { MessageKey } from "../i18n";
+import { HomeScreen } from "../screens/Home";
+import { PeopleScreen } from "../screens/People";
+import { PersonScreen } from "../screens/Person";
+import { PreferencesScreen } from "../screens/settings/Preferences";
+import { ProfileScreen } from "../screens/settings/Profile";
+import { SecurityScreen } from "../screens/settings/Security";
+import { matchPath } from "./router";
+
+const AdminUsersScreen = lazy(() => import("../screens/admin/Users"));
+const AdminUserScreen = lazy(() => import("../screens/admin/User"));
+const AdminDirectoryScreen = lazy(() => import("../screens/admin/Directory"));
+const AdminAuditScreen = lazy(() => import("../screens/admin/Audit"));
+
+export interface Route {
+  path: string;
+  title: MessageKey;
+  role?: "admin" | "compliance";
+  render: (params: Record<string, string>, user: User) => ReactNode;
+}
+
+export const routes: Route[] = [
+  { path: "/", title: "nav.home", render: (_, user) => <HomeScreen user={user} /> },
+  { path: "/people", title: "nav.people", render: () => <PeopleScreen /> },
+  { path: "/people/:user", title: "nav.people", render: (p) => <PersonScreen username={p.user ?? ""} /> },
+  { path: "/settings/profile", title: "nav.profile", render: (_, user) => <ProfileScreen user={user} /> },
+  { path: "/settings/security", title: "nav.security", render: () => <SecurityScreen /> },
+  { path: "/settings/preferences", title: "nav.preferences", render: () => <PreferencesScreen /> },
+  { path: "/admin/users", title: "admin.users", role: "admin", render: () => <AdminUsersScreen /> },
+  { path: "/admin/users/:user", title: "admin.users", role: "admin", render: (p, user) => <AdminUserScreen id={p.user ?? ""} me={user} /> },
+  { path: "/admin/directory", title: "admin.directory", role: "admin", render: () => <AdminDirectoryScreen /> },
+  { path: "/admin/audit", title: "admin.audit", role: "admin", render: () => <AdminAuditScreen /> },
+];
+
+export function findRoute(path: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+}

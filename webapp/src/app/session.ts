@@ -1,0 +1,114 @@
+// Who is signed in. The server keeps the session in an HttpOnly cookie;
+// the app learns about it from GET /auth/session at start and from any
+// request that answers "session gone" (expired, revoked, account
+// disabled), which sends the person back to the sign-in screen with the
+// reason.
+//
+// The last signed-in user is kept in localStorage so that the installed
+// app can open its shell without a network; it is removed on sign-out.
+
+import { api, ok, onSessionLost, setCsrfToken, type User } from "../api/client";
+import { ApiError, NetworkError } from "../api/errors";
+import { connectivity } from "../platform/connectivity";
+import { readPref, writePref } from "../platform/prefs";
+import { createStore } from "./store";
+
+/** Why the sign-in screen is showing, when it is not the first visit. */
+export type SignedOutReason = "signed_out" | "session_expired" | "account_disabled";
+
+export type SessionState =
+  | { status: "loading" }
+  | { status: "signed-out"; reason?: SignedOutReason }
+  | { status: "signed-in"; user: User; offline?: boolean }
+  | { status: "unreachable" };
+
+export const sessionStore = createStore<SessionState>({ status: "loading" });
+
+function remember(user: User | null): void {
+  writePref("me", user ? JSON.stringify(user) : null);
+}
+
+function remembered(): User | null {
+  const raw = readPref("me");
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as User;
+  } catch {
+    return null;
+  }
+}
+
+function signedIn(user: User, csrf: string | undefined): void {
+  setCsrfToken(csrf);
+  remember(user);
+  sessionStore.set({ status: "signed-in", user });
+}
+
+function signedOut(reason?: SignedOutReason): void {
+  setCsrfToken(undefined);
+  remember(null);
+  sessionStore.set(reason ? { status: "signed-out", reason } : { status: "signed-out" });
+}
+
+/** Asks the server who we are; called at start and when the network is back. */
+export async function loadSession(): Promise<void> {
+  try {
+    const s = await ok(api.GET("/api/v1/auth/session"));
+    signedIn(s.user, s.csrf_token);
+  } catch (err) {
+    if (err instanceof NetworkError) {
+      const user = remembered();
+      sessionStore.set(user ? { status: "signed-in", user, offline: true } : { status: "unreachable" });
+      return;
+    }
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      signedOut(err.code === "account_disabled" ? "account_disabled" : undefined);
+      return;
+    }
+    sessionStore.set({ status: "unreachable" });
+  }
+}
+
+export async function signIn(username: string, password: string): Promise<void> {
+  const res = await ok(api.POST("/api/v1/auth/login", { body: { username, password } }));
+  signedIn(res.user, res.csrf_token);
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await ok(api.POST("/api/v1/auth/logout"));
+  } catch (err) {
+    // Signed out already (expired, revoked) is what we wanted anyway.
+    if (!(err instanceof ApiError)) throw err;
+  }
+  signedOut("signed_out");
+}
+
+/** Puts a changed own profile into the header and the offline copy. */
+export function updateUser(user: User): void {
+  const s = sessionStore.get();
+  if (s.status === "signed-in") {
+    remember(user);
+    sessionStore.set({ ...s, user });
+  }
+}
+
+export function startSession(): void {
+  onSessionLost((err) => {
+    if (sessionStore.get().status !== "signed-in") return;
+    signedOut(err.code === "account_disabled" ? "account_disabled" : "session_expired");
+  });
+  // Offline with a remembered user, or no server at all: check again when
+  // the network may be back, and every 15 seconds meanwhile.
+  const retry = () => {
+    const s = sessionStore.get();
+    if (s.status === "unreachable" || (s.status === "signed-in" && s.offline)) void loadSession();
+  };
+  connectivity.onMaybeBack(retry);
+  setInterval(retry, 15_000);
+  connectivity.store.subscribe(() => {
+    const s = sessionStore.get();
+    if (connectivity.store.get() === "online" && s.status === "signed-in" && s.offline) void loadSession();
+  });
+  void loadSession();
+}

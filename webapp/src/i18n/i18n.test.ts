@@ -1,0 +1,66 @@
+import { describe, expect, test } from "vitest";
+import { de } from "./de";
+import { en, type MessageKey } from "./en";
+import { formatWait, interpolate, pickLocale, resolveLocale, translate } from "./index";
+import { zh } from "./zh";
+
+describe("pickLocale", () => {
+  test.each([
+    ["German from Austria", ["de-AT", "en"], "de"],
+    ["Chinese after an unsupported language", ["fr-FR", "zh-CN"], "zh"],
+    ["English when nothing fits", ["fr", "it"], "en"],
+    ["English when the browser says nothing", [], "en"],
+    ["case does not matter", ["DE-de"], "de"],
+  ])("%s", (_name, langs, want) => {
+    expect(pickLocale(langs)).toBe(want);
+  });
+
+  test("a chosen language wins over the browser's", () => {
+    expect(resolveLocale("de", ["en-US"])).toBe("de");
+    expect(resolveLocale("auto", ["zh-TW"])).toBe("zh");
+  });
+});
+
+describe("translate", () => {
+  test("uses the language's text", () => {
+    expect(translate("de", "signin.submit")).toBe("Anmelden");
+  });
+  test("falls back to English where a language has no text", () => {
+    const missing = (Object.keys(en) as MessageKey[]).find((k) => !(k in zh));
+    expect(missing, "zh.ts translates everything; pick another fallback test").toBeDefined();
+    expect(translate("zh", missing!)).toBe(en[missing!]);
+  });
+  test("fills placeholders", () => {
+    expect(translate("en", "home.welcome", { name: "Jürgen" })).toBe("Welcome, Jürgen");
+    expect(interpolate("{a} and {b}", { a: 1 })).toBe("1 and {b}");
+  });
+});
+
+describe("catalogs", () => {
+  const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  test.each([
+    ["de", de],
+    ["zh", zh],
+  ])("%s keeps every placeholder and has no empty text", (_name, catalog: Partial<Record<MessageKey, string>>) => {
+    for (const [key, text] of Object.entries(catalog) as [MessageKey, string][]) {
+      expect(text.trim(), key).not.toBe("");
+      expect(placeholders(text), key).toEqual(placeholders(en[key]));
+    }
+  });
+  test("German translates every key", () => {
+    expect(Object.keys(de).sort()).toEqual(Object.keys(en).sort());
+  });
+});
+
+describe("formatWait", () => {
+  test.each([
+    [0.2, "en", "1 second"],
+    [42, "en", "42 seconds"],
+    [60, "en", "1 minute"],
+    [61, "en", "2 minutes"],
+    [300, "de", "5 Minuten"],
+    [7200, "en", "2 hours"],
+  ] as const)("%s s in %s", (s, locale, want) => {
+    expect(formatWait(s, locale)).toBe(want);
+  });
+});

@@ -1,0 +1,85 @@
+import { useState, type FormEvent } from "react";
+import { api, ok, type User } from "../../api/client";
+import { updateUser } from "../../app/session";
+import { Alert } from "../../components/Alert";
+import { Avatar } from "../../components/Avatar";
+import { Field } from "../../components/Field";
+import { ProfileForm } from "../../components/ProfileForm";
+import { ErrorState } from "../../components/States";
+import { SettingsNav } from "../../components/SubNav";
+import { useAction } from "../../components/useAction";
+import { useT } from "../../i18n";
+
+/** Own profile (editable for local accounts; directory accounts are kept by IT) and password. */
+export function ProfileScreen({ user }: { user: User }) {
+  const t = useT();
+  return (
+    <div className="screen">
+      <h1 tabIndex={-1}>{t("nav.profile")}</h1>
+      <SettingsNav />
+      <div className="profile-head">
+        <Avatar user={user} size="xl" presence />
+        <div>
+          <p className="profile-card-name">{user.display_name}</p>
+          <p className="muted">@{user.username}</p>
+          <p className="muted">{user.source === "ldap" ? t("profile.sourceLdap") : t("profile.sourceLocal")}</p>
+        </div>
+      </div>
+      <ProfileForm
+        user={user}
+        directoryNote={t("profile.managedByDirectory")}
+        save={(body) => ok(api.PATCH("/api/v1/users/me", { body }))}
+        onSaved={updateUser}
+      />
+      {user.source === "local" && <PasswordForm />}
+    </div>
+  );
+}
+
+function PasswordForm() {
+  const t = useT();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [done, setDone] = useState(false);
+  const change = useAction();
+  const mismatch = repeat !== "" && next !== repeat;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (mismatch) return;
+    setDone(false);
+    const res = await change.run(async () => {
+      await ok(api.POST("/api/v1/auth/password", { body: { current_password: current, new_password: next } }));
+      return true;
+    });
+    if (res) {
+      setCurrent("");
+      setNext("");
+      setRepeat("");
+      setDone(true);
+    }
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-labelledby="password-form-title">
+      <h2 id="password-form-title">{t("password.title")}</h2>
+      <div className="form-grid">
+        <Field label={t("password.current")} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+        <Field label={t("password.new")} type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} required />
+        <Field
+          label={t("password.repeat")}
+          type="password"
+          autoComplete="new-password"
+          value={repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+          error={mismatch ? t("password.mismatch") : undefined}
+          required
+        />
+      </div>
+      {change.error !== undefined && <ErrorState error={change.error} />}
+      {done && <Alert kind="success">{t("password.changed")}</Alert>}
+      <button type="submit" className="btn btn-primary" disabled={change.busy || !current || !next || mismatch}>
+        {t("password.submit")}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// End-to-end tests: a real `kontor serve` (bin/kontor, built with the app)
+// and the system's Chromium. One file, steps in order, one server.
+export default defineConfig({
+  test: {
+    include: ["e2e/**/*.e2e.test.ts"],
+    environment: "node",
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+  },
+});
