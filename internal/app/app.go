@@ -25,6 +25,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/realtime"
+	"github.com/kontorhq/kontor/webapp"
 )
 
 // Config is everything the modules are configured with.
@@ -180,5 +181,7 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Chat.Register(srv.API())
 	a.Realtime.Register(srv.API())
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
+	// The web app answers everything the API does not.
+	srv.Router().Handle("/*", webapp.Handler())
 	return srv
 }

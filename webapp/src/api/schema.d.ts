@@ -262,6 +262,445 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My channels and conversations with unread counts (the sidebar) */
+        get: operations["channels-list-mine"];
+        put?: never;
+        /** Create a channel */
+        post: operations["channels-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/browse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse public channels */
+        get: operations["channels-browse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/direct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the direct or group conversation with these people */
+        post: operations["channels-open-dm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel */
+        get: operations["channels-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a channel's name, topic, purpose or announcement flag */
+        patch: operations["channels-update"];
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a channel (readable, not writable) */
+        post: operations["channels-archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join a public channel */
+        post: operations["channels-join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a channel */
+        post: operations["channels-leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's members */
+        get: operations["channels-members"];
+        put?: never;
+        /** Add people to a channel */
+        post: operations["channels-invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove someone from a channel (channel admins) */
+        delete: operations["channels-remove-member"];
+        options?: never;
+        head?: never;
+        /** Make someone a channel admin or a member (channel admins) */
+        patch: operations["channels-set-member-role"];
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's messages, oldest first: the newest page, or before/after/around a position */
+        get: operations["messages-list"];
+        put?: never;
+        /** Post a message or a thread reply */
+        post: operations["messages-post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message */
+        get: operations["messages-get"];
+        put?: never;
+        post?: never;
+        /** Delete my message (it stays on record) */
+        delete: operations["messages-delete"];
+        options?: never;
+        head?: never;
+        /** Edit my message (the earlier version is kept) */
+        patch: operations["messages-edit"];
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow a thread */
+        post: operations["messages-follow"];
+        /** Stop following a thread */
+        delete: operations["messages-unfollow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pin a message */
+        post: operations["messages-pin"];
+        /** Unpin a message */
+        delete: operations["messages-unpin"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/reactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add my reaction, or take it back if it is there */
+        post: operations["messages-react"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/readers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who has read a message (when I share read receipts) */
+        get: operations["messages-readers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thread: its first message and the replies */
+        get: operations["messages-thread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/messages/{mid}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Earlier versions of an edited message (author, compliance officers) */
+        get: operations["messages-versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** My notification level for a channel */
+        put: operations["channels-set-notify"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pinned messages, newest pin first */
+        get: operations["channels-pins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the channel read up to seq */
+        post: operations["channels-mark-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unarchive a channel */
+        post: operations["channels-unarchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the channel unread from seq on */
+        post: operations["channels-mark-unread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/my-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My chat preferences */
+        get: operations["chat-my-settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change my chat preferences */
+        patch: operations["chat-update-my-settings"];
+        trace?: never;
+    };
+    "/api/v1/chat/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-wide chat settings */
+        get: operations["chat-settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change chat settings (admins; the record switch: compliance officers) */
+        patch: operations["chat-update-settings"];
+        trace?: never;
+    };
+    "/api/v1/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Presence of people: active, away, do not disturb, or offline with when they were last seen
+         * @description Live changes arrive on the websocket at /api/v1/ws as presence frames; see docs/realtime.md.
+         */
+        get: operations["presence-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -345,6 +784,24 @@ export interface components {
             last_used_at: string;
             name: string;
         };
+        Attachment: {
+            content_type: string;
+            /** Format: int64 */
+            duration_ms?: number;
+            /** Format: int64 */
+            height?: number;
+            id: string;
+            name: string;
+            preview_url?: string;
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+            thumbnail_url?: string;
+            url?: string;
+            voice?: boolean;
+            /** Format: int64 */
+            width?: number;
+        };
         AuditOutputBody: {
             items: components["schemas"]["Entry"][] | null;
             /**
@@ -352,6 +809,89 @@ export interface components {
              * @description Pass as 'before' to get older entries.
              */
             next?: number;
+        };
+        Channel: {
+            /** @description Only channel admins post; everyone reads. */
+            announcement: boolean;
+            /**
+             * Format: date-time
+             * @description Archived channels are readable but not writable.
+             */
+            archived_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @example General */
+            display_name?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "public" | "private" | "dm" | "group";
+            /** Format: date-time */
+            last_message_at?: string;
+            /**
+             * Format: int64
+             * @description Sequence number of the newest message.
+             */
+            last_seq: number;
+            /** Format: int64 */
+            member_count: number;
+            member_ids?: string[] | null;
+            membership?: components["schemas"]["Membership"];
+            /**
+             * @description Unique URL-safe name; empty for DMs.
+             * @example general
+             */
+            name?: string;
+            purpose?: string;
+            topic?: string;
+        };
+        ChannelPatch: {
+            announcement?: boolean;
+            display_name?: string;
+            name?: string;
+            purpose?: string;
+            topic?: string;
+        };
+        "Channels-inviteRequest": {
+            user_ids: string[] | null;
+        };
+        "Channels-open-dmRequest": {
+            /** @description The other people (one for a DM, up to seven for a group). */
+            user_ids: string[] | null;
+        };
+        "Channels-set-member-roleRequest": {
+            /** @enum {string} */
+            role: "admin" | "member";
+        };
+        "Channels-set-notifyRequest": {
+            /** @enum {string} */
+            notify: "all" | "mentions" | "none";
+        };
+        ChannelsOutBody: {
+            items: components["schemas"]["Channel"][] | null;
+            next?: string;
+        };
+        "Chat-update-my-settingsRequest": {
+            /** @enum {string} */
+            read_receipts: "default" | "on" | "off";
+        };
+        ClientFrame: {
+            /** @description typing, read: the channel. */
+            channel_id?: string;
+            id?: string;
+            /**
+             * Format: int64
+             * @description read: the message position read up to.
+             */
+            seq?: number;
+            /**
+             * @description presence: what the client reports.
+             * @enum {string}
+             */
+            status?: "active" | "away" | "dnd" | "";
+            /** @enum {string} */
+            type: "ping" | "typing" | "presence" | "presence_sub" | "read";
+            user_ids?: string[] | null;
         };
         CreateUserOutputBody: {
             /** @description The generated password, shown only this once. */
@@ -400,6 +940,26 @@ export interface components {
             /** @description The value at the given location */
             value?: unknown;
         };
+        ErrorPayload: {
+            code: string;
+            detail: string;
+            id?: string;
+        };
+        Hello: {
+            /**
+             * Format: int64
+             * @description Where the stream continues; events after it follow.
+             */
+            cursor: number;
+            /** @description The server node that holds this connection. */
+            node: string;
+            /** @description The missed events since the client's cursor were sent first. */
+            resumed: boolean;
+            user_id: string;
+        };
+        IdsOutBody: {
+            user_ids: string[] | null;
+        };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
             /** @description Pass as 'after' to get the next page. */
@@ -439,6 +999,132 @@ export interface components {
              */
             username: string;
         };
+        Member: {
+            /** Format: date-time */
+            joined_at: string;
+            /**
+             * Format: int64
+             * @description Shown only when both the member and the caller share read receipts.
+             */
+            last_read_seq?: number;
+            /** @enum {string} */
+            role: "member" | "admin";
+            user_id: string;
+        };
+        MembersOutBody: {
+            items: components["schemas"]["Member"][] | null;
+        };
+        Membership: {
+            /** Format: int64 */
+            last_read_seq: number;
+            /**
+             * Format: int64
+             * @description Mentions of the caller after the read position.
+             */
+            mention_count: number;
+            /** @enum {string} */
+            notify: "all" | "mentions" | "none";
+            /** @enum {string} */
+            role: "member" | "admin";
+            /**
+             * Format: int64
+             * @description Messages by others after the read position.
+             */
+            unread_count: number;
+        };
+        Message: {
+            attachments: components["schemas"]["Attachment"][] | null;
+            channel_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A deleted thread root kept as a placeholder for its replies. */
+            deleted?: boolean;
+            /** Format: date-time */
+            edited_at?: string;
+            /**
+             * Format: date-time
+             * @description Self-destructing: gone for everyone after this time.
+             */
+            expires_at?: string;
+            id: string;
+            /** Format: date-time */
+            last_reply_at?: string;
+            /** @description @channel or @all. */
+            mention_all?: boolean;
+            /** @description Ids of the people mentioned. */
+            mentions?: string[] | null;
+            /** Format: date-time */
+            pinned_at?: string;
+            pinned_by?: string;
+            reactions: components["schemas"]["Reaction"][] | null;
+            read?: boolean;
+            /** Format: int64 */
+            read_count?: number;
+            /** Format: int64 */
+            reply_count: number;
+            /** @description The thread this is a reply in. */
+            root_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the channel; messages are ordered by it.
+             */
+            seq: number;
+            /** @description Markdown. */
+            text: string;
+            user_id: string;
+            /**
+             * Format: int64
+             * @description 1 for the original; each edit adds one.
+             */
+            version: number;
+        };
+        "Messages-editRequest": {
+            text: string;
+        };
+        "Messages-reactRequest": {
+            /** @example 👍 */
+            emoji: string;
+        };
+        "Messages-versionsResponse": {
+            items: components["schemas"]["Version"][] | null;
+        };
+        MessagesOutBody: {
+            items: components["schemas"]["Message"][] | null;
+        };
+        MySettings: {
+            /**
+             * @description default follows the server's setting.
+             * @enum {string}
+             */
+            read_receipts: "default" | "on" | "off";
+            read_receipts_effective: boolean;
+        };
+        NewChannel: {
+            /** @description Only channel admins may post. */
+            announcement?: boolean;
+            /** @example Einkauf */
+            display_name?: string;
+            /** @description People to add besides the creator. */
+            member_ids?: string[] | null;
+            /** @example einkauf */
+            name: string;
+            private?: boolean;
+            purpose?: string;
+            topic?: string;
+        };
+        NewMessage: {
+            /**
+             * Format: int64
+             * @description Self-destruct after this many seconds (when enabled).
+             */
+            expires_in_seconds?: number;
+            /** @description Uploaded files to share with the message. */
+            file_ids?: string[] | null;
+            /** @description Reply in this message's thread. */
+            root_id?: string;
+            /** @description Markdown, at most 16,000 characters. */
+            text: string;
+        };
         NewUser: {
             department?: string;
             /** @example Anna Koch */
@@ -456,6 +1142,19 @@ export interface components {
         PasswordInputBody: {
             current_password: string;
             new_password: string;
+        };
+        Presence: {
+            /**
+             * Format: date-time
+             * @description When they were last online, for offline people.
+             */
+            last_seen_at?: string;
+            /** @enum {string} */
+            status: "active" | "away" | "dnd" | "offline";
+            user_id: string;
+        };
+        "Presence-getResponse": {
+            items: components["schemas"]["Presence"][] | null;
         };
         Problem: {
             /** @description Stable machine-readable reason, e.g. account_disabled. */
@@ -492,6 +1191,12 @@ export interface components {
             /** @example jmueller */
             username: string;
         };
+        Reaction: {
+            /** Format: int64 */
+            count: number;
+            emoji: string;
+            user_ids: string[] | null;
+        };
         ResetPasswordInputBody: {
             /** @description Leave empty to have Kontor make one. */
             password?: string;
@@ -499,6 +1204,27 @@ export interface components {
         ResetPasswordOutputBody: {
             /** @description The generated password, shown only this once. */
             password?: string;
+        };
+        Resync: {
+            /** Format: int64 */
+            cursor: number;
+            reason: string;
+        };
+        SeqInBody: {
+            /**
+             * Format: int64
+             * @description Message position.
+             */
+            seq: number;
+        };
+        ServerFrame: {
+            /** Format: date-time */
+            at?: string;
+            channel_id?: string;
+            /** Format: int64 */
+            cursor?: number;
+            payload?: unknown;
+            type: string;
         };
         Session: {
             /** Format: date-time */
@@ -518,6 +1244,19 @@ export interface components {
             /** Format: date-time */
             expires_at?: string;
             user: components["schemas"]["User"];
+        };
+        Settings: {
+            /** @description Whether the compliance record keeps self-destructed messages (compliance officers). */
+            expired_kept_on_record: boolean;
+            /** @description Whether people share read receipts unless they choose otherwise (admins). */
+            read_receipts_default: boolean;
+            /** @description Whether messages may carry a lifetime (admins). */
+            self_destruct_enabled: boolean;
+        };
+        SettingsPatch: {
+            expired_kept_on_record?: boolean;
+            read_receipts_default?: boolean;
+            self_destruct_enabled?: boolean;
         };
         SyncReport: {
             /** Format: int64 */
@@ -568,6 +1307,14 @@ export interface components {
             /** @description The secret. It is shown only this once. */
             token: string;
         };
+        Typing: {
+            /**
+             * Format: int64
+             * @description Show the indicator this long unless another typing frame comes.
+             */
+            expires_in_ms: number;
+            user_id: string;
+        };
         User: {
             /** Format: date-time */
             created_at: string;
@@ -608,6 +1355,13 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "disabled";
             title?: string;
+        };
+        Version: {
+            /** Format: date-time */
+            created_at: string;
+            text: string;
+            /** Format: int64 */
+            version: number;
         };
     };
     responses: never;
@@ -1174,6 +1928,1217 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-list-mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewChannel"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-browse": {
+        parameters: {
+            query?: {
+                q?: string;
+                after?: string;
+                /** @description Include archived channels. */
+                archived?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-open-dm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Channels-open-dmRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembersOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Channels-inviteRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembersOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-remove-member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-set-member-role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Channels-set-member-roleRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-list": {
+        parameters: {
+            query?: {
+                /** @description Messages with a smaller seq. */
+                before?: number;
+                /** @description Messages with a larger seq. */
+                after?: number;
+                /** @description Messages around this seq, e.g. to jump to a linked message. */
+                around?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Messages-editRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-unfollow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-unpin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-react": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Messages-reactRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-readers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-thread": {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "messages-versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Messages-versionsResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-set-notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Channels-set-notifyRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-mark-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeqInBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "channels-mark-unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeqInBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-my-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-update-my-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Chat-update-my-settingsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySettings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-update-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "presence-get": {
+        parameters: {
+            query?: {
+                /** @description Comma-separated user ids (at most 200). */
+                user_ids?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Presence-getResponse"];
+                };
             };
             /** @description Error */
             default: {
