@@ -1,5 +1,6 @@
-import { Suspense, useEffect, useRef, type ReactNode } from "react";
+import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
+import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
 import { Icon } from "../components/Icon";
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
@@ -17,12 +18,28 @@ interface Props {
   children: ReactNode;
 }
 
+/** value, but true only once it has stayed true for ms (a quick reconnect does not flash a banner). */
+function useDelayed(value: boolean, ms: number): boolean {
+  const [v, setV] = useState(false);
+  useEffect(() => {
+    if (!value) {
+      setV(false);
+      return;
+    }
+    const id = setTimeout(() => setV(true), ms);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return v;
+}
+
 /** The signed-in frame: header, sidebar, banners and the current screen. */
 export function Shell({ user, offline, title, children }: Props) {
   const t = useT();
   const { path } = useLocation();
   const net = useStore(connectivity.store);
   const update = useStore(updateReady);
+  const live = useStore(realtimeStatus);
+  const liveDown = useDelayed(live === "reconnecting", 1500);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
@@ -37,7 +54,11 @@ export function Shell({ user, offline, title, children }: Props) {
     main.current?.querySelector<HTMLElement>("h1")?.focus();
   }, [path, title]);
 
-  const isOffline = offline || net === "offline";
+  // Chat runs while someone is signed in: one websocket for the whole app.
+  useEffect(() => startChat(user), [user]);
+  useEffect(() => () => stopChat(), []);
+
+  const isOffline = offline || net === "offline" || liveDown;
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
