@@ -239,6 +239,18 @@ export async function markRead(channelId: string, seq: number): Promise<void> {
   }
 }
 
+/** My notification level for a channel: shown at once, then saved. */
+export async function setNotifyLevel(channelId: string, notify: "all" | "mentions" | "none"): Promise<void> {
+  const before = channelsStore.get().byId.get(channelId)?.membership?.notify;
+  updateChannel(channelId, (c) => (c.membership ? { ...c, membership: { ...c.membership, notify } } : c));
+  try {
+    await ok(api.PUT("/api/v1/channels/{id}/notify", { params: { path: { id: channelId } }, body: { notify } }));
+  } catch (e) {
+    if (before) updateChannel(channelId, (c) => (c.membership ? { ...c, membership: { ...c.membership, notify: before } } : c));
+    throw e;
+  }
+}
+
 // ---- events ----
 
 function payloadChannel(f: ServerFrame): string {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, ok, type Profile, type User } from "../../api/client";
 import { href, navigate, useLocation } from "../../app/router";
 import { useStore } from "../../app/store";
@@ -126,14 +126,17 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
     viewingStore.set(channel.id);
     return () => viewingStore.set(undefined);
   }, [channel.id]);
+  // The newest messages first, unless the address points at one (?m=):
+  // then the channel opens around it (in its thread, for a reply).
+  const linkedAtStart = useRef(linked);
   useEffect(() => {
-    if (!linked) {
-      void conv.loadPresent();
-      return;
-    }
+    if (!linkedAtStart.current) void conv.loadPresent();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [channel.id]);
+  useEffect(() => {
+    if (!linked) return;
     void conv.jumpTo(linked).then((m) => {
       if (m?.root_id) openThread(m.root_id);
-      else navigate(href("/c/:id", { id: channel.id }) + (thread ? `?thread=${encodeURIComponent(thread)}` : ""), { replace: true });
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [channel.id, linked]);

@@ -77,24 +77,33 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
     });
   };
 
-  const send = async (e?: FormEvent) => {
+  // Messages go out in the order they were written, even when Enter comes
+  // faster than the server answers; the box is free again at once.
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const send = (e?: FormEvent) => {
     e?.preventDefault();
     const body = replaceShortcodes(text).trim();
-    if (!body || busy) return;
-    setBusy(true);
+    if (!body) return;
+    const payload = { text: body, ...(rootId ? { root_id: rootId } : {}), ...(lifetime ? { expires_in_seconds: lifetime } : {}) };
+    drafts.delete(key);
+    setText("");
+    setCaret(0);
     setError(undefined);
-    try {
-      const m = await postMessage(channelId, { text: body, ...(rootId ? { root_id: rootId } : {}), ...(lifetime ? { expires_in_seconds: lifetime } : {}) });
-      drafts.delete(key);
-      setText("");
-      setCaret(0);
-      onPosted(m);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      ref.current?.focus();
-    }
+    setBusy(true);
+    const run = queue.current.then(async () => {
+      try {
+        onPosted(await postMessage(channelId, payload));
+      } catch (err) {
+        setError(err);
+        // Give the text back so nothing typed is lost.
+        setText((cur) => (cur ? cur : body));
+      }
+    });
+    queue.current = run;
+    void run.finally(() => {
+      if (queue.current === run) setBusy(false);
+    });
+    ref.current?.focus();
   };
 
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -118,7 +127,7 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
     }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
-      void send();
+      send();
     }
   };
 
@@ -197,7 +206,7 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
               </select>
             </label>
           )}
-          <button type="submit" className="btn btn-primary btn-small" disabled={busy || !text.trim()} aria-label={t("chat.send")}>
+          <button type="submit" className="btn btn-primary btn-small" disabled={!text.trim()} aria-label={t("chat.send")} aria-busy={busy}>
             <Icon name="send" />
           </button>
         </div>

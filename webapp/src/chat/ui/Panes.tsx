@@ -11,7 +11,7 @@ import { useI18n, useT } from "../../i18n";
 import { usePresence } from "../../platform/presence";
 import { Markdown } from "../markdown";
 import { nameOf, rememberPeople } from "../people";
-import { channelsStore, onChannelEvent, refreshChannel, type Member } from "../runtime";
+import { channelsStore, onChannelEvent, refreshChannel, setNotifyLevel, type Member } from "../runtime";
 import { isDirect, type Channel } from "../unread";
 
 function PaneHead({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
@@ -61,11 +61,7 @@ export function DetailsPane({ channel, me, members, people, onClose }: { channel
   const archived = !!channel.archived_at;
   const notify = channel.membership?.notify ?? "mentions";
 
-  const setNotify = (level: "all" | "mentions" | "none") =>
-    void action.run(async () => {
-      await ok(api.PUT("/api/v1/channels/{id}/notify", { params: { path: { id: channel.id } }, body: { notify: level } }));
-      await refreshChannel(channel.id);
-    });
+  const setNotify = (level: "all" | "mentions" | "none") => void action.run(() => setNotifyLevel(channel.id, level));
   const invite = (p: Profile) =>
     void action.run(async () => {
       rememberPeople([p]);

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { createPortal } from "react-dom";
 import type { User } from "../../api/client";
 import { href, Link, useLocation } from "../../app/router";
 import { useStore } from "../../app/store";
@@ -97,8 +98,14 @@ export function ChannelsSection({ user }: { user: User }) {
           {t("chat.create")}
         </button>
       </div>
-      <BrowseChannelsDialog open={dialog === "browse"} onClose={() => setDialog(null)} onCreate={() => setDialog("create")} />
-      <CreateChannelDialog open={dialog === "create"} onClose={() => setDialog(null)} me={user} />
+      {/* In <body>, not in the sidebar: its colors are not the dialog's. */}
+      {createPortal(
+        <>
+          <BrowseChannelsDialog open={dialog === "browse"} onClose={() => setDialog(null)} onCreate={() => setDialog("create")} />
+          <CreateChannelDialog open={dialog === "create"} onClose={() => setDialog(null)} me={user} />
+        </>,
+        document.body,
+      )}
     </>
   );
 }
@@ -121,7 +128,7 @@ export function DirectSection({ user }: { user: User }) {
           {t("chat.newMessage")}
         </button>
       </div>
-      <NewMessageDialog open={open} onClose={() => setOpen(false)} me={user} />
+      {createPortal(<NewMessageDialog open={open} onClose={() => setOpen(false)} me={user} />, document.body)}
     </>
   );
 }
