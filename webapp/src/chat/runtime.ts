@@ -4,7 +4,7 @@
 // and subscribe to a channel's events with onChannelEvent.
 
 import { api, ok, type Schemas, type User } from "../api/client";
-import { loadSession } from "../app/session";
+import { sessionEnded } from "../app/session";
 import { createStore } from "../app/store";
 import { doNotDisturb, notify, setBadge } from "../platform/notifications";
 import { readPref, writePref } from "../platform/prefs";
@@ -364,7 +364,7 @@ export function startChat(user: User): void {
         }
       },
       status: (s) => realtimeStatus.set(s),
-      sessionEnded: () => void loadSession(),
+      sessionEnded: () => void sessionEnded(),
     },
   );
   if (saved === "away") client.setSticky("status", { type: "presence", status: "away" });
