@@ -181,6 +181,14 @@ func (m *Module) Authenticate(ctx context.Context, token string, viaCookie bool)
 	if err != nil {
 		return Authenticated{}, err
 	}
+	if s.Revoked {
+		// Say why, when the reason is a disabled account: the person should
+		// not keep trying to sign in.
+		if u.Status != StatusActive {
+			return Authenticated{}, apperr.Unauthenticated("this account was disabled; ask your administrator").WithCode("account_disabled")
+		}
+		return Authenticated{}, apperr.Unauthenticated("this session or token was revoked; sign in again").WithCode("token_invalid")
+	}
 	now := m.now()
 	if !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt) {
 		return Authenticated{}, apperr.Unauthenticated("this session has expired; sign in again").WithCode("session_expired")
