@@ -263,10 +263,10 @@ func (m *Module) MyFiles(ctx context.Context, before string, limit int) ([]File,
 // SharedFile is a file as a channel's files list shows it.
 type SharedFile struct {
 	File
-	MessageID string `json:"message_id" doc:"The message that shared it."`
-	SharedBy  string `json:"shared_by" doc:"User id of who shared it."`
+	MessageID string    `json:"message_id" doc:"The message that shared it."`
+	SharedBy  string    `json:"shared_by" doc:"User id of who shared it."`
 	SharedAt  time.Time `json:"shared_at"`
-	Cursor    string `json:"cursor" doc:"Pass as 'before' to continue after this entry."`
+	Cursor    string    `json:"cursor" doc:"Pass as 'before' to continue after this entry."`
 }
 
 // ChannelFiles lists the files shared in a channel the caller may read,
