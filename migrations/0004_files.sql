@@ -25,18 +25,20 @@ CREATE TABLE files (
 CREATE INDEX files_owner ON files (owner_id, id);
 CREATE INDEX files_preview_state ON files (preview_state, preview_at);
 
--- A file shared in a channel by a message. The id is time-ordered, so a
--- channel's files list pages by it.
+-- A file shared in a channel by a message. seq counts the channel's
+-- shares in commit order (counters 'file_shares:<channel>'); the channel's
+-- files list pages by it, newest first.
 CREATE TABLE file_shares (
     id         TEXT PRIMARY KEY,
     file_id    TEXT NOT NULL REFERENCES files (id),
     channel_id TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
     message_id TEXT NOT NULL,
     shared_by  TEXT NOT NULL,
     shared_at  BIGINT NOT NULL,
-    UNIQUE (message_id, file_id)
+    UNIQUE (message_id, file_id),
+    UNIQUE (channel_id, seq)
 );
-CREATE INDEX file_shares_channel ON file_shares (channel_id, id);
 CREATE INDEX file_shares_file ON file_shares (file_id);
 
 -- What each user stores (originals, not previews) and their quota.

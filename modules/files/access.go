@@ -231,9 +231,7 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		m.discard(ctx, k)
-	}
+	m.discard(ctx, keys...)
 	m.log.Info("file deleted", "file", id, "by", p.UserID)
 	return nil
 }
@@ -283,19 +281,25 @@ func (m *Module) ChannelFiles(ctx context.Context, channelID, before string, lim
 	if !ok || p.UserID == "" {
 		return nil, "", apperr.NotFound("no such channel, or you are not a member").WithCode("channel_not_found")
 	}
+	var beforeSeq int64
+	if before != "" {
+		if beforeSeq, err = strconv.ParseInt(before, 10, 64); err != nil || beforeSeq < 1 {
+			return nil, "", apperr.Invalid("before", "pass the 'next' value of the previous page").WithCode("bad_cursor")
+		}
+	}
 	limit = pageSize(limit)
-	rows, err := listChannelFiles(ctx, m.db, channelID, before, limit+1)
+	rows, err := listChannelFiles(ctx, m.db, channelID, beforeSeq, limit+1)
 	if err != nil {
 		return nil, "", err
 	}
 	next := ""
 	if len(rows) > limit {
-		rows, next = rows[:limit], rows[limit-1].share.ID
+		rows, next = rows[:limit], strconv.FormatInt(rows[limit-1].share.Seq, 10)
 	}
 	out := make([]SharedFile, len(rows))
 	for i, r := range rows {
 		out[i] = SharedFile{File: r.file.file(), MessageID: r.share.MessageID, SharedBy: r.share.SharedBy,
-			SharedAt: time.UnixMilli(r.share.SharedAt).UTC(), Cursor: r.share.ID}
+			SharedAt: time.UnixMilli(r.share.SharedAt).UTC()}
 	}
 	return out, next, nil
 }

@@ -43,11 +43,11 @@ func SanitizeName(raw string) string {
 		switch {
 		case r == '/':
 			// path.Base leaves "/" only for an empty or all-slash name.
+		case unicode.IsSpace(r): // tabs and line breaks too
+			b.WriteRune(' ')
 		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r), r == '\u200B', r == '\uFEFF':
 		case strings.ContainsRune(`<>:"|?*`, r):
 			b.WriteRune('_')
-		case unicode.IsSpace(r):
-			b.WriteRune(' ')
 		default:
 			b.WriteRune(r)
 		}

@@ -114,9 +114,7 @@ func (m *Module) makePreview(ctx context.Context, id string) error {
 		return m.announce(ctx, tx, f, now)
 	})
 	if err != nil || !stored {
-		for _, k := range keys {
-			m.discard(ctx, k)
-		}
+		m.discard(ctx, keys...)
 		return err
 	}
 	return nil

@@ -128,12 +128,17 @@ func listOwned(ctx context.Context, q db.Querier, owner, before string, limit in
 
 type shareRow struct {
 	ID, FileID, ChannelID, MessageID, SharedBy string
-	SharedAt                                   int64
+	Seq, SharedAt                              int64
 }
 
+// insertShare adds the share with the channel's next sequence number.
 func insertShare(ctx context.Context, tx *db.Tx, s shareRow) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO file_shares (id, file_id, channel_id, message_id, shared_by, shared_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.FileID, s.ChannelID, s.MessageID, s.SharedBy, s.SharedAt)
+	seq, err := db.NextCounter(ctx, tx, "file_shares:"+s.ChannelID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO file_shares (id, file_id, channel_id, seq, message_id, shared_by, shared_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.FileID, s.ChannelID, seq, s.MessageID, s.SharedBy, s.SharedAt)
 	return err
 }
 
@@ -147,7 +152,7 @@ func deleteShares(ctx context.Context, tx *db.Tx, messageID string) error {
 // sharesOf returns, per channel, the messages that share the file, with
 // the channels in a stable order.
 func sharesOf(ctx context.Context, q db.Querier, fileID string) (channels []string, messages map[string][]string, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT channel_id, message_id FROM file_shares WHERE file_id = ? ORDER BY channel_id, id`, fileID)
+	rows, err := q.QueryContext(ctx, `SELECT channel_id, message_id FROM file_shares WHERE file_id = ? ORDER BY channel_id, seq`, fileID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("shares of %s: %w", fileID, err)
 	}
@@ -171,16 +176,18 @@ type channelFileRow struct {
 	file  fileRow
 }
 
-func listChannelFiles(ctx context.Context, q db.Querier, channelID, before string, limit int) ([]channelFileRow, error) {
-	query := `SELECT s.id, s.message_id, s.shared_by, s.shared_at, ` + prefixed("f.", fileColumns) + `
+// listChannelFiles returns the channel's shares of live files, newest
+// first, with seq below before (0: from the newest).
+func listChannelFiles(ctx context.Context, q db.Querier, channelID string, before int64, limit int) ([]channelFileRow, error) {
+	query := `SELECT s.id, s.seq, s.message_id, s.shared_by, s.shared_at, ` + prefixed("f.", fileColumns) + `
 		FROM file_shares s JOIN files f ON f.id = s.file_id
 		WHERE s.channel_id = ? AND f.deleted_at = 0`
 	args := []any{channelID}
-	if before != "" {
-		query += ` AND s.id < ?`
+	if before > 0 {
+		query += ` AND s.seq < ?`
 		args = append(args, before)
 	}
-	query += ` ORDER BY s.id DESC LIMIT ?`
+	query += ` ORDER BY s.seq DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -190,7 +197,7 @@ func listChannelFiles(ctx context.Context, q db.Querier, channelID, before strin
 	var out []channelFileRow
 	for rows.Next() {
 		var c channelFileRow
-		f, err := scanFile(rows, &c.share.ID, &c.share.MessageID, &c.share.SharedBy, &c.share.SharedAt)
+		f, err := scanFile(rows, &c.share.ID, &c.share.Seq, &c.share.MessageID, &c.share.SharedBy, &c.share.SharedAt)
 		if err != nil {
 			return nil, fmt.Errorf("list channel files: %w", err)
 		}

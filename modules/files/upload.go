@@ -174,17 +174,20 @@ func (m *Module) storeError(op string, err error) error {
 	return fmt.Errorf("files %s: %w", op, err)
 }
 
-// discard removes a blob that will not be used and forgets it; when the
-// store cannot do that now, the trash row stays for the cleanup job.
-func (m *Module) discard(ctx context.Context, key string) {
+// discard removes blobs that will not be used and forgets them. When the
+// store cannot do that now, it stops trying (the next would fail alike)
+// and the trash rows stay for the cleanup job.
+func (m *Module) discard(ctx context.Context, keys ...string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := m.store.Delete(ctx, key); err != nil {
-		m.log.Warn("could not remove blob now; the cleanup job will", "key", key, "error", err)
-		return
-	}
-	if _, err := removeTrash(ctx, m.db, key); err != nil {
-		m.log.Warn("could not forget removed blob", "key", key, "error", err)
+	for _, key := range keys {
+		if err := m.store.Delete(ctx, key); err != nil {
+			m.log.Warn("could not remove blobs now; the cleanup job will", "keys", keys, "error", err)
+			return
+		}
+		if _, err := removeTrash(ctx, m.db, key); err != nil {
+			m.log.Warn("could not forget removed blob", "key", key, "error", err)
+		}
 	}
 }
 
