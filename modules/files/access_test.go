@@ -262,7 +262,7 @@ func TestDeleteFile(t *testing.T) {
 		if len(ev) != 2 || !strings.Contains(string(ev[0].Payload), m1) || !strings.Contains(string(ev[1].Payload), m2) {
 			t.Fatalf("events: %+v", ev)
 		}
-		var u files.Usage
+		var u files.StorageUsage
 		e.client("alice").Must(200, http.MethodGet, "/api/v1/files/usage", nil).JSON(t, &u)
 		if u.Files != 0 || u.Bytes != 0 {
 			t.Fatalf("usage after delete: %+v", u)

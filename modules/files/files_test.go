@@ -14,6 +14,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
 
@@ -359,4 +360,35 @@ func TestUnknownAndGuessedIDs(t *testing.T) {
 
 func asUser(id string) context.Context {
 	return userContext(context.Background(), id)
+}
+
+// The streaming upload is outside huma's body handling, but documented
+// in the OpenAPI document like every other operation.
+func TestOpenAPIDocumentsTheStreamingOperations(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t), "local", options{})
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			RequestBody struct {
+				Content map[string]json.RawMessage
+			} `json:"requestBody"`
+			Responses map[string]json.RawMessage
+		}
+	}
+	e.client("").Must(200, http.MethodGet, "/api/openapi.json", nil).JSON(t, &doc)
+	up := doc.Paths["/api/v1/files"]["post"]
+	if up.OperationID != "files-upload" || up.RequestBody.Content["application/octet-stream"] == nil || up.Responses["201"] == nil {
+		t.Fatalf("upload operation: %+v", up)
+	}
+	for _, p := range []string{"/api/v1/files/{id}/content", "/api/v1/files/{id}/thumbnail", "/api/v1/files/{id}/preview"} {
+		op := doc.Paths[p]["get"]
+		if op.Responses["200"] == nil || op.Responses["302"] == nil || op.Responses["default"] == nil {
+			t.Errorf("%s responses: %v", p, op.Responses)
+		}
+	}
+	for _, p := range []string{"/api/v1/channels/{id}/files", "/api/v1/admin/files/usage", "/api/v1/files/usage"} {
+		if doc.Paths[p]["get"].OperationID == "" {
+			t.Errorf("%s is not documented", p)
+		}
+	}
 }

@@ -52,7 +52,7 @@ type (
 		ID string `path:"id" maxLength:"64" doc:"Channel id."`
 		pageInput
 	}
-	usageOutput struct{ Body Usage }
+	usageOutput struct{ Body StorageUsage }
 )
 
 // Resolve takes the request body as a stream: huma would read it whole
@@ -151,6 +151,8 @@ func (m *Module) registerDownloads(api huma.API) {
 			"206": {Description: "The requested range."},
 			"302": {Description: "Fetch the bytes from the short-lived URL in Location.",
 				Headers: map[string]*huma.Param{"Location": {Schema: &huma.Schema{Type: "string", Format: "uri"}}}},
+			"default": {Description: "Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable).",
+				Content: map[string]*huma.MediaType{"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/Problem"}}}},
 		}
 		v := d.v
 		huma.Register(api, o, func(ctx context.Context, in *contentInput) (*huma.StreamResponse, error) {
@@ -193,9 +195,9 @@ type (
 	}
 	adminUsageOutput struct {
 		Body struct {
-			Items  []Usage     `json:"items"`
-			Totals UsageTotals `json:"totals"`
-			Next   string      `json:"next,omitempty"`
+			Items  []StorageUsage `json:"items"`
+			Totals StorageTotals  `json:"totals"`
+			Next   string         `json:"next,omitempty"`
 		}
 	}
 	userInput struct {
@@ -219,7 +221,7 @@ func (m *Module) registerAdmin(api huma.API) {
 			out := &adminUsageOutput{}
 			out.Body.Items, out.Body.Totals, out.Body.Next = items, totals, next
 			if out.Body.Items == nil {
-				out.Body.Items = []Usage{}
+				out.Body.Items = []StorageUsage{}
 			}
 			return out, nil
 		})

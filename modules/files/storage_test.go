@@ -27,7 +27,7 @@ func TestQuota(t *testing.T) {
 		}
 		// Exactly what is left fits.
 		e.upload("alice", "c.bin", bytes.Repeat([]byte{3}, 400))
-		var u files.Usage
+		var u files.StorageUsage
 		e.client("alice").Must(200, http.MethodGet, "/api/v1/files/usage", nil).JSON(t, &u)
 		if u.Files != 2 || u.Bytes != 1000 || u.Quota != 1000 || u.QuotaSet {
 			t.Fatalf("alice's usage: %+v", u)
@@ -65,13 +65,13 @@ func TestAdminUsageFigures(t *testing.T) {
 			e.upload(u, "x.bin", bytes.Repeat([]byte{9}, n))
 		}
 		e.upload("alice", "y.bin", bytes.Repeat([]byte{9}, 500))
-		var got []files.Usage
-		var totals files.UsageTotals
+		var got []files.StorageUsage
+		var totals files.StorageTotals
 		after := ""
 		for {
 			var out struct {
-				Items  []files.Usage
-				Totals files.UsageTotals
+				Items  []files.StorageUsage
+				Totals files.StorageTotals
 				Next   string
 			}
 			e.client("admin-1").Must(200, http.MethodGet, "/api/v1/admin/files/usage?limit=3&after="+after, nil).JSON(t, &out)
@@ -90,7 +90,7 @@ func TestAdminUsageFigures(t *testing.T) {
 		if totals.Users != 4 || totals.Files != 5 || totals.Bytes != 7500 {
 			t.Fatalf("totals: %+v", totals)
 		}
-		var one files.Usage
+		var one files.StorageUsage
 		e.client("admin-1").Must(200, http.MethodGet, "/api/v1/admin/files/usage/carol", nil).JSON(t, &one)
 		if one.Bytes != 2000 || one.Files != 1 {
 			t.Fatalf("carol: %+v", one)
@@ -162,7 +162,7 @@ func TestS3Outage(t *testing.T) {
 		if n := e.count("files", ""); n != 1 {
 			t.Fatalf("%d files after failed uploads", n)
 		}
-		var u files.Usage
+		var u files.StorageUsage
 		e.client("alice").Must(200, http.MethodGet, "/api/v1/files/usage", nil).JSON(t, &u)
 		if u.Files != 1 || u.Bytes != int64(len(pdfBytes)) {
 			t.Fatalf("usage counts failed uploads: %+v", u)

@@ -35,6 +35,29 @@ func forUpdate(q db.Querier) string {
 	return ""
 }
 
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, q db.Querier, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+func scanFileRow(s scanner) (fileRow, error) { return scanFile(s) }
+
 // errNoRow is returned by getFile when the id is unknown.
 var errNoRow = errors.New("no such file row")
 
@@ -62,20 +85,15 @@ func getFiles(ctx context.Context, q db.Querier, fileIDs []string, lock bool) (m
 	if lock {
 		query += forUpdate(q)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := collect(ctx, q, "load files", scanFileRow, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load files: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]fileRow{}
-	for rows.Next() {
-		r, err := scanFile(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load files: %w", err)
-		}
+	out := make(map[string]fileRow, len(rows))
+	for _, r := range rows {
 		out[r.ID] = r
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func insertFile(ctx context.Context, tx *db.Tx, r fileRow) error {
@@ -108,20 +126,7 @@ func listOwned(ctx context.Context, q db.Querier, owner, before string, limit in
 	}
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list files: %w", err)
-	}
-	defer rows.Close()
-	var out []fileRow
-	for rows.Next() {
-		r, err := scanFile(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list files: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, "list files", scanFileRow, query, args...)
 }
 
 // ---- shares ----
@@ -152,23 +157,22 @@ func deleteShares(ctx context.Context, tx *db.Tx, messageID string) error {
 // sharesOf returns, per channel, the messages that share the file, with
 // the channels in a stable order.
 func sharesOf(ctx context.Context, q db.Querier, fileID string) (channels []string, messages map[string][]string, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT channel_id, message_id FROM file_shares WHERE file_id = ? ORDER BY channel_id, seq`, fileID)
+	type share struct{ channel, message string }
+	rows, err := collect(ctx, q, "shares of "+fileID, func(s scanner) (share, error) {
+		var sh share
+		return sh, s.Scan(&sh.channel, &sh.message)
+	}, `SELECT channel_id, message_id FROM file_shares WHERE file_id = ? ORDER BY channel_id, seq`, fileID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("shares of %s: %w", fileID, err)
+		return nil, nil, err
 	}
-	defer rows.Close()
 	messages = map[string][]string{}
-	for rows.Next() {
-		var ch, msg string
-		if err := rows.Scan(&ch, &msg); err != nil {
-			return nil, nil, fmt.Errorf("shares of %s: %w", fileID, err)
+	for _, sh := range rows {
+		if _, seen := messages[sh.channel]; !seen {
+			channels = append(channels, sh.channel)
 		}
-		if _, seen := messages[ch]; !seen {
-			channels = append(channels, ch)
-		}
-		messages[ch] = append(messages[ch], msg)
+		messages[sh.channel] = append(messages[sh.channel], sh.message)
 	}
-	return channels, messages, rows.Err()
+	return channels, messages, nil
 }
 
 type channelFileRow struct {
@@ -189,22 +193,12 @@ func listChannelFiles(ctx context.Context, q db.Querier, channelID string, befor
 	}
 	query += ` ORDER BY s.seq DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list channel files: %w", err)
-	}
-	defer rows.Close()
-	var out []channelFileRow
-	for rows.Next() {
+	return collect(ctx, q, "list channel files", func(s scanner) (channelFileRow, error) {
 		var c channelFileRow
-		f, err := scanFile(rows, &c.share.ID, &c.share.Seq, &c.share.MessageID, &c.share.SharedBy, &c.share.SharedAt)
-		if err != nil {
-			return nil, fmt.Errorf("list channel files: %w", err)
-		}
+		f, err := scanFile(s, &c.share.ID, &c.share.Seq, &c.share.MessageID, &c.share.SharedBy, &c.share.SharedAt)
 		c.file, c.share.FileID, c.share.ChannelID = f, f.ID, channelID
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	}, query, args...)
 }
 
 func prefixed(p, cols string) string {
@@ -269,20 +263,10 @@ func listUsage(ctx context.Context, q db.Querier, afterBytes int64, afterUser st
 	}
 	query += ` ORDER BY bytes DESC, user_id LIMIT ?`
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list usage: %w", err)
-	}
-	defer rows.Close()
-	var out []usageRow
-	for rows.Next() {
+	return collect(ctx, q, "list usage", func(s scanner) (usageRow, error) {
 		var u usageRow
-		if err := rows.Scan(&u.UserID, &u.Files, &u.Bytes, &u.Quota); err != nil {
-			return nil, fmt.Errorf("list usage: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, s.Scan(&u.UserID, &u.Files, &u.Bytes, &u.Quota)
+	}, query, args...)
 }
 
 func usageTotals(ctx context.Context, q db.Querier) (users, files, bytes int64, err error) {
@@ -332,21 +316,11 @@ type trashRow struct {
 // dueTrash returns blobs of deleted files, and blobs of uploads and
 // previews older than grace (those younger may still be being written).
 func dueTrash(ctx context.Context, q db.Querier, now time.Time, grace time.Duration, limit int) ([]trashRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT blob_key, reason, since FROM file_blob_trash
-		WHERE reason = 'deleted' OR since < ? ORDER BY since LIMIT ?`, now.Add(-grace).UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("list blob trash: %w", err)
-	}
-	defer rows.Close()
-	var out []trashRow
-	for rows.Next() {
+	return collect(ctx, q, "list blob trash", func(s scanner) (trashRow, error) {
 		var t trashRow
-		if err := rows.Scan(&t.Key, &t.Reason, &t.Since); err != nil {
-			return nil, fmt.Errorf("list blob trash: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, s.Scan(&t.Key, &t.Reason, &t.Since)
+	}, `SELECT blob_key, reason, since FROM file_blob_trash WHERE reason = 'deleted' OR since < ? ORDER BY since LIMIT ?`,
+		now.Add(-grace).UnixMilli(), limit)
 }
 
 // ---- previews ----
@@ -377,20 +351,10 @@ func finishPreview(ctx context.Context, tx *db.Tx, id, state, typ string, w, h i
 // waitingPreviews lists files whose previews are due: waiting, or
 // claimed longer ago than stale.
 func waitingPreviews(ctx context.Context, q db.Querier, now time.Time, stale time.Duration, limit int) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM files WHERE deleted_at = 0 AND
+	return collect(ctx, q, "list waiting previews", func(s scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `SELECT id FROM files WHERE deleted_at = 0 AND
 		(preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?)) ORDER BY id LIMIT ?`,
 		now.Add(-stale).UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("list waiting previews: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
-// Usage is what one user stores.
-type Usage struct {
+// StorageUsage is what one user stores.
+type StorageUsage struct {
 	UserID string `json:"user_id"`
 	Files  int64  `json:"files" doc:"Live files they uploaded."`
 	Bytes  int64  `json:"bytes" doc:"Their size in bytes (previews not counted)."`
@@ -23,31 +23,31 @@ type Usage struct {
 	QuotaSet bool `json:"quota_set"`
 }
 
-// UsageTotals sums everyone's usage.
-type UsageTotals struct {
+// StorageTotals sums everyone's usage.
+type StorageTotals struct {
 	Users int64 `json:"users" doc:"Users with at least one file."`
 	Files int64 `json:"files"`
 	Bytes int64 `json:"bytes"`
 }
 
-func (m *Module) usage(u usageRow) Usage {
-	return Usage{UserID: u.UserID, Files: u.Files, Bytes: u.Bytes, Quota: m.quotaOf(u), QuotaSet: u.Quota >= 0}
+func (m *Module) usage(u usageRow) StorageUsage {
+	return StorageUsage{UserID: u.UserID, Files: u.Files, Bytes: u.Bytes, Quota: m.quotaOf(u), QuotaSet: u.Quota >= 0}
 }
 
 // MyUsage returns the caller's own figures.
-func (m *Module) MyUsage(ctx context.Context) (Usage, error) {
+func (m *Module) MyUsage(ctx context.Context) (StorageUsage, error) {
 	p, err := authn.Require(ctx)
 	if err != nil {
-		return Usage{}, err
+		return StorageUsage{}, err
 	}
 	u, err := getUsage(ctx, m.db, p.UserID)
 	return m.usage(u), err
 }
 
 // UserUsage returns one user's figures, for admins.
-func (m *Module) UserUsage(ctx context.Context, userID string) (Usage, error) {
+func (m *Module) UserUsage(ctx context.Context, userID string) (StorageUsage, error) {
 	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
-		return Usage{}, err
+		return StorageUsage{}, err
 	}
 	u, err := getUsage(ctx, m.db, userID)
 	return m.usage(u), err
@@ -55,8 +55,8 @@ func (m *Module) UserUsage(ctx context.Context, userID string) (Usage, error) {
 
 // ListUsage pages through everyone's figures, largest first, for admins.
 // Users who never uploaded and have no quota of their own are not listed.
-func (m *Module) ListUsage(ctx context.Context, after string, limit int) ([]Usage, UsageTotals, string, error) {
-	var totals UsageTotals
+func (m *Module) ListUsage(ctx context.Context, after string, limit int) ([]StorageUsage, StorageTotals, string, error) {
+	var totals StorageTotals
 	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
 		return nil, totals, "", err
 	}
@@ -81,7 +81,7 @@ func (m *Module) ListUsage(ctx context.Context, after string, limit int) ([]Usag
 		last := rows[limit-1]
 		next = fmt.Sprintf("%d:%s", last.Bytes, last.UserID)
 	}
-	out := make([]Usage, len(rows))
+	out := make([]StorageUsage, len(rows))
 	for i, r := range rows {
 		out[i] = m.usage(r)
 	}
@@ -91,15 +91,15 @@ func (m *Module) ListUsage(ctx context.Context, after string, limit int) ([]Usag
 
 // SetQuota sets a user's own quota in bytes (0: unlimited), or with -1
 // returns them to the default. Admins only; on the audit log.
-func (m *Module) SetQuota(ctx context.Context, userID string, quota int64) (Usage, error) {
+func (m *Module) SetQuota(ctx context.Context, userID string, quota int64) (StorageUsage, error) {
 	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
-		return Usage{}, err
+		return StorageUsage{}, err
 	}
 	if quota < -1 {
-		return Usage{}, apperr.Invalid("quota", "give bytes, 0 for unlimited, or -1 for the default")
+		return StorageUsage{}, apperr.Invalid("quota", "give bytes, 0 for unlimited, or -1 for the default")
 	}
 	if userID == "" || len(userID) > 64 {
-		return Usage{}, apperr.Invalid("user", "give a user id")
+		return StorageUsage{}, apperr.Invalid("user", "give a user id")
 	}
 	var u usageRow
 	err := m.db.WithTx(ctx, func(tx *db.Tx) error {

@@ -103,3 +103,25 @@ func checkPrefix(prefix string) error {
 func sizeError(got, want int64) error {
 	return fmt.Errorf("blob: read %d bytes, expected %d", got, want)
 }
+
+// Config chooses and configures the store.
+type Config struct {
+	Kind string // "local" (default) or "s3"
+	Dir  string // local: the directory
+	S3   S3Config
+}
+
+// Open returns the configured store. It does not contact S3.
+func Open(c Config) (Store, error) {
+	switch c.Kind {
+	case "", "local":
+		if c.Dir == "" {
+			return nil, errors.New("files-dir: a directory is required for the local store")
+		}
+		// An upload running longer than a day is not running any more.
+		return NewLocal(c.Dir, 24*time.Hour)
+	case "s3":
+		return NewS3(c.S3)
+	}
+	return nil, fmt.Errorf("files-store %q: want local or s3", c.Kind)
+}
