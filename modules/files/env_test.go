@@ -34,7 +34,7 @@ import (
 // over HTTP, with chat and the journal stood in for by small real
 // implementations on test tables.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	kind   string // local or s3
 	db     *db.DB
 	store  blob.Store
@@ -75,7 +75,7 @@ CREATE TABLE test_members (user_id TEXT NOT NULL, channel_id TEXT NOT NULL, PRIM
 CREATE TABLE test_journal (seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, actor_id TEXT NOT NULL, channel_id TEXT NOT NULL,
 	subject_id TEXT NOT NULL, meta TEXT NOT NULL, content TEXT NOT NULL)`
 
-func newEnv(t *testing.T, d *db.DB, kind string, o options) *env {
+func newEnv(t testing.TB, d *db.DB, kind string, o options) *env {
 	t.Helper()
 	ctx := context.Background()
 	for _, stmt := range strings.Split(testSchema, ";") {
