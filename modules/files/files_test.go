@@ -1,12 +1,15 @@
 package files_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -316,6 +319,42 @@ func TestInterruptedUpload(t *testing.T) {
 				t.Fatalf("size %d: %v, want upload_interrupted", size, err)
 			}
 			e.nothingStored()
+		}
+	})
+}
+
+// The same over the wire: the client sends part of the body and closes
+// its side of the connection; the answer still arrives on the other side,
+// and by then nothing is left behind.
+func TestInterruptedUploadOverHTTP(t *testing.T) {
+	eachEnv(t, options{conf: func(c *files.Config) { c.MaxUpload = 32 << 20 }}, func(t *testing.T, e *env) {
+		part := bytes.Repeat([]byte("0123456789abcdef"), 400000) // 6.4 MB, more than an S3 part
+		for _, tc := range []struct{ name, header, body string }{
+			{"length announced", "Content-Length: 20000000\r\n", string(part)},
+			{"chunked", "Transfer-Encoding: chunked\r\n", fmt.Sprintf("%x\r\n%s\r\n", len(part), part)},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				u, _ := url.Parse(e.url)
+				conn, err := net.Dial("tcp", u.Host)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				req := "POST /api/v1/files?name=cut.bin HTTP/1.1\r\nHost: " + u.Host + "\r\nAuthorization: Bearer alice\r\n" + tc.header + "\r\n" + tc.body
+				if _, err := io.WriteString(conn, req); err != nil {
+					t.Fatal(err)
+				}
+				_ = conn.(*net.TCPConn).CloseWrite()
+				resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 422 || !strings.Contains(string(body), "upload_interrupted") {
+					t.Fatalf("%d %s", resp.StatusCode, body)
+				}
+				e.nothingStored()
+			})
 		}
 	})
 }
