@@ -113,9 +113,17 @@ func (m *Module) makePreview(ctx context.Context, id string) error {
 		f.PreviewState, f.PreviewType, f.Width, f.Height, f.PreviewAt = previewReady, thumb.contentType, w, h, now.UnixMilli()
 		return m.announce(ctx, tx, f, now)
 	})
-	if err != nil || !stored {
+	if err != nil {
 		m.discard(ctx, keys...)
 		return err
+	}
+	if !stored {
+		// Either the file was deleted meanwhile (its previews must go), or
+		// a worker that took over our stale claim finished first: then the
+		// blobs under these keys are its (identical) images, in use.
+		if now, err := getFile(ctx, m.db, id, false); err == nil && now.DeletedAt != 0 {
+			m.discard(ctx, keys...)
+		}
 	}
 	return nil
 }

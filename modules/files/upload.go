@@ -65,9 +65,9 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(req.Body, head)
 	switch {
-	case n == 0 && (err == io.EOF || err == nil):
+	case err == io.EOF: // ReadFull's way of saying: not a single byte
 		return File{}, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
-	case err != nil && err != io.ErrUnexpectedEOF:
+	case n == 0, err != nil && err != io.ErrUnexpectedEOF:
 		return File{}, interrupted()
 	}
 	head = head[:n]
