@@ -263,30 +263,107 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-type s3Object struct {
-	*minio.Object
-	size int64
-	mod  time.Time
-}
-
-func (o s3Object) Size() int64        { return o.size }
-func (o s3Object) ModTime() time.Time { return o.mod }
-
-// Open starts a download; reads and seeks fetch ranges as needed.
+// Open starts the download with one GET (which also tells the size), so
+// that a whole-object download costs one request. Seeking only moves the
+// position; the next read after a seek issues a ranged GET from there.
 func (s *S3) Open(ctx context.Context, key string) (Object, error) {
 	if err := CheckKey(key); err != nil {
 		return nil, err
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return nil, s.classify(ctx, "get", key, err)
+	o := &s3Object{s: s, ctx: ctx, key: key}
+	if err := o.fetch(); err != nil {
+		return nil, err
 	}
-	st, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		return nil, s.classify(ctx, "get", key, err)
+	o.size, o.mod, o.etag = o.info.Size, o.info.LastModified, o.info.ETag
+	return o, nil
+}
+
+// s3Object reads an object through ranged GETs. It keeps the context of
+// Open because io.Reader has no place for one; like an *os.File, it is
+// used within the request that opened it.
+type s3Object struct {
+	s       *S3
+	ctx     context.Context
+	key     string
+	size    int64
+	mod     time.Time
+	etag    string
+	info    minio.ObjectInfo
+	body    io.ReadCloser // the open GET, positioned at bodyPos
+	bodyPos int64
+	pos     int64
+}
+
+func (o *s3Object) Size() int64        { return o.size }
+func (o *s3Object) ModTime() time.Time { return o.mod }
+
+// fetch opens a GET from o.pos to the end, of the same version as the
+// first GET (If-Match), so that a seek never mixes two versions.
+func (o *s3Object) fetch() error {
+	var opts minio.GetObjectOptions
+	if o.pos > 0 {
+		_ = opts.SetRange(o.pos, 0)
 	}
-	return s3Object{Object: obj, size: st.Size, mod: st.LastModified}, nil
+	if o.etag != "" {
+		_ = opts.SetMatchETag(o.etag)
+	}
+	body, info, _, err := minio.Core{Client: o.s.client}.GetObject(o.ctx, o.s.bucket, o.key, opts)
+	if err != nil {
+		return o.s.classify(o.ctx, "get", o.key, err)
+	}
+	o.body, o.bodyPos, o.info = body, o.pos, info
+	return nil
+}
+
+func (o *s3Object) Read(p []byte) (int, error) {
+	if o.pos >= o.size {
+		return 0, io.EOF
+	}
+	if o.body == nil || o.bodyPos != o.pos {
+		if o.body != nil {
+			o.body.Close()
+			o.body = nil
+		}
+		if err := o.fetch(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := o.body.Read(p)
+	o.pos += int64(n)
+	o.bodyPos += int64(n)
+	if err == io.EOF && o.pos < o.size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && err != io.EOF {
+		err = o.s.classify(o.ctx, "read", o.key, err)
+	}
+	return n, err
+}
+
+func (o *s3Object) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += o.pos
+	case io.SeekEnd:
+		offset += o.size
+	default:
+		return o.pos, fmt.Errorf("blob: seek: bad whence %d", whence)
+	}
+	if offset < 0 {
+		return o.pos, fmt.Errorf("blob: seek to %d: negative position", offset)
+	}
+	o.pos = offset
+	return offset, nil
+}
+
+func (o *s3Object) Close() error {
+	if o.body == nil {
+		return nil
+	}
+	err := o.body.Close()
+	o.body = nil
+	return err
 }
 
 // Delete removes the object and any multipart upload left unfinished
