@@ -16,6 +16,8 @@ import (
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/migrations"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/files"
+	"github.com/kontorhq/kontor/modules/files/blob"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/bus"
@@ -36,7 +38,11 @@ type Config struct {
 	Identity         identity.Config
 	LDAP             *ldapdir.Config // nil: no directory
 	Chat             chat.Config
-	Realtime         realtime.Config
+	Files            files.Config
+	// FilesStore says where file contents go; an empty local directory
+	// means files/ in the data dir.
+	FilesStore blob.Config
+	Realtime   realtime.Config
 	// JournalKeyFile holds the key that signs journal checkpoints; empty
 	// means keys/journal.key in the data dir. Cluster nodes share one.
 	JournalKeyFile     string
@@ -56,6 +62,7 @@ type App struct {
 	Journal  *journal.Journal
 	Identity *identity.Module
 	Chat     *chat.Module
+	Files    *files.Module
 	Realtime *realtime.Module
 	cfg      Config
 }
@@ -137,6 +144,23 @@ func (a *App) build() error {
 		Journal: a.Journal, Events: a.Events, Presence: a.Realtime}, a.cfg.Chat); err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
+
+	storeCfg := a.cfg.FilesStore
+	if storeCfg.Kind == "" {
+		storeCfg.Kind = "local"
+	}
+	if storeCfg.Kind == "local" && storeCfg.Dir == "" {
+		storeCfg.Dir = filepath.Join(a.cfg.DataDir, "files")
+	}
+	store, err := blob.Open(storeCfg)
+	if err != nil {
+		return err
+	}
+	if a.Files, err = files.New(files.Deps{DB: a.DB, Store: store, Log: a.Log, Clock: a.Clock, Access: a.Chat,
+		Journal: a.Journal, Events: a.Events}, a.cfg.Files); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	a.Chat.SetFiles(a.Files)
 	return nil
 }
 
@@ -147,6 +171,7 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	}
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
+	a.Files.Start(ctx, s)
 	if a.cfg.CheckpointInterval > 0 {
 		s.Every(ctx, "journal-checkpoint", a.cfg.CheckpointInterval, func(ctx context.Context) error {
 			_, err := a.Journal.Checkpoint(ctx)
@@ -162,8 +187,12 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	return nil
 }
 
-// Close releases the bus and the database.
+// Close releases the bus and the database; call it after the context
+// given to Start has ended.
 func (a *App) Close() error {
+	if a.Files != nil {
+		a.Files.Wait()
+	}
 	if a.Bus != nil {
 		a.Bus.Close()
 	}
@@ -174,11 +203,12 @@ func (a *App) Close() error {
 // and readiness checks.
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware}
-	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping}
+	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
+	a.Files.Register(srv.API())
 	a.Realtime.Register(srv.API())
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	// The web app answers everything the API does not.

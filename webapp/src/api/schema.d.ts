@@ -21,6 +21,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Storage used per user, largest first (admins) */
+        get: operations["files-admin-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/usage/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Storage used by one user (admins) */
+        get: operations["files-admin-user-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/usage/{user}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's storage quota (admins) */
+        put: operations["files-admin-set-quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ldap": {
         parameters: {
             query?: never;
@@ -343,6 +394,26 @@ export interface paths {
         put?: never;
         /** Archive a channel (readable, not writable) */
         post: operations["channels-archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files shared in a channel, newest first
+         * @description For members of the channel. Each entry is one share (a file shared twice appears twice); deleted files are left out.
+         */
+        get: operations["files-list-channel"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -681,6 +752,125 @@ export interface paths {
         patch: operations["chat-update-settings"];
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My uploaded files, newest first */
+        get: operations["files-list-mine"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Send the file's bytes as the request body (any Content-Type; the type is sniffed from the bytes). The body is streamed to storage and the size limit is enforced while it arrives: an upload over the limit or the quota gets 413 and nothing is stored. Attach the returned id to a message to share the file.
+         */
+        post: operations["files-upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much I store, and my quota */
+        get: operations["files-my-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file's metadata */
+        get: operations["files-get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file (its owner or an admin)
+         * @description The file disappears from every channel and its bytes are removed; the deletion is kept in the compliance journal with the file's SHA-256.
+         */
+        delete: operations["files-delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file's screen-sized preview (images)
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file's thumbnail (images)
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presence": {
         parameters: {
             query?: never;
@@ -783,6 +973,11 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             name: string;
+        };
+        AdminUsageOutputBody: {
+            items: components["schemas"]["StorageUsage"][] | null;
+            next?: string;
+            totals: components["schemas"]["StorageTotals"];
         };
         Attachment: {
             content_type: string;
@@ -945,6 +1140,49 @@ export interface components {
             detail: string;
             id?: string;
         };
+        File: {
+            /** @description Sniffed from the bytes, not taken from the client. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Length of a voice message; 0 otherwise.
+             */
+            duration_ms: number;
+            /** Format: int64 */
+            height: number;
+            id: string;
+            /** @description Sanitised file name, safe to show and to save. */
+            name: string;
+            /** @description Who uploaded it. */
+            owner_id: string;
+            /**
+             * @description none for files without previews.
+             * @enum {string}
+             */
+            preview_state: "none" | "pending" | "ready" | "failed";
+            /** @description Screen-sized image (at most 1600 px), empty until made. */
+            preview_url: string;
+            /** @description Hex SHA-256 of the bytes, as recorded in the compliance journal. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Small image (at most 400 px), empty until made. */
+            thumbnail_url: string;
+            /** @description Where to download the file (may redirect to a short-lived storage URL). */
+            url: string;
+            /** @description A voice message recorded in the app. */
+            voice: boolean;
+            /**
+             * Format: int64
+             * @description Pixels, after EXIF orientation; 0 until the preview is made or for non-images.
+             */
+            width: number;
+        };
         Hello: {
             /**
              * Format: int64
@@ -965,6 +1203,11 @@ export interface components {
             /** @description Pass as 'after' to get the next page. */
             next?: string;
         };
+        ListOutputFileBody: {
+            items: components["schemas"]["File"][] | null;
+            /** @description Pass as 'before' (or 'after') to get the next page. */
+            next?: string;
+        };
         ListOutputProfileBody: {
             items: components["schemas"]["Profile"][] | null;
             /** @description Pass as 'after' to get the next page. */
@@ -973,6 +1216,11 @@ export interface components {
         ListOutputSessionBody: {
             items: components["schemas"]["Session"][] | null;
             /** @description Pass as 'after' to get the next page. */
+            next?: string;
+        };
+        ListOutputSharedFileBody: {
+            items: components["schemas"]["SharedFile"][] | null;
+            /** @description Pass as 'before' (or 'after') to get the next page. */
             next?: string;
         };
         ListOutputUserBody: {
@@ -1191,6 +1439,14 @@ export interface components {
             /** @example jmueller */
             username: string;
         };
+        QuotaInputBody: {
+            /**
+             * Format: int64
+             * @description Bytes this user may store; 0: unlimited; -1: the default (files-user-quota).
+             * @example 10737418240
+             */
+            quota: number;
+        };
         Reaction: {
             /** Format: int64 */
             count: number;
@@ -1257,6 +1513,87 @@ export interface components {
             expired_kept_on_record?: boolean;
             read_receipts_default?: boolean;
             self_destruct_enabled?: boolean;
+        };
+        SharedFile: {
+            /** @description Sniffed from the bytes, not taken from the client. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Pass as 'before' to continue after this entry. */
+            cursor: string;
+            /**
+             * Format: int64
+             * @description Length of a voice message; 0 otherwise.
+             */
+            duration_ms: number;
+            /** Format: int64 */
+            height: number;
+            id: string;
+            /** @description The message that shared it. */
+            message_id: string;
+            /** @description Sanitised file name, safe to show and to save. */
+            name: string;
+            /** @description Who uploaded it. */
+            owner_id: string;
+            /**
+             * @description none for files without previews.
+             * @enum {string}
+             */
+            preview_state: "none" | "pending" | "ready" | "failed";
+            /** @description Screen-sized image (at most 1600 px), empty until made. */
+            preview_url: string;
+            /** @description Hex SHA-256 of the bytes, as recorded in the compliance journal. */
+            sha256: string;
+            /** Format: date-time */
+            shared_at: string;
+            /** @description User id of who shared it. */
+            shared_by: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Small image (at most 400 px), empty until made. */
+            thumbnail_url: string;
+            /** @description Where to download the file (may redirect to a short-lived storage URL). */
+            url: string;
+            /** @description A voice message recorded in the app. */
+            voice: boolean;
+            /**
+             * Format: int64
+             * @description Pixels, after EXIF orientation; 0 until the preview is made or for non-images.
+             */
+            width: number;
+        };
+        StorageTotals: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: int64 */
+            files: number;
+            /**
+             * Format: int64
+             * @description Users with at least one file.
+             */
+            users: number;
+        };
+        StorageUsage: {
+            /**
+             * Format: int64
+             * @description Their size in bytes (previews not counted).
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Live files they uploaded.
+             */
+            files: number;
+            /**
+             * Format: int64
+             * @description Bytes they may store; 0: unlimited.
+             */
+            quota: number;
+            quota_set: boolean;
+            user_id: string;
         };
         SyncReport: {
             /** Format: int64 */
@@ -1396,6 +1733,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-usage": {
+        parameters: {
+            query?: {
+                /** @description Continue after this cursor (from 'next'). */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUsageOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-user-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-set-quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
                 };
             };
             /** @description Error */
@@ -2157,6 +2595,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-list-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOutputSharedFileBody"];
                 };
             };
             /** @description Error */
@@ -3109,6 +3579,322 @@ export interface operations {
                 };
             };
             /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-list-mine": {
+        parameters: {
+            query?: {
+                /** @description Continue after this cursor (from 'next'). */
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOutputFileBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-upload": {
+        parameters: {
+            query?: {
+                /** @description The file's name; it is sanitised (path parts, control characters, device names like CON removed; at most 255 bytes). */
+                name?: string;
+                /** @description A voice message recorded in the app: must be audio, with duration_ms. */
+                voice?: boolean;
+                /** @description Length of a voice message in milliseconds. */
+                duration_ms?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file's bytes. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-my-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-content": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-preview": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-thumbnail": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
             default: {
                 headers: {
                     [name: string]: unknown;
