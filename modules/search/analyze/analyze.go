@@ -77,11 +77,11 @@ func build(separators string, mode Mode) *analysis.DefaultAnalyzer {
 }
 
 var (
-	textIndex  = build("_", Index)
-	textQuery  = build("_", Query)
-	nameIndex  = build("_.", Index)
-	nameQuery  = build("_.", Query)
-	registerMu sync.Once
+	textIndex   = build("_", Index)
+	textQuery   = build("_", Query)
+	nameIndex   = build("_.", Index)
+	nameQuery   = build("_.", Query)
+	registerMu  sync.Once
 	registerErr error
 )
 

@@ -43,10 +43,10 @@ func overlaps(a, b []string) bool {
 
 func TestLanguages(t *testing.T) {
 	const (
-		de = "Die Häuser an der Straße: morgen ist die Projektbesprechung mit den Kunden, bitte die Verträge mitbringen."
-		en = "The computers were running all night; Alice's issues are fixed and the meetings moved."
-		zh = "我们明天在会议室讨论项目计划。"
-		ja = "会議は明日の午後です。コンピュータを持ってきてください。"
+		de    = "Die Häuser an der Straße: morgen ist die Projektbesprechung mit den Kunden, bitte die Verträge mitbringen."
+		en    = "The computers were running all night; Alice's issues are fixed and the meetings moved."
+		zh    = "我们明天在会议室讨论项目计划。"
+		ja    = "会議は明日の午後です。コンピュータを持ってきてください。"
 		mixed = "Das Meeting im 会议室 beginnt um 10 Uhr, see the ＡＢＣ notes at the café"
 	)
 	for _, tc := range []struct {
