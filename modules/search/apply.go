@@ -29,7 +29,7 @@ func apply(ctx context.Context, l *live, log *slog.Logger, changes []Change) err
 		return nil
 	}
 	a := &applier{idx: l.idx, log: log, b: l.idx.NewBatch(), pending: map[string]*doc{}}
-	last := l.cursor
+	last := l.cursor.Load()
 	for _, c := range changes {
 		if c.Seq <= last {
 			log.Warn("search: change out of order skipped", "seq", c.Seq, "after", last)
@@ -44,7 +44,7 @@ func apply(ctx context.Context, l *live, log *slog.Logger, changes []Change) err
 	if err := l.idx.Batch(a.b); err != nil {
 		return fmt.Errorf("search: write batch up to %d: %w", last, err)
 	}
-	l.cursor = last
+	l.cursor.Store(last)
 	return nil
 }
 

@@ -96,7 +96,7 @@ func (m *Module) Status(ctx context.Context) (IndexStatus, error) {
 	if err != nil {
 		return IndexStatus{}, err
 	}
-	return IndexStatus{Cursor: m.cur.cursor, Documents: n, Reindex: m.ReindexState()}, nil
+	return IndexStatus{Cursor: m.cur.cursor.Load(), Documents: n, Reindex: m.ReindexState()}, nil
 }
 
 // RequestReindex starts a background rebuild for an admin and records it

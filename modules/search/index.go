@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -180,15 +181,20 @@ func newMapping() *mapping.IndexMappingImpl {
 	return im
 }
 
-// boltTimeout makes a second process that opens a live index fail at once
-// instead of waiting for the lock forever.
-var runtimeConfig = map[string]interface{}{"bolt_timeout": "2s"}
+// runtimeConfig makes a second process that opens a live index fail soon
+// instead of waiting for the lock forever. A fresh map each time: Bleve
+// writes into it and reads it while searching.
+func runtimeConfig() map[string]interface{} {
+	return map[string]interface{}{"bolt_timeout": "2s"}
+}
 
 // live is one index directory with the journal position it reflects.
 type live struct {
 	idx    bleve.Index
 	name   string // directory name under Config.Dir
-	cursor int64
+	// cursor is the last journal Seq applied. Writers hold the module's
+	// writeMu; it is atomic so progress reports can read it meanwhile.
+	cursor atomic.Int64
 }
 
 const currentFile = "current"
@@ -196,7 +202,7 @@ const currentFile = "current"
 // createIndex makes a new, empty index directory under dir.
 func createIndex(dir string) (*live, error) {
 	name := "index-" + ids.New()
-	idx, err := bleve.NewUsing(filepath.Join(dir, name), newMapping(), scorch.Name, scorch.Name, runtimeConfig)
+	idx, err := bleve.NewUsing(filepath.Join(dir, name), newMapping(), scorch.Name, scorch.Name, runtimeConfig())
 	if err != nil {
 		return nil, fmt.Errorf("create search index %s: %w", name, err)
 	}
@@ -232,7 +238,7 @@ func openLive(dir string) (l *live, stale bool, err error) {
 		if !strings.HasPrefix(name, "index-") || strings.ContainsAny(name, `/\`) {
 			return nil, false, fmt.Errorf("search index: %s names %q, not an index directory", currentFile, name)
 		}
-		idx, err := bleve.OpenUsing(filepath.Join(dir, name), runtimeConfig)
+		idx, err := bleve.OpenUsing(filepath.Join(dir, name), runtimeConfig())
 		if err != nil {
 			if strings.Contains(err.Error(), "timeout") {
 				return nil, false, fmt.Errorf("search index %s is in use by another Kontor process: %w", filepath.Join(dir, name), err)
@@ -247,10 +253,12 @@ func openLive(dir string) (l *live, stale bool, err error) {
 		}
 		stale = string(v) != mappingVersion
 	}
-	if l.cursor, err = readCursor(l.idx); err != nil {
+	c, err := readCursor(l.idx)
+	if err != nil {
 		l.idx.Close()
 		return nil, false, err
 	}
+	l.cursor.Store(c)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		l.idx.Close()

@@ -136,15 +136,19 @@ func New(d Deps, cfg Config) (*Module, error) {
 // in the background while the old one keeps answering.
 func (m *Module) Start(ctx context.Context) {
 	m.runMu.Lock()
-	defer m.runMu.Unlock()
 	if m.cancel != nil {
+		m.runMu.Unlock()
 		return
 	}
 	ctx, m.cancel = context.WithCancel(ctx)
 	m.baseCtx = ctx
 	m.done = make(chan struct{})
 	go m.run(ctx)
-	if m.stale {
+	m.runMu.Unlock()
+	m.mu.RLock()
+	stale := m.stale
+	m.mu.RUnlock()
+	if stale {
 		m.log.Warn("search index was built by an older version; rebuilding it in the background")
 		if _, err := m.StartReindex(); err != nil {
 			m.log.Error("search index rebuild", "error", err)
@@ -205,9 +209,10 @@ func (m *Module) catchUpBatch(ctx context.Context) (int, error) {
 	m.writeMu.Lock()
 	defer m.writeMu.Unlock()
 	l := m.current()
-	changes, err := m.source.Changes(ctx, l.cursor, m.cfg.BatchSize)
+	after := l.cursor.Load()
+	changes, err := m.source.Changes(ctx, after, m.cfg.BatchSize)
 	if err != nil {
-		return 0, fmt.Errorf("search: read changes after %d: %w", l.cursor, err)
+		return 0, fmt.Errorf("search: read changes after %d: %w", after, err)
 	}
 	return len(changes), apply(ctx, l, m.log, changes)
 }
@@ -220,9 +225,7 @@ func (m *Module) current() *live {
 
 // Cursor returns the journal sequence number the index reflects.
 func (m *Module) Cursor() int64 {
-	m.writeMu.Lock()
-	defer m.writeMu.Unlock()
-	return m.current().cursor
+	return m.current().cursor.Load()
 }
 
 // Close stops the indexer, waits for a running rebuild to notice, and

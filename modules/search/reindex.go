@@ -85,16 +85,18 @@ func (m *Module) reindex(ctx context.Context, progress func(Progress)) error {
 	}()
 	p := Progress{}
 	report := func() {
-		p.Seq, p.Head = nl.cursor, max(m.current().cursor, nl.cursor)
+		p.Seq = nl.cursor.Load()
+		p.Head = max(m.current().cursor.Load(), p.Seq)
 		m.setStatus(func(s *ReindexStatus) { s.Progress = p })
 		if progress != nil {
 			progress(p)
 		}
 	}
 	step := func() (int, error) {
-		changes, err := m.source.Changes(ctx, nl.cursor, m.cfg.BatchSize)
+		after := nl.cursor.Load()
+		changes, err := m.source.Changes(ctx, after, m.cfg.BatchSize)
 		if err != nil {
-			return 0, fmt.Errorf("search rebuild: read changes after %d: %w", nl.cursor, err)
+			return 0, fmt.Errorf("search rebuild: read changes after %d: %w", after, err)
 		}
 		if err := apply(ctx, nl, m.log, changes); err != nil {
 			return 0, err
@@ -144,7 +146,7 @@ func (m *Module) reindex(ctx context.Context, progress func(Progress)) error {
 	if err := os.RemoveAll(filepath.Join(m.cfg.Dir, old.name)); err != nil {
 		m.log.Warn("search: remove the old index", "error", err)
 	}
-	m.log.Info("search index rebuilt", "changes", p.Changes, "cursor", nl.cursor, "took", time.Since(start).Round(time.Millisecond))
+	m.log.Info("search index rebuilt", "changes", p.Changes, "cursor", nl.cursor.Load(), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
