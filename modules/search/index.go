@@ -190,8 +190,8 @@ func runtimeConfig() map[string]interface{} {
 
 // live is one index directory with the journal position it reflects.
 type live struct {
-	idx    bleve.Index
-	name   string // directory name under Config.Dir
+	idx  bleve.Index
+	name string // directory name under Config.Dir
 	// cursor is the last journal Seq applied. Writers hold the module's
 	// writeMu; it is atomic so progress reports can read it meanwhile.
 	cursor atomic.Int64

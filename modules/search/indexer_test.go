@@ -73,13 +73,13 @@ func TestFiles(t *testing.T) {
 		f.j.append(c)
 	}
 	f.sync()
-	f.expect(ann, "Rechnung", "notes")       // Markdown content, singular finds plural
-	f.expect(ann, "会议室", "log")              // log content
-	f.expect(ann, "Reisekosten", "sheet")    // CSV content
-	f.expect(ann, "Jahresbericht", "pdf")    // other files by name
-	f.expect(ann, "final", "pdf")            // a part of the name
-	f.expect(ann, "kosten", "sheet")         // name part and content
-	f.expect(ann, "Besprechung", "notes")    // a compound in the name
+	f.expect(ann, "Rechnung", "notes")    // Markdown content, singular finds plural
+	f.expect(ann, "会议室", "log")           // log content
+	f.expect(ann, "Reisekosten", "sheet") // CSV content
+	f.expect(ann, "Jahresbericht", "pdf") // other files by name
+	f.expect(ann, "final", "pdf")         // a part of the name
+	f.expect(ann, "kosten", "sheet")      // name part and content
+	f.expect(ann, "Besprechung", "notes") // a compound in the name
 	f.expect(ann, "has:file", msg, "notes", "log", "sheet", "pdf")
 
 	res, err := f.m.Search(asUser(ann), Request{Query: "Jahresbericht"})
