@@ -101,6 +101,8 @@ func errorf(format string, args ...any) *Error {
 	return &Error{Message: fmt.Sprintf(format, args...)}
 }
 
+var known = map[string]bool{"from": true, "in": true, "before": true, "after": true, "on": true, "has": true, "is": true}
+
 // operators lists the known operators with an example, for messages.
 var operators = []string{"from:@alice", "in:~channel", "in:@bob", "before:2026-11-01", "after:2026-11-01", "on:2026-11-01", "has:file", "has:link", "is:thread"}
 
@@ -240,7 +242,10 @@ func (b *builder) token(tok string) error {
 // "https://..." are words, not operators.
 func operator(tok string) (key, val string, ok bool) {
 	key, val, found := strings.Cut(tok, ":")
-	if !found || key == "" || val == "" || strings.HasPrefix(val, "/") {
+	if !found || key == "" || strings.HasPrefix(val, "/") {
+		return "", "", false
+	}
+	if val == "" && !known[strings.ToLower(key)] {
 		return "", "", false
 	}
 	for _, r := range key {
@@ -252,6 +257,9 @@ func operator(tok string) (key, val string, ok bool) {
 }
 
 func (b *builder) operator(key, val, tok string) error {
+	if val == "" && known[key] {
+		return errorf("%s needs a value, as in %s", tok, example(key))
+	}
 	switch key {
 	case "from":
 		name := strings.TrimPrefix(val, "@")
@@ -302,6 +310,16 @@ func (b *builder) operator(key, val, tok string) error {
 			tok, key, strings.Join(operators, ", "), tok)
 	}
 	return nil
+}
+
+// example returns the example of operator key from operators.
+func example(key string) string {
+	for _, o := range operators {
+		if strings.HasPrefix(o, key+":") {
+			return o
+		}
+	}
+	return key + ":"
 }
 
 func parseDate(key, val string) (Date, error) {
