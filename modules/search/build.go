@@ -1,9 +1,11 @@
 package search
 
 import (
+	"context"
 	"time"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kontorhq/kontor/modules/search/analyze"
@@ -104,7 +106,18 @@ type plan struct {
 // ids from from:. Words must all match; excluded words must not; the
 // rest filters without touching the score. It returns ok=false if the
 // query has neither a searchable word nor a filter.
-func buildQuery(q *sq.Query, channels, authors []string, loc *time.Location) (plan, bool) {
+//
+// The permission filter takes one of two shapes, both of which only let
+// through documents whose channel is in channels:
+//   - up to termsMax channels: a disjunction of channel-id terms, which the
+//     index evaluates as a union of posting bitmaps. Its cost grows with
+//     the number of channels (each term is looked up in every segment).
+//   - more: every candidate that matched the rest of the query is checked
+//     against the set of channels through the channel id's doc values. Its
+//     cost grows with the number of candidates, not of channels.
+//
+// docs/benchmarks.md has the measurements behind the default threshold.
+func buildQuery(q *sq.Query, channels, authors []string, loc *time.Location, termsMax int) (plan, bool) {
 	mk := &marks{terms: map[string]bool{}}
 	var must, mustNot, filter []query.Query
 	for _, w := range q.Words {
@@ -120,7 +133,9 @@ func buildQuery(q *sq.Query, channels, authors []string, loc *time.Location) (pl
 	if len(must) == 0 && !q.Filtered() {
 		return plan{}, false
 	}
-	filter = append(filter, anyTerm(fChannelID, channels))
+	if len(channels) <= termsMax {
+		filter = append(filter, anyTerm(fChannelID, channels))
+	}
 	if len(authors) > 0 {
 		filter = append(filter, anyTerm(fAuthorID, authors))
 	}
@@ -154,8 +169,35 @@ func buildQuery(q *sq.Query, channels, authors []string, loc *time.Location) (pl
 	if len(mustNot) > 0 {
 		bq.AddMustNot(mustNot...)
 	}
-	bq.AddFilter(conjunction(filter))
-	return plan{q: bq, marks: mk, hasWords: len(must) > 0}, true
+	if f := conjunction(filter); f != nil {
+		bq.AddFilter(f)
+	}
+	var top query.Query = bq
+	if len(must) == 0 && len(mustNot) == 0 && len(filter) == 0 {
+		top = query.NewMatchAllQuery() // an empty boolean query matches nothing
+	}
+	if len(channels) > termsMax {
+		top = channelSetFilter(top, channels)
+	}
+	return plan{q: top, marks: mk, hasWords: len(must) > 0}, true
+}
+
+// channelSetFilter keeps the hits of q whose channel is in channels. A
+// document without a channel id doc value is dropped: the check fails
+// closed.
+func channelSetFilter(q query.Query, channels []string) query.Query {
+	allowed := make(map[string]struct{}, len(channels))
+	for _, c := range channels {
+		allowed[c] = struct{}{}
+	}
+	return query.NewCustomFilterQueryWithFilter(q, func(_ context.Context, d *search.DocumentMatch) (bool, error) {
+		c, ok := d.Fields[fChannelID].(string)
+		if !ok {
+			return false, nil
+		}
+		_, ok = allowed[c]
+		return ok, nil
+	}, []string{fChannelID}, nil)
 }
 
 func anyTerm(field string, values []string) query.Query {

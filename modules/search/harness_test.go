@@ -139,23 +139,35 @@ func (w *world) DirectChannel(_ context.Context, a, b string) (string, bool, err
 }
 
 type fixture struct {
-	t   *testing.T
-	dir string
-	j   *journal
-	w   *world
-	m   *Module
+	t        *testing.T
+	dir      string
+	j        *journal
+	w        *world
+	m        *Module
+	termsMax int // Config.FilterTermsMax
 }
 
 func newFixture(t *testing.T) *fixture {
-	f := &fixture{t: t, dir: t.TempDir(), j: &journal{}, w: newWorld()}
+	return newFixtureFilter(t, 0)
+}
+
+func newFixtureFilter(t *testing.T, termsMax int) *fixture {
+	f := &fixture{t: t, dir: t.TempDir(), j: &journal{}, w: newWorld(), termsMax: termsMax}
 	f.open()
 	return f
+}
+
+// eachFilter runs fn with both shapes of the permission filter: channel
+// terms, and the channel set checked on every candidate.
+func eachFilter(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("terms", func(t *testing.T) { fn(t, newFixtureFilter(t, 1000)) })
+	t.Run("set", func(t *testing.T) { fn(t, newFixtureFilter(t, -1)) })
 }
 
 func (f *fixture) open() {
 	f.t.Helper()
 	m, err := New(Deps{Log: logtest.New(f.t), Source: f.j, Access: f.w, Users: f.w, Channels: f.w},
-		Config{Dir: f.dir, BatchSize: 7, PollInterval: 20 * time.Millisecond})
+		Config{Dir: f.dir, BatchSize: 7, PollInterval: 20 * time.Millisecond, FilterTermsMax: f.termsMax})
 	if err != nil {
 		f.t.Fatal(err)
 	}

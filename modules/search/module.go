@@ -23,10 +23,19 @@ type Config struct {
 	PollInterval time.Duration
 	// BatchSize is how many changes go into one index batch. Zero: 500.
 	BatchSize int
+	// FilterTermsMax is the number of readable channels up to which the
+	// permission filter is a disjunction of channel terms; above it, hits
+	// are checked against the set of channels (see buildQuery). Zero:
+	// DefaultFilterTermsMax; negative: always the set.
+	FilterTermsMax int
 	// MessageLink is the web app's path to a message in its channel, with
 	// {channel} and {message} in place of the ids. Zero: DefaultMessageLink.
 	MessageLink string
 }
+
+// DefaultFilterTermsMax is where the permission filter changes shape; see
+// docs/benchmarks.md.
+const DefaultFilterTermsMax = 200
 
 // DefaultMessageLink is where a search result links to.
 const DefaultMessageLink = "/channels/{channel}?message={message}"
@@ -37,6 +46,9 @@ func (c *Config) defaults() {
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = 500
+	}
+	if c.FilterTermsMax == 0 {
+		c.FilterTermsMax = DefaultFilterTermsMax
 	}
 	if c.MessageLink == "" {
 		c.MessageLink = DefaultMessageLink
@@ -246,7 +258,10 @@ func (m *Module) Close() error {
 	if m.cur == nil {
 		return nil
 	}
-	err := m.cur.idx.Close()
+	err := flush(m.cur)
+	if cerr := m.cur.idx.Close(); err == nil {
+		err = cerr
+	}
 	m.cur = nil
 	return err
 }

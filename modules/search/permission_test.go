@@ -7,8 +7,9 @@ import (
 // TestPermissionMatrix: for every kind of conversation, a member finds its
 // message; a non-member, a former member and an admin who is not a member
 // do not, not even by naming the channel.
-func TestPermissionMatrix(t *testing.T) {
-	f := newFixture(t)
+func TestPermissionMatrix(t *testing.T) { eachFilter(t, permissionMatrix) }
+
+func permissionMatrix(t *testing.T, f *fixture) {
 	owner, member, former, outsider := f.w.user("owner"), f.w.user("member"), f.w.user("former"), f.w.user("outsider")
 	admin := f.w.user("admin")
 

@@ -131,6 +131,9 @@ func (m *Module) reindex(ctx context.Context, progress func(Progress)) error {
 		}
 	}
 	report()
+	if err := flush(nl); err != nil {
+		return err
+	}
 	if err := writeCurrent(m.cfg.Dir, nl.name); err != nil {
 		return err
 	}

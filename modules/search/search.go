@@ -93,7 +93,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, ok := buildQuery(q, channels, authors, r.Location)
+	pl, ok := buildQuery(q, channels, authors, r.Location, m.cfg.FilterTermsMax)
 	if !ok {
 		return nil, apperr.Invalid("q", "nothing to search for: the query has no letters or digits to look for; type a word or add a filter such as from:@alice").WithCode("bad_query")
 	}

@@ -53,8 +53,9 @@ func TestFindsWordsInEveryLanguage(t *testing.T) {
 	}
 }
 
-func TestOperators(t *testing.T) {
-	f := newFixture(t)
+func TestOperators(t *testing.T) { eachFilter(t, operators) }
+
+func operators(t *testing.T, f *fixture) {
 	ann, bob, cat := f.w.user("ann"), f.w.user("bob"), f.w.user("cat")
 	gen := f.w.channel("general", true, ann, bob, cat)
 	fin := f.w.channel("finance", false, ann, bob)
