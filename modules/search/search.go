@@ -107,7 +107,9 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 		req.SortBy([]string{"-" + fAt, "-_id"})
 		req.Score = "none"
 	} else {
-		req.SortBy([]string{"-_score", "-" + fAt})
+		// No tie-break on the time: it would read the time of every
+		// candidate, which costs more than the scoring itself.
+		req.SortBy([]string{"-_score"})
 	}
 	res, err := m.searchIndex(ctx, req)
 	if err != nil {

@@ -40,6 +40,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 20, "times each query is run per user")
 	flag.StringVar(&o.filters, "filters", "auto", "permission filter shapes to measure, comma-separated: auto (the default threshold), terms (always channel terms), set (always the channel set)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the indexing phase to this file")
+	flag.StringVar(&o.queryprofile, "queryprofile", "", "write a CPU profile of the query phase to this file")
 	flag.Parse()
 	if err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "searchbench:", err)
@@ -55,8 +56,9 @@ type options struct {
 	batch    int
 	rounds   int
 
-	filters    string
-	cpuprofile string
+	filters      string
+	cpuprofile   string
+	queryprofile string
 }
 
 // source is the journal: generated messages plus the ones the freshness
@@ -93,7 +95,8 @@ func (s *source) append(c search.Change) {
 	s.extra[s.n] = c
 }
 
-// world: user "few" reads 50 channels, "many" 1000, "all" every channel.
+// world: user "few" reads 50 channels, "some" 200, "many" 1000, "all"
+// every channel.
 type world struct {
 	c       *corpus
 	members map[string][]string
@@ -101,7 +104,7 @@ type world struct {
 
 func newWorld(c *corpus) *world {
 	w := &world{c: c, members: map[string][]string{}}
-	for name, k := range map[string]int{"few": 50, "many": 1000, "all": c.channels} {
+	for name, k := range map[string]int{"few": 50, "some": 200, "many": 1000, "all": c.channels} {
 		seen := map[int]bool{}
 		for i := 0; len(seen) < min(k, c.channels); i++ {
 			seen[(i*7919+13)%c.channels] = true
@@ -233,6 +236,16 @@ func run(out io.Writer, o options) error {
 			"server has:link", "Budget is:thread", "会议 after:2026-06-01"}},
 		{"operators only (newest first)", []string{"from:@user-7", "in:~" + chanFewName, "has:link on:2026-05-05"}},
 	}
+	if o.queryprofile != "" {
+		f, err := os.Create(o.queryprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, mode := range strings.Split(o.filters, ",") {
 		termsMax, ok := map[string]int{"auto": 0, "terms": 1 << 30, "set": -1}[mode]
 		if !ok {
@@ -263,7 +276,7 @@ func queries(out io.Writer, m *search.Module, w *world, mode string, sets []quer
 	fmt.Fprintf(out, "\nquery latency, permission filter %s (one query at a time; %d runs of each query; page of 20 with snippets)\n", mode, rounds)
 	fmt.Fprintf(out, "  %-32s %-16s %9s %9s %9s %10s\n", "queries", "user reads", "p50", "p95", "p99", "mean hits")
 	for _, set := range sets {
-		for _, user := range []string{"few", "many", "all"} {
+		for _, user := range []string{"few", "some", "many", "all"} {
 			var lat durations
 			var hits uint64
 			actx := authn.WithPrincipal(ctx, &authn.Principal{UserID: user, Username: user})
