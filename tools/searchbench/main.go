@@ -170,14 +170,9 @@ func run(out io.Writer, o options) error {
 		return err
 	}
 	peak := watchMemory()
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := profile(o.cpuprofile)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	ctx := context.Background()
@@ -192,7 +187,7 @@ func run(out io.Writer, o options) error {
 		}
 	}
 	took := time.Since(start)
-	pprof.StopCPUProfile()
+	stopProfile()
 	heap := peak.stop()
 	if err := m.Close(); err != nil {
 		return err
@@ -236,16 +231,11 @@ func run(out io.Writer, o options) error {
 			"server has:link", "Budget is:thread", "会议 after:2026-06-01"}},
 		{"operators only (newest first)", []string{"from:@user-7", "in:~" + chanFewName, "has:link on:2026-05-05"}},
 	}
-	if o.queryprofile != "" {
-		f, err := os.Create(o.queryprofile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err = profile(o.queryprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	for _, mode := range strings.Split(o.filters, ",") {
 		termsMax, ok := map[string]int{"auto": 0, "terms": 1 << 30, "set": -1}[mode]
 		if !ok {
@@ -328,6 +318,23 @@ func freshness(m *search.Module, src *source, w *world) (durations, error) {
 		out = append(out, time.Since(t0))
 	}
 	return out, nil
+}
+
+// profile starts a CPU profile into path (none if path is empty) and
+// returns the function that ends it.
+func profile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 type durations []time.Duration
