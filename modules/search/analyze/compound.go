@@ -37,25 +37,39 @@ const minCompound = 7
 // "terminal"), or after at least three letters (the head, possibly with an
 // inflection ending after it, or a middle part).
 func compoundParts(w string) []string {
-	r := []rune(w)
-	if len(r) < minCompound {
+	// Byte offsets of the characters, so parts are substrings of w (map
+	// lookups with a substring do not allocate).
+	var offs [64]int
+	n := 0
+	for i := range w {
+		if n == len(offs) {
+			return nil // longer than any real compound
+		}
+		offs[n] = i
+		n++
+	}
+	if n < minCompound {
 		return nil
 	}
+	at := func(i int) int {
+		if i == n {
+			return len(w)
+		}
+		return offs[i]
+	}
 	var out []string
-	for i := 0; i < len(r); i++ {
+	for i := 0; i < n; i++ {
 		if i == 1 || i == 2 {
 			continue
 		}
-		for l := minPart; l <= maxPart && i+l <= len(r); l++ {
-			if i == 0 && l == len(r) {
+		for l := minPart; l <= maxPart && i+l <= n; l++ {
+			if i == 0 && l == n {
 				continue
 			}
-			right := len(r) - i - l
-			if i == 0 && right < 4 {
+			if i == 0 && n-l < 4 {
 				continue
 			}
-			p := string(r[i : i+l])
-			if parts[p] {
+			if p := w[at(i):at(i+l)]; parts[p] {
 				out = appendUnique(out, p)
 			}
 		}

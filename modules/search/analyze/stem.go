@@ -54,7 +54,7 @@ func sibling(t *analysis.Token, term string) *analysis.Token {
 // "ae"/"oe"/"ue" spellings (Bleve's German normalisation), then strips any
 // other diacritics (é -> e).
 func germanNormalize(w string) string {
-	ts := de.NewGermanNormalizeFilter().Filter(analysis.TokenStream{{Term: []byte(w)}})
+	ts := germanNormalizer.Filter(analysis.TokenStream{{Term: []byte(w)}})
 	return stripMarks(string(ts[0].Term))
 }
 
@@ -73,6 +73,9 @@ func englishStem(w string) string {
 	english.Stem(env)
 	return env.Current()
 }
+
+// germanNormalizer keeps no state between calls.
+var germanNormalizer = de.NewGermanNormalizeFilter()
 
 var umlauts = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss")
 
