@@ -83,7 +83,7 @@ func (a *applier) message(ctx context.Context, c Change) error {
 	id := messageDocID(c.SubjectID)
 	d := &doc{
 		Kind: kindMessage, MessageID: c.SubjectID, ChannelID: c.ChannelID, ChannelName: c.ChannelName,
-		AuthorID: c.AuthorID, AuthorName: c.AuthorUsername, At: c.At.UTC(), Text: cleanText(c.Text, 0),
+		AuthorID: c.AuthorID, AuthorName: c.AuthorUsername, At: clampTime(c.At.UTC()), Text: cleanText(c.Text, 0),
 		RootID: c.RootID, InThread: c.RootID != "", HasFile: c.HasFile, HasLink: c.HasLink || hasLink(c.Text),
 	}
 	if c.Kind == MessageEdited {
@@ -113,7 +113,7 @@ func (a *applier) message(ctx context.Context, c Change) error {
 func (a *applier) file(ctx context.Context, c Change) error {
 	d := &doc{
 		Kind: kindFile, MessageID: c.MessageID, FileID: c.SubjectID, ChannelID: c.ChannelID, ChannelName: c.ChannelName,
-		AuthorID: c.AuthorID, AuthorName: c.AuthorUsername, At: c.At.UTC(), Name: c.FileName, HasFile: true,
+		AuthorID: c.AuthorID, AuthorName: c.AuthorUsername, At: clampTime(c.At.UTC()), Name: c.FileName, HasFile: true,
 	}
 	if IsTextFile(c.FileName) {
 		d.Text = cleanText(c.FileContent, MaxFileText)

@@ -339,3 +339,24 @@ func TestOlderIndexIsRebuiltAtStart(t *testing.T) {
 	waitFor(t, func() bool { return f.m.current().name != old && !f.m.ReindexState().Running })
 	f.expect(ann, "Altbestand", id)
 }
+
+func TestOddChangesDoNotStopTheIndexer(t *testing.T) {
+	f := newFixture(t)
+	ann := f.w.user("ann")
+	ch := f.w.channel("general", true, ann)
+	f.j.append(
+		Change{Kind: MessageCreated, ChannelID: ch, AuthorID: ann, Text: "ohne Kennung"}, // no subject id: skipped
+		Change{Kind: "member.added", ChannelID: ch, SubjectID: ann},                      // not for search
+		Change{Kind: ChannelRenamed},                                                     // no channel: skipped
+		Change{Kind: MessageCreated, ChannelID: ch, SubjectID: "zero", AuthorID: ann, Text: "ohne Zeitpunkt"},
+		Change{Kind: MessageCreated, ChannelID: ch, SubjectID: "bad", AuthorID: ann, At: clock, Text: "kaputt \xff\xfe Zeichen"},
+	)
+	f.sync()
+	if c := f.m.Cursor(); c != 5 {
+		t.Fatalf("cursor %d, want 5: the indexer must move past what it cannot use", c)
+	}
+	f.expect(ann, "Kennung")
+	f.expect(ann, "Zeitpunkt", "zero")
+	f.expect(ann, "Zeichen", "bad")
+	f.expect(ann, "Zeitpunkt before:1970-01-02", "zero") // a missing time counts as the earliest
+}

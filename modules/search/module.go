@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/search/analyze"
 )
@@ -35,7 +36,7 @@ type Config struct {
 
 // DefaultFilterTermsMax is where the permission filter changes shape; see
 // docs/benchmarks.md.
-const DefaultFilterTermsMax = 200
+const DefaultFilterTermsMax = 500
 
 // DefaultMessageLink is where a search result links to.
 const DefaultMessageLink = "/channels/{channel}?message={message}"
@@ -221,6 +222,9 @@ func (m *Module) catchUpBatch(ctx context.Context) (int, error) {
 	m.writeMu.Lock()
 	defer m.writeMu.Unlock()
 	l := m.current()
+	if l == nil {
+		return 0, apperr.Unavailable("search is closed")
+	}
 	after := l.cursor.Load()
 	changes, err := m.source.Changes(ctx, after, m.cfg.BatchSize)
 	if err != nil {
@@ -237,7 +241,11 @@ func (m *Module) current() *live {
 
 // Cursor returns the journal sequence number the index reflects.
 func (m *Module) Cursor() int64 {
-	return m.current().cursor.Load()
+	l := m.current()
+	if l == nil {
+		return 0
+	}
+	return l.cursor.Load()
 }
 
 // Close stops the indexer, waits for a running rebuild to notice, and
