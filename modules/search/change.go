@@ -107,6 +107,13 @@ type Source interface {
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
 }
 
+// SourceHead is optionally implemented by a Source that knows the last
+// sequence number of the journal; a rebuild then reports its progress
+// against it (otherwise against the live index's cursor).
+type SourceHead interface {
+	Head(ctx context.Context) (int64, error)
+}
+
 // Access is what search needs from chat at query time.
 type Access interface {
 	// ReadableChannels returns the ids of every channel and DM userID may

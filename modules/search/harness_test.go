@@ -234,3 +234,8 @@ func (f *fixture) expect(userID, q string, want ...string) {
 		f.t.Errorf("search %q as %s: got %v, want %v", q, userID, got, want)
 	}
 }
+
+// headJournal is a journal that also reports its end (SourceHead).
+type headJournal struct{ *journal }
+
+func (h headJournal) Head(context.Context) (int64, error) { return h.head(), nil }

@@ -360,3 +360,25 @@ func TestOddChangesDoNotStopTheIndexer(t *testing.T) {
 	f.expect(ann, "Zeichen", "bad")
 	f.expect(ann, "Zeitpunkt before:1970-01-02", "zero") // a missing time counts as the earliest
 }
+
+func TestReindexProgressAgainstTheJournalEnd(t *testing.T) {
+	f := newFixture(t)
+	ann := f.w.user("ann")
+	ch := f.w.channel("general", true, ann)
+	for i := 0; i < 20; i++ {
+		f.post(ch, ann, "Fortschritt")
+	}
+	// Search has been down: the live index knows nothing of these yet, as
+	// when `kontor search reindex` runs while the server is stopped.
+	f.m.source = headJournal{f.j}
+	var seen []Progress
+	if err := f.m.Reindex(context.Background(), func(p Progress) { seen = append(seen, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 3 || seen[0].Head != 20 || seen[0].Seq >= 20 || seen[len(seen)-1].Seq != 20 {
+		t.Errorf("progress %+v: want steps towards the journal end 20", seen)
+	}
+	if got := f.search(ann, "Fortschritt"); len(got) != 20 {
+		t.Errorf("%d hits", len(got))
+	}
+}

@@ -11,8 +11,9 @@ import (
 )
 
 // Progress reports how far a rebuild has come, in journal positions: it
-// has applied every change up to Seq and is heading for Head, where the
-// live index stands (Head grows while the server keeps indexing).
+// has applied every change up to Seq and is heading for Head, the end of
+// the journal if the Source says (SourceHead), else where the live index
+// stands. Head grows while the journal does.
 type Progress struct {
 	Seq     int64 `json:"seq"`
 	Head    int64 `json:"head"`
@@ -84,9 +85,19 @@ func (m *Module) reindex(ctx context.Context, progress func(Progress)) error {
 		}
 	}()
 	p := Progress{}
+	head := func() int64 { return m.current().cursor.Load() }
+	if sh, ok := m.source.(SourceHead); ok {
+		head = func() int64 {
+			h, err := sh.Head(ctx)
+			if err != nil {
+				return m.current().cursor.Load()
+			}
+			return h
+		}
+	}
 	report := func() {
 		p.Seq = nl.cursor.Load()
-		p.Head = max(m.current().cursor.Load(), p.Seq)
+		p.Head = max(head(), p.Seq)
 		m.setStatus(func(s *ReindexStatus) { s.Progress = p })
 		if progress != nil {
 			progress(p)
