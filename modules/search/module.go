@@ -26,7 +26,7 @@ type Config struct {
 	BatchSize int
 	// FilterTermsMax is the number of readable channels up to which the
 	// permission filter is a disjunction of channel terms; above it, hits
-	// are checked against the set of channels (see buildQuery). Zero:
+	// are checked against the set of channels (docs/search.md). Zero:
 	// DefaultFilterTermsMax; negative: always the set.
 	FilterTermsMax int
 	// MessageLink is the web app's path to a message in its channel, with
