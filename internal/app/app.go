@@ -27,6 +27,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/realtime"
+	"github.com/kontorhq/kontor/modules/search"
 	"github.com/kontorhq/kontor/webapp"
 )
 
@@ -50,6 +51,11 @@ type Config struct {
 	EventRetention     time.Duration
 	// NATSURL, when set, connects the nodes of a cluster; empty: one node.
 	NATSURL string
+	// Search opens the search index (one process at a time may: the server,
+	// or a reindex while it is stopped). Commands that only change accounts
+	// leave it off so they can run beside the server.
+	Search    bool
+	SearchDir string // empty: search/ in the data dir
 }
 
 // App is a running Kontor.
@@ -63,6 +69,7 @@ type App struct {
 	Identity *identity.Module
 	Chat     *chat.Module
 	Files    *files.Module
+	Search   *search.Module // nil unless Config.Search
 	Realtime *realtime.Module
 	cfg      Config
 }
@@ -161,6 +168,17 @@ func (a *App) build() error {
 		return fmt.Errorf("files: %w", err)
 	}
 	a.Chat.SetFiles(a.Files)
+
+	if a.cfg.Search {
+		dir := a.cfg.SearchDir
+		if dir == "" {
+			dir = filepath.Join(a.cfg.DataDir, "search")
+		}
+		if a.Search, err = search.New(search.Deps{Log: a.Log, Source: journalSource{a}, Access: a.Chat,
+			Users: searchUsers{a.Identity}, Channels: a.Chat, DB: a.DB}, search.Config{Dir: dir}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -172,6 +190,15 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
 	a.Files.Start(ctx, s)
+	if a.Search != nil {
+		a.Search.Start(ctx)
+		// Every recorded change also reaches clients; that is the indexer's cue.
+		unsub, err := a.Bus.Subscribe(eventlog.Subject, func(string, []byte) { a.Search.Notify() })
+		if err != nil {
+			return err
+		}
+		context.AfterFunc(ctx, unsub)
+	}
 	if a.cfg.CheckpointInterval > 0 {
 		s.Every(ctx, "journal-checkpoint", a.cfg.CheckpointInterval, func(ctx context.Context) error {
 			_, err := a.Journal.Checkpoint(ctx)
@@ -193,6 +220,9 @@ func (a *App) Close() error {
 	if a.Files != nil {
 		a.Files.Wait()
 	}
+	if a.Search != nil {
+		a.Search.Close()
+	}
 	if a.Bus != nil {
 		a.Bus.Close()
 	}
@@ -209,6 +239,9 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
 	a.Files.Register(srv.API())
+	if a.Search != nil {
+		a.Search.Register(srv.API())
+	}
 	a.Realtime.Register(srv.API())
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	// The web app answers everything the API does not.

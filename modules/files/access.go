@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
@@ -309,4 +311,25 @@ func pageSize(limit int) int {
 		return 50
 	}
 	return limit
+}
+
+// TextContent returns up to max bytes of a file's content as text, for
+// the search index (which decides which files are worth reading). Deleted
+// or unknown files give "" and no error. It checks no caller: search
+// filters by channel membership at query time.
+func (m *Module) TextContent(ctx context.Context, id string, max int) (string, error) {
+	f, err := getFile(ctx, m.db, id, false)
+	if err != nil || f.DeletedAt != 0 {
+		return "", nil
+	}
+	obj, err := m.store.Open(ctx, f.BlobKey)
+	if err != nil {
+		return "", fmt.Errorf("read %s for indexing: %w", id, err)
+	}
+	defer obj.Close()
+	b, err := io.ReadAll(io.LimitReader(obj, int64(max)))
+	if err != nil {
+		return "", fmt.Errorf("read %s for indexing: %w", id, err)
+	}
+	return strings.ToValidUTF8(string(b), ""), nil
 }

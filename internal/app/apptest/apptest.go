@@ -48,6 +48,7 @@ func Config(dataDir, databaseURL string) app.Config {
 			LDAPSyncProvision: true},
 		Chat:     chat.DefaultConfig(),
 		Files:    files.DefaultConfig(),
+		Search:   true,
 		Realtime: realtime.DefaultConfig(),
 	}
 }

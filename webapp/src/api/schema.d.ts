@@ -891,6 +891,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search messages and files
+         * @description Finds messages and files in the channels and direct messages the caller is a member of now. A malformed query gets a 422 problem saying what is wrong.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** State of this node's search index (admin) */
+        get: operations["search-index-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/index/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild this node's search index from the journal (admin)
+         * @description Starts a rebuild in the background; searches keep being answered from the current index until the new one has caught up and replaces it. Poll GET /search/index for progress. 409 if a rebuild is running.
+         */
+        post: operations["search-reindex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1195,8 +1252,51 @@ export interface components {
             resumed: boolean;
             user_id: string;
         };
+        Hit: {
+            /**
+             * Format: date-time
+             * @description When the message was posted or the file shared.
+             */
+            at: string;
+            author_id: string;
+            author_username: string;
+            channel_id: string;
+            /** @description The channel's name; empty for direct messages. */
+            channel_name?: string;
+            file_id?: string;
+            file_name?: string;
+            /** @description The message id, or the file id for a file. */
+            id: string;
+            /**
+             * @description What was found.
+             * @enum {string}
+             */
+            kind: "message" | "file";
+            /** @description Path of the message in its channel in the web app. */
+            link: string;
+            /** @description The message (for a file: the message it was shared with). */
+            message_id: string;
+            /** @description For a reply: the thread's first message. */
+            root_id?: string;
+            /** @description The text around the match as HTML: escaped, with matched words in <mark>...</mark> and nothing else; safe to insert as HTML. */
+            snippet: string;
+        };
         IdsOutBody: {
             user_ids: string[] | null;
+        };
+        IndexStatus: {
+            /**
+             * Format: int64
+             * @description The journal position the index reflects.
+             */
+            cursor: number;
+            /**
+             * Format: int64
+             * @description Messages and files in the index.
+             */
+            documents: number;
+            /** @description The last rebuild started on this node. */
+            reindex: components["schemas"]["ReindexStatus"];
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
@@ -1439,6 +1539,17 @@ export interface components {
             /** @example jmueller */
             username: string;
         };
+        Progress: {
+            /**
+             * Format: int64
+             * @description Changes read from the journal so far.
+             */
+            changes: number;
+            /** Format: int64 */
+            head: number;
+            /** Format: int64 */
+            seq: number;
+        };
         QuotaInputBody: {
             /**
              * Format: int64
@@ -1453,6 +1564,15 @@ export interface components {
             emoji: string;
             user_ids: string[] | null;
         };
+        ReindexStatus: {
+            error?: string;
+            /** Format: date-time */
+            finished_at?: string;
+            progress: components["schemas"]["Progress"];
+            running: boolean;
+            /** Format: date-time */
+            started_at?: string;
+        };
         ResetPasswordInputBody: {
             /** @description Leave empty to have Kontor make one. */
             password?: string;
@@ -1460,6 +1580,18 @@ export interface components {
         ResetPasswordOutputBody: {
             /** @description The generated password, shown only this once. */
             password?: string;
+        };
+        Results: {
+            items: components["schemas"]["Hit"][] | null;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description How many messages and files match in all.
+             */
+            total: number;
         };
         Resync: {
             /** Format: int64 */
@@ -3924,6 +4056,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Presence-getResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description The search, in the query language: words (all must match, in any of their forms), "exact phrase", -excluded, prefix*, from:@user, in:~channel, in:@user (direct messages), before:/after:/on:YYYY-MM-DD, has:file, has:link, is:thread. */
+                q: string;
+                /** @description relevance: best matches first; newest: latest first. Queries with only operators are always newest first. */
+                sort?: "relevance" | "newest";
+                page?: number;
+                per_page?: number;
+                /** @description IANA time zone in which before:, after: and on: days begin; default UTC. */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Results"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-index-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
                 };
             };
             /** @description Error */
