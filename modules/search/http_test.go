@@ -58,23 +58,26 @@ func TestSearchOverHTTP(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, query string
+		status      int
 		want        string // in the problem detail
 	}{
-		{"unbalanced quote", "q=" + url.QueryEscape(`"an der`), "unbalanced quotation mark"},
-		{"unknown operator", "q=" + url.QueryEscape("title:Haus"), "unknown operator title:"},
-		{"injection", "q=" + url.QueryEscape("+channel_id:*"), "unknown operator channel_id:"},
-		{"impossible date", "q=" + url.QueryEscape("haus before:2026-02-30"), "there is no such day"},
-		{"operators without values", "q=" + url.QueryEscape("from: in:"), "from: needs a value"},
-		{"only exclusions", "q=" + url.QueryEscape("-haus"), "only leaves words out"},
-		{"only punctuation", "q=" + url.QueryEscape("!!! ??"), "nothing to search for"},
-		{"10,000 characters", "q=" + strings.Repeat("a", 10000), "expected length <= 1000"},
-		{"missing q", "", "required query parameter is missing"},
-		{"unknown user", "q=" + url.QueryEscape("from:@nobody"), "there is no user with that name"},
-		{"unknown time zone", "q=haus&tz=Mars/Olympus", "not a known time zone"},
-		{"page 0", "q=haus&page=0", "expected number >= 1"},
-		{"page too far", "q=haus&page=101", "expected number <= 100"},
-		{"per_page too big", "q=haus&per_page=1000", "expected number <= 100"},
-		{"unknown sort", "q=haus&sort=oldest", "expected value to be one of"},
+		// A query that does not parse is a malformed request (400); a
+		// well-formed one naming what does not exist is unprocessable (422).
+		{"unbalanced quote", "q=" + url.QueryEscape(`"an der`), 400, "unbalanced quotation mark"},
+		{"unknown operator", "q=" + url.QueryEscape("title:Haus"), 400, "unknown operator title:"},
+		{"injection", "q=" + url.QueryEscape("+channel_id:*"), 400, "unknown operator channel_id:"},
+		{"impossible date", "q=" + url.QueryEscape("haus before:2026-02-30"), 400, "there is no such day"},
+		{"operators without values", "q=" + url.QueryEscape("from: in:"), 400, "from: needs a value"},
+		{"only exclusions", "q=" + url.QueryEscape("-haus"), 400, "only leaves words out"},
+		{"only punctuation", "q=" + url.QueryEscape("!!! ??"), 400, "nothing to search for"},
+		{"10,000 characters", "q=" + strings.Repeat("a", 10000), 422, "expected length <= 1000"},
+		{"missing q", "", 422, "required query parameter is missing"},
+		{"unknown user", "q=" + url.QueryEscape("from:@nobody"), 422, "there is no user with that name"},
+		{"unknown time zone", "q=haus&tz=Mars/Olympus", 422, "not a known time zone"},
+		{"page 0", "q=haus&page=0", 422, "expected number >= 1"},
+		{"page too far", "q=haus&page=101", 422, "expected number <= 100"},
+		{"per_page too big", "q=haus&per_page=1000", 422, "expected number <= 100"},
+		{"unknown sort", "q=haus&sort=oldest", 422, "expected value to be one of"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.Do(http.MethodGet, "/api/v1/search?"+tc.query, nil)
@@ -83,8 +86,8 @@ func TestSearchOverHTTP(t *testing.T) {
 			for _, e := range p.Errors {
 				text += " | " + e.Message
 			}
-			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(text, tc.want) {
-				t.Errorf("status %d, problem %q; want 422 saying %q", r.Status, text, tc.want)
+			if r.Status != tc.status || !strings.Contains(text, tc.want) {
+				t.Errorf("status %d, problem %q; want %d saying %q", r.Status, text, tc.status, tc.want)
 			}
 		})
 	}

@@ -80,7 +80,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 	if err != nil {
 		var qe *sq.Error
 		if errors.As(err, &qe) {
-			return nil, apperr.Invalid("q", "%s", qe.Message).WithCode("bad_query")
+			return nil, apperr.Malformed("q", "%s", qe.Message).WithCode("bad_query")
 		}
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 	}
 	pl, ok := buildQuery(q, channels, authors, r.Location, m.cfg.FilterTermsMax)
 	if !ok {
-		return nil, apperr.Invalid("q", "nothing to search for: the query has no letters or digits to look for; type a word or add a filter such as from:@alice").WithCode("bad_query")
+		return nil, apperr.Malformed("q", "nothing to search for: the query has no letters or digits to look for; type a word or add a filter such as from:@alice").WithCode("bad_query")
 	}
 	if len(channels) == 0 {
 		return out, nil // member of nothing (that was asked for): nothing to find

@@ -151,8 +151,8 @@ func operators(t *testing.T, f *fixture) {
 		} {
 			_, err := f.m.Search(asUser(ann), Request{Query: q})
 			var ae *apperr.Error
-			if !errors.As(err, &ae) || !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(ae.Message, want) {
-				t.Errorf("%q: error %v, want invalid input saying %q", q, err, want)
+			if !errors.As(err, &ae) || !(errors.Is(err, apperr.ErrInvalid) || errors.Is(err, apperr.ErrMalformed)) || !strings.Contains(ae.Message, want) {
+				t.Errorf("%q: error %v, want a rejected query saying %q", q, err, want)
 			}
 		}
 	})
@@ -208,7 +208,7 @@ func TestInjectionReachesNoInternalField(t *testing.T) {
 	f.sync()
 
 	for _, q := range []string{"+channel_id:*", "channel_id:c-secret", "author_id:u-bob", "_id:*", "text:budget", "kind:message", "*:*", "*", "budget*~"} {
-		if _, err := f.m.Search(asUser(ann), Request{Query: q}); !errors.Is(err, apperr.ErrInvalid) {
+		if _, err := f.m.Search(asUser(ann), Request{Query: q}); !errors.Is(err, apperr.ErrMalformed) {
 			t.Errorf("%q: err %v, want invalid input", q, err)
 		}
 	}
