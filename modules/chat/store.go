@@ -526,22 +526,27 @@ func putSetting(ctx context.Context, q db.Querier, name, value, by string, at in
 
 func userReadReceipts(ctx context.Context, q db.Querier, userIDs []string) (map[string]string, error) {
 	out := map[string]string{}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT user_id, read_receipts FROM chat_user_settings WHERE user_id IN (`+db.In(len(userIDs))+`)`, anys(userIDs)...)
-	if err != nil {
-		return nil, fmt.Errorf("read receipt settings: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u, v string
-		if err := rows.Scan(&u, &v); err != nil {
+	// In chunks: a big channel has more members than a query takes parameters.
+	for start := 0; start < len(userIDs); start += 1000 {
+		chunk := userIDs[start:min(start+1000, len(userIDs))]
+		rows, err := q.QueryContext(ctx, `SELECT user_id, read_receipts FROM chat_user_settings WHERE user_id IN (`+db.In(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("read receipt settings: %w", err)
+		}
+		for rows.Next() {
+			var u, v string
+			if err := rows.Scan(&u, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[u] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out[u] = v
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func putUserReadReceipts(ctx context.Context, q db.Querier, userID, value string) error {
