@@ -220,8 +220,13 @@ func (m *Module) Logout(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now())
-	return err
+	if _, err := revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now()); err != nil {
+		return err
+	}
+	if m.revoked != nil {
+		m.revoked.SessionRevoked(ctx, p.UserID, p.SessionID)
+	}
+	return nil
 }
 
 // Me returns the caller's account.
@@ -279,6 +284,9 @@ func (m *Module) revokeMine(ctx context.Context, id, kind, what string) error {
 	}
 	if !ok {
 		return apperr.NotFound("you have no %s %q", what, id)
+	}
+	if m.revoked != nil {
+		m.revoked.SessionRevoked(ctx, p.UserID, id)
 	}
 	return nil
 }
