@@ -381,3 +381,40 @@ func TestOpenAPIDocumentIsCurrent(t *testing.T) {
 		t.Fatal("docs/openapi.json differs from the API the server serves: run `make docs` and regenerate the web app's client")
 	}
 }
+
+func TestSearchReindexCommand(t *testing.T) {
+	env := []string{"KONTOR_DATA_DIR=" + t.TempDir(), "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123"}
+	s := startServer(t, env...)
+	admin := apitest.New(t, s.URL)
+	admin.LoginBearer("admin", "chosen-by-ops-123")
+	var ch struct{ ID string }
+	admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "suche"}).JSON(t, &ch)
+	admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Wiederaufbau des Suchindex"})
+	var tok struct{ Token string }
+	admin.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "reindex"}).JSON(t, &tok)
+
+	// Running server: it holds the index, so the command asks it.
+	if out, err := run(t, env, "", "search", "reindex", "--url", s.URL); err == nil || !strings.Contains(out, "--token") {
+		t.Fatalf("reindex without a token while the server runs: %v\n%s", err, out)
+	}
+	out := mustRun(t, env, "", "search", "reindex", "--url", s.URL, "--token", tok.Token)
+	if !strings.Contains(out, "rebuilt by the server: 1 documents") || !strings.Contains(out, "100%") {
+		t.Fatalf("remote reindex: %s", out)
+	}
+	s.stop()
+
+	// Stopped server: the command rebuilds the index itself.
+	out = mustRun(t, env, "", "search", "reindex")
+	if !strings.Contains(out, "search index rebuilt") {
+		t.Fatalf("local reindex: %s", out)
+	}
+	again := startServer(t, env...)
+	c := apitest.New(t, again.URL)
+	c.LoginBearer("admin", "chosen-by-ops-123")
+	var res struct{ Items []struct{ Snippet string } }
+	c.Must(200, "GET", "/api/v1/search?q=Suchindex", nil).JSON(t, &res)
+	if len(res.Items) != 1 {
+		t.Fatalf("after the rebuild: %+v", res.Items)
+	}
+	again.stop()
+}

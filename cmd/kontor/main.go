@@ -34,7 +34,7 @@ func newRoot() *cobra.Command {
 	}
 	s := declareSettings(root.PersistentFlags())
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return s.load() }
-	root.AddCommand(serveCmd(s), migrateCmd(s), userCmd(s), ldapCmd(s), complianceCmd(s), configCmd(s), openapiCmd(s), versionCmd())
+	root.AddCommand(serveCmd(s), migrateCmd(s), userCmd(s), ldapCmd(s), complianceCmd(s), searchCmd(s), configCmd(s), openapiCmd(s), versionCmd())
 	return root
 }
 

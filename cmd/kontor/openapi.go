@@ -43,6 +43,7 @@ func openapiDocument(ctx context.Context, s *settings) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Search = true
 	a, err := app.Open(ctx, cfg, log, nil)
 	if err != nil {
 		return nil, err

@@ -49,6 +49,7 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.Search = true
 	a, err := app.Open(ctx, cfg, log, nil)
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 
 	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/files"
+	"github.com/kontorhq/kontor/modules/files/blob"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/config"
@@ -52,6 +54,11 @@ type settings struct {
 	CheckpointInterval time.Duration
 	EventRetention     time.Duration
 	NATSURL            string
+	// ---- files (modules/files) ----
+	FilesStore string
+	FilesDir   string
+	Files      files.Config
+	S3         blob.S3Config
 }
 
 func declareSettings(fs *pflag.FlagSet) *settings {
@@ -113,7 +120,38 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.String(&s.JournalKeyFile, "journal-key-file", "", "Key that signs the journal's checkpoints. Empty: keys/journal.key in the data dir, made on first start. Cluster nodes must share one.")
 	c.Duration(&s.CheckpointInterval, "journal-checkpoint-interval", time.Minute, "How often the journal's tree head is signed.")
 	c.Duration(&s.EventRetention, "event-retention", 7*24*time.Hour, "How long clients can catch up on missed events after a disconnect; older cursors get a resync.")
+	s.declareFiles()
 	return s
+}
+
+// declareFiles declares the settings of the files module and its store.
+func (s *settings) declareFiles() {
+	c, f, d := s.set, &s.Files, files.DefaultConfig()
+	c.Group("Files")
+	c.String(&s.FilesStore, "files-store", "local", "Where file contents are kept: local (a directory) or s3 (MinIO, Ceph, AWS; see the S3 settings).")
+	c.String(&s.FilesDir, "files-dir", "", "Directory of the local store. Empty: files/ in the data dir.")
+	c.Int64(&f.MaxUpload, "files-max-upload", d.MaxUpload, "Largest file in bytes (enforced while the upload streams in).")
+	c.Int64(&f.UserQuota, "files-user-quota", d.UserQuota, "Bytes each user may store unless an admin sets their own quota; 0: unlimited.")
+	c.Duration(&f.URLTTL, "files-url-ttl", d.URLTTL, "How long a presigned S3 download URL stays valid.")
+	c.Bool(&f.S3Redirect, "files-s3-redirect", d.S3Redirect, "Send S3 downloads to a presigned URL on the S3 endpoint; false: Kontor streams them (for buckets browsers cannot reach).")
+	c.Duration(&f.OrphanGrace, "files-orphan-grace", d.OrphanGrace, "How long an upload may take before the cleanup job removes what it left behind.")
+	c.Int64(&f.MaxImagePixels, "files-max-image-pixels", d.MaxImagePixels, "Images with more pixels get no preview (protects against decompression bombs).")
+	c.Int(&f.PreviewWorkers, "files-preview-workers", d.PreviewWorkers, "Previews one node makes at the same time.")
+
+	c.Group("S3 file store")
+	c.String(&s.S3.Endpoint, "s3-endpoint", "", "S3 endpoint as host:port, without scheme (e.g. minio.example.com:9000 or s3.eu-central-1.amazonaws.com).")
+	c.String(&s.S3.Region, "s3-region", "us-east-1", "Bucket region.")
+	c.String(&s.S3.Bucket, "s3-bucket", "kontor", "Bucket for file contents and previews.")
+	c.String(&s.S3.AccessKey, "s3-access-key", "", "Access key id (or s3-access-key-file).")
+	c.String(&s.S3.AccessKeyFile, "s3-access-key-file", "", "File holding the access key id.")
+	c.String(&s.S3.SecretKey, "s3-secret-key", "", "Secret access key (prefer s3-secret-key-file).").Secret()
+	c.String(&s.S3.SecretKeyFile, "s3-secret-key-file", "", "File holding the secret access key.")
+	c.Bool(&s.S3.TLS, "s3-tls", true, "Use https to the endpoint.")
+	c.String(&s.S3.CAFile, "s3-ca-file", "", "PEM file with the CA that signed the endpoint's certificate (default: system CAs).")
+	c.Bool(&s.S3.PathStyle, "s3-path-style", false, "Always use path-style bucket URLs (MinIO, Ceph); false: virtual-host style where the endpoint is AWS or Google.")
+	c.String(&s.S3.SSE, "s3-sse", "", "Server-side encryption: empty (none), sse-s3, or sse-kms:KEY-ID.")
+	c.Bool(&s.S3.CreateBucket, "s3-create-bucket", true, "Create the bucket at start-up when it is missing (needs the permission).")
+	c.Int64(&s.S3.PartSize, "s3-part-size", 16<<20, "Multipart part size in bytes (at least 5 MiB); each upload of unknown length holds one part in memory.")
 }
 
 // load fills the settings from env and file after flag parsing.
@@ -211,6 +249,11 @@ func (s *settings) appConfig() (app.Config, error) {
 		CheckpointInterval: s.CheckpointInterval,
 		EventRetention:     s.EventRetention,
 		NATSURL:            s.NATSURL,
+		Files:              s.Files,
+		FilesStore:         blob.Config{Kind: s.FilesStore, Dir: s.FilesDir, S3: s.S3},
+	}
+	if err := s.Files.Validate(); err != nil {
+		return app.Config{}, err
 	}
 	if u, err := url.Parse(s.PublicURL); err == nil && u.Host != "" {
 		// Browsers on the public address may open the websocket.

@@ -16,6 +16,8 @@ import (
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/migrations"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/files"
+	"github.com/kontorhq/kontor/modules/files/blob"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/bus"
@@ -25,6 +27,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/realtime"
+	"github.com/kontorhq/kontor/modules/search"
 	"github.com/kontorhq/kontor/webapp"
 )
 
@@ -36,7 +39,11 @@ type Config struct {
 	Identity         identity.Config
 	LDAP             *ldapdir.Config // nil: no directory
 	Chat             chat.Config
-	Realtime         realtime.Config
+	Files            files.Config
+	// FilesStore says where file contents go; an empty local directory
+	// means files/ in the data dir.
+	FilesStore blob.Config
+	Realtime   realtime.Config
 	// JournalKeyFile holds the key that signs journal checkpoints; empty
 	// means keys/journal.key in the data dir. Cluster nodes share one.
 	JournalKeyFile     string
@@ -44,6 +51,11 @@ type Config struct {
 	EventRetention     time.Duration
 	// NATSURL, when set, connects the nodes of a cluster; empty: one node.
 	NATSURL string
+	// Search opens the search index (one process at a time may: the server,
+	// or a reindex while it is stopped). Commands that only change accounts
+	// leave it off so they can run beside the server.
+	Search    bool
+	SearchDir string // empty: search/ in the data dir
 }
 
 // App is a running Kontor.
@@ -56,6 +68,8 @@ type App struct {
 	Journal  *journal.Journal
 	Identity *identity.Module
 	Chat     *chat.Module
+	Files    *files.Module
+	Search   *search.Module // nil unless Config.Search
 	Realtime *realtime.Module
 	cfg      Config
 }
@@ -137,6 +151,34 @@ func (a *App) build() error {
 		Journal: a.Journal, Events: a.Events, Presence: a.Realtime}, a.cfg.Chat); err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
+
+	storeCfg := a.cfg.FilesStore
+	if storeCfg.Kind == "" {
+		storeCfg.Kind = "local"
+	}
+	if storeCfg.Kind == "local" && storeCfg.Dir == "" {
+		storeCfg.Dir = filepath.Join(a.cfg.DataDir, "files")
+	}
+	store, err := blob.Open(storeCfg)
+	if err != nil {
+		return err
+	}
+	if a.Files, err = files.New(files.Deps{DB: a.DB, Store: store, Log: a.Log, Clock: a.Clock, Access: a.Chat,
+		Journal: a.Journal, Events: a.Events}, a.cfg.Files); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	a.Chat.SetFiles(a.Files)
+
+	if a.cfg.Search {
+		dir := a.cfg.SearchDir
+		if dir == "" {
+			dir = filepath.Join(a.cfg.DataDir, "search")
+		}
+		if a.Search, err = search.New(search.Deps{Log: a.Log, Source: journalSource{a}, Access: a.Chat,
+			Users: searchUsers{a.Identity}, Channels: a.Chat, DB: a.DB}, search.Config{Dir: dir}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -147,6 +189,16 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	}
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
+	a.Files.Start(ctx, s)
+	if a.Search != nil {
+		a.Search.Start(ctx)
+		// Every recorded change also reaches clients; that is the indexer's cue.
+		unsub, err := a.Bus.Subscribe(eventlog.Subject, func(string, []byte) { a.Search.Notify() })
+		if err != nil {
+			return err
+		}
+		context.AfterFunc(ctx, unsub)
+	}
 	if a.cfg.CheckpointInterval > 0 {
 		s.Every(ctx, "journal-checkpoint", a.cfg.CheckpointInterval, func(ctx context.Context) error {
 			_, err := a.Journal.Checkpoint(ctx)
@@ -162,8 +214,15 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	return nil
 }
 
-// Close releases the bus and the database.
+// Close releases the bus and the database; call it after the context
+// given to Start has ended.
 func (a *App) Close() error {
+	if a.Files != nil {
+		a.Files.Wait()
+	}
+	if a.Search != nil {
+		a.Search.Close()
+	}
 	if a.Bus != nil {
 		a.Bus.Close()
 	}
@@ -174,11 +233,15 @@ func (a *App) Close() error {
 // and readiness checks.
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware}
-	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping}
+	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
+	a.Files.Register(srv.API())
+	if a.Search != nil {
+		a.Search.Register(srv.API())
+	}
 	a.Realtime.Register(srv.API())
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	// The web app answers everything the API does not.

@@ -2,6 +2,10 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
 )
 
 // What other modules ask chat when they decide who may see something.
@@ -31,4 +35,75 @@ func (m *Module) MemberIDs(ctx context.Context, channelID string) ([]string, err
 		out[i] = x.UserID
 	}
 	return out, nil
+}
+
+// IndexDoc is a message as the search index needs it.
+type IndexDoc struct {
+	ChannelID   string
+	ChannelName string // empty for DMs
+	AuthorID    string
+	Text        string
+	RootID      string
+	HasFile     bool
+	CreatedAt   time.Time
+}
+
+// IndexDoc returns a message's current state for indexing; ok is false
+// when people can no longer see it (deleted, expired, unknown).
+func (m *Module) IndexDoc(ctx context.Context, messageID string) (IndexDoc, bool, error) {
+	r, err := messageByID(ctx, m.db, messageID)
+	if errors.Is(err, errNotFound) {
+		return IndexDoc{}, false, nil
+	}
+	if err != nil || m.gone(r) || r.DeletedAt != 0 {
+		return IndexDoc{}, false, err
+	}
+	c, err := channelBy(ctx, m.db, "id", r.ChannelID)
+	if err != nil {
+		return IndexDoc{}, false, err
+	}
+	return IndexDoc{ChannelID: r.ChannelID, ChannelName: c.Name, AuthorID: r.UserID, Text: r.Text, RootID: r.RootID,
+		HasFile: r.Attachments != "[]", CreatedAt: time.UnixMilli(r.CreatedAt).UTC()}, true, nil
+}
+
+// ChannelName returns a channel's name (empty for DMs or unknown ids).
+func (m *Module) ChannelName(ctx context.Context, channelID string) (string, error) {
+	c, err := channelBy(ctx, m.db, "id", channelID)
+	if errors.Is(err, errNotFound) {
+		return "", nil
+	}
+	return c.Name, err
+}
+
+// ChannelByName finds the channel called name that userID can see: any
+// public channel, or a private one they are in.
+func (m *Module) ChannelByName(ctx context.Context, userID, name string) (string, bool, error) {
+	c, err := channelBy(ctx, m.db, "name", strings.ToLower(name))
+	if errors.Is(err, errNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if c.Kind != KindPublic {
+		if _, ok, err := member(ctx, m.db, c.ID, userID); err != nil || !ok {
+			return "", false, err
+		}
+	}
+	return c.ID, true, nil
+}
+
+// DirectChannel finds the DM between userID and otherUserID.
+func (m *Module) DirectChannel(ctx context.Context, userID, otherUserID string) (string, bool, error) {
+	pair := []string{userID, otherUserID}
+	sort.Strings(pair)
+	key := strings.Join(pair, ",")
+	if userID == otherUserID {
+		key = userID
+	}
+	c, err := channelBy(ctx, m.db, "dm_key", key)
+	if errors.Is(err, errNotFound) {
+		return "", false, nil
+	}
+	return c.ID, err == nil, err
 }

@@ -39,6 +39,31 @@ func (m *Module) loadMessage(ctx context.Context, q db.Querier, channelID, messa
 	return a, msg, err
 }
 
+// loadChangeable finds a message that may still be changed: the channel
+// is writable and the message not deleted.
+func (m *Module) loadChangeable(ctx context.Context, tx *db.Tx, channelID, messageID string) (access, messageRow, error) {
+	a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+	if err != nil {
+		return a, r, err
+	}
+	if err := writable(a.ch); err != nil {
+		return a, r, err
+	}
+	if r.DeletedAt != 0 {
+		return a, r, apperr.NotFound("no message %q in this channel", messageID)
+	}
+	return a, r, nil
+}
+
+// loadOwn is loadChangeable for the message's author only.
+func (m *Module) loadOwn(ctx context.Context, tx *db.Tx, channelID, messageID, verb string) (access, messageRow, error) {
+	a, r, err := m.loadChangeable(ctx, tx, channelID, messageID)
+	if err == nil && r.UserID != a.p.UserID {
+		err = apperr.Forbidden("you can only %s your own messages", verb).WithCode("not_author")
+	}
+	return a, r, err
+}
+
 // gone reports whether people can no longer see a message at all.
 func (m *Module) gone(r messageRow) bool {
 	if r.ExpiredAt != 0 || (r.ExpiresAt != 0 && r.ExpiresAt <= millis(m.now())) {
@@ -252,18 +277,9 @@ func (m *Module) Edit(ctx context.Context, channelID, messageID, text string) (M
 	}
 	var out messageRow
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
-		a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+		a, r, err := m.loadOwn(ctx, tx, channelID, messageID, "edit")
 		if err != nil {
 			return err
-		}
-		if err := writable(a.ch); err != nil {
-			return err
-		}
-		if r.UserID != a.p.UserID {
-			return apperr.Forbidden("you can only edit your own messages").WithCode("not_author")
-		}
-		if r.DeletedAt != 0 {
-			return apperr.NotFound("no message %q in this channel", messageID)
 		}
 		if strings.TrimSpace(text) == "" && r.Attachments == "[]" {
 			return apperr.Invalid("body.text", "a message without files needs text; delete it instead").WithCode("message_empty")
@@ -310,18 +326,9 @@ func (m *Module) Edit(ctx context.Context, channelID, messageID, text string) (M
 // Delete hides a message from everyone; the record keeps it.
 func (m *Module) Delete(ctx context.Context, channelID, messageID string) error {
 	return m.db.WithTx(ctx, func(tx *db.Tx) error {
-		a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+		a, r, err := m.loadOwn(ctx, tx, channelID, messageID, "delete")
 		if err != nil {
 			return err
-		}
-		if err := writable(a.ch); err != nil {
-			return err
-		}
-		if r.UserID != a.p.UserID {
-			return apperr.Forbidden("you can only delete your own messages").WithCode("not_author")
-		}
-		if r.DeletedAt != 0 {
-			return apperr.NotFound("no message %q in this channel", messageID)
 		}
 		return m.hide(ctx, tx, r, a.p.UserID, "message.deleted", events.MessageDeleted, m.now())
 	})
@@ -496,15 +503,9 @@ func (m *Module) ToggleReaction(ctx context.Context, channelID, messageID, emoji
 	}
 	var out messageRow
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
-		a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+		a, r, err := m.loadChangeable(ctx, tx, channelID, messageID)
 		if err != nil {
 			return err
-		}
-		if err := writable(a.ch); err != nil {
-			return err
-		}
-		if r.DeletedAt != 0 {
-			return apperr.NotFound("no message %q in this channel", messageID)
 		}
 		added, err := toggleReaction(ctx, tx, r.ID, a.p.UserID, emoji, millis(m.now()))
 		if err != nil {
@@ -548,15 +549,9 @@ func nonNilReactions(rs []Reaction) []Reaction {
 func (m *Module) SetPinned(ctx context.Context, channelID, messageID string, pinned bool) (Message, error) {
 	var out messageRow
 	err := m.db.WithTx(ctx, func(tx *db.Tx) error {
-		a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+		a, r, err := m.loadChangeable(ctx, tx, channelID, messageID)
 		if err != nil {
 			return err
-		}
-		if err := writable(a.ch); err != nil {
-			return err
-		}
-		if r.DeletedAt != 0 {
-			return apperr.NotFound("no message %q in this channel", messageID)
 		}
 		out = r
 		if (r.PinnedAt != 0) == pinned {

@@ -12,6 +12,22 @@ import (
 
 // The store: every SQL statement of the chat module.
 
+// collect scans every row with scan; it closes rows.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanChannelRow(s interface{ Scan(...any) error }) (channelRow, error) { return scanChannel(s) }
+
 type channelRow struct {
 	ID, Kind, Name, DisplayName, Topic, Purpose string
 	Announcement                                bool
@@ -127,16 +143,7 @@ func members(ctx context.Context, q db.Querier, channelID string) ([]memberRow, 
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
-	defer rows.Close()
-	var out []memberRow
-	for rows.Next() {
-		r, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanMember)
 }
 
 func memberCounts(ctx context.Context, q db.Querier, channelIDs []string) (map[string]int, error) {
@@ -281,16 +288,7 @@ func browsePublic(ctx context.Context, q db.Querier, text, after string, archive
 	if err != nil {
 		return nil, fmt.Errorf("browse channels: %w", err)
 	}
-	defer rows.Close()
-	var out []channelRow
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanChannelRow)
 }
 
 func escapeLike(s string) string {
@@ -351,16 +349,7 @@ func queryMessages(ctx context.Context, q db.Querier, query string, args ...any)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	defer rows.Close()
-	var out []messageRow
-	for rows.Next() {
-		r, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanMessage)
 }
 
 // visible is the condition for messages people may still see: not
@@ -537,22 +526,27 @@ func putSetting(ctx context.Context, q db.Querier, name, value, by string, at in
 
 func userReadReceipts(ctx context.Context, q db.Querier, userIDs []string) (map[string]string, error) {
 	out := map[string]string{}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT user_id, read_receipts FROM chat_user_settings WHERE user_id IN (`+db.In(len(userIDs))+`)`, anys(userIDs)...)
-	if err != nil {
-		return nil, fmt.Errorf("read receipt settings: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u, v string
-		if err := rows.Scan(&u, &v); err != nil {
+	// In chunks: a big channel has more members than a query takes parameters.
+	for start := 0; start < len(userIDs); start += 1000 {
+		chunk := userIDs[start:min(start+1000, len(userIDs))]
+		rows, err := q.QueryContext(ctx, `SELECT user_id, read_receipts FROM chat_user_settings WHERE user_id IN (`+db.In(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("read receipt settings: %w", err)
+		}
+		for rows.Next() {
+			var u, v string
+			if err := rows.Scan(&u, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[u] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out[u] = v
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func putUserReadReceipts(ctx context.Context, q db.Querier, userID, value string) error {

@@ -37,8 +37,8 @@ func TestAdminManagesAccountsAndEveryActionIsAudited(t *testing.T) {
 
 		// Disabling ends every session of the user at once.
 		a.Must(200, "PATCH", "/api/v1/admin/users/"+id, map[string]any{"status": "disabled"})
-		if r := anna.Do("GET", "/api/v1/users/me", nil); r.Status != 401 {
-			t.Fatalf("disabled user's cookie session: %d", r.Status)
+		if r := anna.Do("GET", "/api/v1/users/me", nil); r.Status != 401 || problemCode(r) != "account_disabled" {
+			t.Fatalf("disabled user's cookie session: %d %s", r.Status, r.Body)
 		}
 		if r := annaBearer.Do("GET", "/api/v1/users/me", nil); r.Status != 401 {
 			t.Fatalf("disabled user's bearer session: %d", r.Status)

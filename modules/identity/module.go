@@ -51,10 +51,12 @@ type Directory interface {
 	Describe() string
 }
 
-// Revoker is told when every session of a user ends (disabled, password
-// reset) so that open connections (websockets) can be closed at once.
+// Revoker is told when sessions end so that open connections
+// (websockets) close at once: every session of a user (disabled, password
+// reset), or one (sign-out, a revoked session or token).
 type Revoker interface {
 	SessionsRevoked(ctx context.Context, userID string)
+	SessionRevoked(ctx context.Context, userID, sessionID string)
 }
 
 // Deps are the identity module's dependencies.

@@ -181,6 +181,14 @@ func (m *Module) Authenticate(ctx context.Context, token string, viaCookie bool)
 	if err != nil {
 		return Authenticated{}, err
 	}
+	if s.Revoked {
+		// Say why, when the reason is a disabled account: the person should
+		// not keep trying to sign in.
+		if u.Status != StatusActive {
+			return Authenticated{}, apperr.Unauthenticated("this account was disabled; ask your administrator").WithCode("account_disabled")
+		}
+		return Authenticated{}, apperr.Unauthenticated("this session or token was revoked; sign in again").WithCode("token_invalid")
+	}
 	now := m.now()
 	if !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt) {
 		return Authenticated{}, apperr.Unauthenticated("this session has expired; sign in again").WithCode("session_expired")
@@ -212,8 +220,13 @@ func (m *Module) Logout(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now())
-	return err
+	if _, err := revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now()); err != nil {
+		return err
+	}
+	if m.revoked != nil {
+		m.revoked.SessionRevoked(ctx, p.UserID, p.SessionID)
+	}
+	return nil
 }
 
 // Me returns the caller's account.
@@ -271,6 +284,9 @@ func (m *Module) revokeMine(ctx context.Context, id, kind, what string) error {
 	}
 	if !ok {
 		return apperr.NotFound("you have no %s %q", what, id)
+	}
+	if m.revoked != nil {
+		m.revoked.SessionRevoked(ctx, p.UserID, id)
 	}
 	return nil
 }

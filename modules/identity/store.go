@@ -200,6 +200,7 @@ type session struct {
 	Kind       string
 	Name       string
 	CSRF       string
+	Revoked    bool
 	CreatedAt  time.Time
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time
@@ -237,14 +238,15 @@ func timeOrZero(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
 }
 
-// sessionByHash loads a live (not revoked) session and its user.
+// sessionByHash loads a session (revoked ones too, marked) and its user.
 func sessionByHash(ctx context.Context, q db.Querier, hash string) (session, User, error) {
 	var s session
-	var created, expires, lastUsed int64
+	var created, expires, lastUsed, revoked int64
 	row := q.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.kind, s.name, s.csrf_token, s.created_at, s.expires_at,
-		s.last_used_at, s.ip, s.user_agent, `+prefixed("u.", userColumns)+`
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at = 0`, hash)
-	u, err := scanUser(row, &s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent)
+		s.last_used_at, s.ip, s.user_agent, s.revoked_at, `+prefixed("u.", userColumns)+`
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash)
+	u, err := scanUser(row, &s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent, &revoked)
+	s.Revoked = revoked > 0
 	if errors.Is(err, sql.ErrNoRows) {
 		return session{}, User{}, errNoSession
 	}

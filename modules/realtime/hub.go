@@ -250,11 +250,15 @@ func (h *hub) sendWatchers(userID string, f qframe) {
 	}
 }
 
-func (h *hub) closeUser(userID string, code websocket.StatusCode, reason string) {
+// closeUser closes userID's connections: those of sessionID, or all when
+// sessionID is empty.
+func (h *hub) closeUser(userID, sessionID string, code websocket.StatusCode, reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.byUser[userID] {
-		c.shut(code, reason)
+		if sessionID == "" || c.principal.SessionID == sessionID {
+			c.shut(code, reason)
+		}
 	}
 }
 

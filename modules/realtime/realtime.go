@@ -144,7 +144,13 @@ func (m *Module) Start(ctx context.Context) error {
 
 // SessionsRevoked closes every connection of userID on every node.
 func (m *Module) SessionsRevoked(ctx context.Context, userID string) {
-	b, _ := json.Marshal(map[string]string{"user_id": userID})
+	m.SessionRevoked(ctx, userID, "")
+}
+
+// SessionRevoked closes, on every node, the connections opened with one
+// session or token of userID (all of them when sessionID is empty).
+func (m *Module) SessionRevoked(ctx context.Context, userID, sessionID string) {
+	b, _ := json.Marshal(map[string]string{"user_id": userID, "session_id": sessionID})
 	if err := m.bus.Publish(ctx, subjectRevoked, b); err != nil {
 		m.log.Warn("could not announce revoked sessions", "error", err)
 	}
@@ -152,10 +158,11 @@ func (m *Module) SessionsRevoked(ctx context.Context, userID string) {
 
 func (m *Module) onRevoked(_ string, data []byte) {
 	var v struct {
-		UserID string `json:"user_id"`
+		UserID    string `json:"user_id"`
+		SessionID string `json:"session_id"`
 	}
 	if json.Unmarshal(data, &v) == nil && v.UserID != "" {
-		m.hub.closeUser(v.UserID, CloseSessionEnded, "session ended; sign in again")
+		m.hub.closeUser(v.UserID, v.SessionID, CloseSessionEnded, "session ended; sign in again")
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/kontorhq/kontor/internal/app/apptest"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 	"github.com/kontorhq/kontor/modules/realtime"
 	"github.com/kontorhq/kontor/modules/realtime/rtclient"
 )
@@ -310,6 +311,27 @@ func TestBadFramesAndStrangers(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestSigningOutClosesThatSessionsWebsocketOnly(t *testing.T) {
+	s := apptest.New(t, "")
+	bob := s.Person("bob")
+	other := apitest.New(t, s.URL)
+	other.LoginBearer("bob", "password-of-bob")
+	leaving, staying := dial(t, bob, rtclient.Fresh), dial(t, &apptest.Person{Client: other, ID: bob.ID, Username: "bob"}, rtclient.Fresh)
+	bob.Must(204, "POST", "/api/v1/auth/logout", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, err := leaving.Next(ctx); err != nil {
+			if code := rtclient.CloseStatus(err); code != realtime.CloseSessionEnded {
+				t.Fatalf("signed-out tab closed with %d (%v)", code, err)
+			}
+			break
+		}
+	}
+	staying.Send(ctx, realtime.ClientFrame{Type: "ping"})
+	next(t, staying, "pong")
 }
 
 func TestDisabledUsersAreCutOff(t *testing.T) {

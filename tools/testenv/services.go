@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -231,7 +232,11 @@ func startMinio(ctx context.Context, dir string) (int, map[string]string, error)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "server", filepath.Join(dir, "data"), "--address", addr,
 		"--console-address", fmt.Sprintf("127.0.0.1:%d", console), "--quiet")
-	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pw, "MINIO_BROWSER=off")
+	// A static KMS key lets the files tests use server-side encryption (SSE-S3).
+	kms := make([]byte, 32)
+	_, _ = rand.Read(kms)
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+user, "MINIO_ROOT_PASSWORD="+pw, "MINIO_BROWSER=off",
+		"MINIO_KMS_SECRET_KEY=kontor-test-key:"+base64.StdEncoding.EncodeToString(kms))
 	logFile := filepath.Join(dir, "minio.log")
 	pid, err := background(cmd, logFile)
 	if err != nil {

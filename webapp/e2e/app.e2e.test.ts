@@ -210,8 +210,8 @@ describe("the web app", () => {
     // connection as the session ends, and the app goes to the sign-in page.
     const p = anna.page;
     await p.getByRole("heading", { name: "Sign in to Kontor" }).waitFor();
-    // Disabling ends every session, so the server only knows this one is gone.
-    await p.getByText(/You have been signed out: your session expired or was ended/).waitFor();
+    // The server says why the session ended: the account was disabled.
+    await p.getByText(/Your account has been disabled, so you were signed out/).waitFor();
     await screenshot(p, "signed-out-disabled");
 
     // Trying again says why.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/clock"
@@ -46,6 +47,8 @@ func Config(dataDir, databaseURL string) app.Config {
 		Identity: identity.Config{SessionTTL: 24 * time.Hour, LoginMaxFailures: 50, LoginWindow: time.Minute,
 			LDAPSyncProvision: true},
 		Chat:     chat.DefaultConfig(),
+		Files:    files.DefaultConfig(),
+		Search:   true,
 		Realtime: realtime.DefaultConfig(),
 	}
 }

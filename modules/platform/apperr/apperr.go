@@ -16,6 +16,7 @@ import (
 // user-facing error with one of the constructors below.
 var (
 	ErrInvalid         = errors.New("invalid input")
+	ErrMalformed       = errors.New("malformed request")
 	ErrUnauthenticated = errors.New("not signed in")
 	ErrForbidden       = errors.New("forbidden")
 	ErrNotFound        = errors.New("not found")
@@ -50,6 +51,14 @@ func newf(kind error, format string, args ...any) *Error {
 // Invalid says the input cannot be accepted and why.
 func Invalid(field, format string, args ...any) *Error {
 	e := newf(ErrInvalid, format, args...)
+	e.Field = field
+	return e
+}
+
+// Malformed says the request cannot even be read (a query that does not
+// parse); Invalid is for well-formed input that is not acceptable.
+func Malformed(field, format string, args ...any) *Error {
+	e := newf(ErrMalformed, format, args...)
 	e.Field = field
 	return e
 }

@@ -27,7 +27,9 @@ func NewNATS(url string, log *slog.Logger) (*NATS, error) {
 		nats.ReconnectWait(500*time.Millisecond),
 		nats.Timeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("lost the NATS connection", "error", err)
+			if err != nil { // nil: we closed it ourselves
+				log.Warn("lost the NATS connection", "error", err)
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("reconnected to NATS", "server", c.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
@@ -77,8 +79,11 @@ func (b *NATS) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close drains subscriptions and closes the connection.
+// Close closes the connection; its handlers say nothing more afterwards.
 func (b *NATS) Close() error {
+	b.nc.SetDisconnectErrHandler(nil)
+	b.nc.SetReconnectHandler(nil)
+	b.nc.SetErrorHandler(nil)
 	b.nc.Close()
 	return nil
 }

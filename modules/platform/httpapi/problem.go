@@ -37,6 +37,7 @@ var statusOfKind = []struct {
 	status int
 }{
 	{apperr.ErrInvalid, http.StatusUnprocessableEntity},
+	{apperr.ErrMalformed, http.StatusBadRequest},
 	{apperr.ErrUnauthenticated, http.StatusUnauthorized},
 	{apperr.ErrForbidden, http.StatusForbidden},
 	{apperr.ErrNotFound, http.StatusNotFound},

@@ -21,6 +21,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Storage used per user, largest first (admins) */
+        get: operations["files-admin-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/usage/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Storage used by one user (admins) */
+        get: operations["files-admin-user-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/usage/{user}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's storage quota (admins) */
+        put: operations["files-admin-set-quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ldap": {
         parameters: {
             query?: never;
@@ -343,6 +394,26 @@ export interface paths {
         put?: never;
         /** Archive a channel (readable, not writable) */
         post: operations["channels-archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files shared in a channel, newest first
+         * @description For members of the channel. Each entry is one share (a file shared twice appears twice); deleted files are left out.
+         */
+        get: operations["files-list-channel"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -682,6 +753,125 @@ export interface paths {
         patch: operations["chat-update-settings"];
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My uploaded files, newest first */
+        get: operations["files-list-mine"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Send the file's bytes as the request body (any Content-Type; the type is sniffed from the bytes). The body is streamed to storage and the size limit is enforced while it arrives: an upload over the limit or the quota gets 413 and nothing is stored. Attach the returned id to a message to share the file.
+         */
+        post: operations["files-upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much I store, and my quota */
+        get: operations["files-my-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file's metadata */
+        get: operations["files-get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file (its owner or an admin)
+         * @description The file disappears from every channel and its bytes are removed; the deletion is kept in the compliance journal with the file's SHA-256.
+         */
+        delete: operations["files-delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file's screen-sized preview (images)
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file's thumbnail (images)
+         * @description For the file's owner and members of a channel where it is shared. With S3 storage the answer is 302 to a short-lived presigned URL; otherwise the bytes, with Range support. Images may show inline; everything else is an attachment; nothing is ever served as HTML or script.
+         */
+        get: operations["files-thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presence": {
         parameters: {
             query?: never;
@@ -696,6 +886,63 @@ export interface paths {
         get: operations["presence-get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search messages and files
+         * @description Finds messages and files in the channels and direct messages the caller is a member of now. A malformed query gets a 422 problem saying what is wrong.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** State of this node's search index (admin) */
+        get: operations["search-index-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/index/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild this node's search index from the journal (admin)
+         * @description Starts a rebuild in the background; searches keep being answered from the current index until the new one has caught up and replaces it. Poll GET /search/index for progress. 409 if a rebuild is running.
+         */
+        post: operations["search-reindex"];
         delete?: never;
         options?: never;
         head?: never;
@@ -784,6 +1031,11 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             name: string;
+        };
+        AdminUsageOutputBody: {
+            items: components["schemas"]["StorageUsage"][] | null;
+            next?: string;
+            totals: components["schemas"]["StorageTotals"];
         };
         Attachment: {
             content_type: string;
@@ -946,6 +1198,49 @@ export interface components {
             detail: string;
             id?: string;
         };
+        File: {
+            /** @description Sniffed from the bytes, not taken from the client. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Length of a voice message; 0 otherwise.
+             */
+            duration_ms: number;
+            /** Format: int64 */
+            height: number;
+            id: string;
+            /** @description Sanitised file name, safe to show and to save. */
+            name: string;
+            /** @description Who uploaded it. */
+            owner_id: string;
+            /**
+             * @description none for files without previews.
+             * @enum {string}
+             */
+            preview_state: "none" | "pending" | "ready" | "failed";
+            /** @description Screen-sized image (at most 1600 px), empty until made. */
+            preview_url: string;
+            /** @description Hex SHA-256 of the bytes, as recorded in the compliance journal. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Small image (at most 400 px), empty until made. */
+            thumbnail_url: string;
+            /** @description Where to download the file (may redirect to a short-lived storage URL). */
+            url: string;
+            /** @description A voice message recorded in the app. */
+            voice: boolean;
+            /**
+             * Format: int64
+             * @description Pixels, after EXIF orientation; 0 until the preview is made or for non-images.
+             */
+            width: number;
+        };
         Hello: {
             /**
              * Format: int64
@@ -958,12 +1253,60 @@ export interface components {
             resumed: boolean;
             user_id: string;
         };
+        Hit: {
+            /**
+             * Format: date-time
+             * @description When the message was posted or the file shared.
+             */
+            at: string;
+            author_id: string;
+            author_username: string;
+            channel_id: string;
+            /** @description The channel's name; empty for direct messages. */
+            channel_name?: string;
+            file_id?: string;
+            file_name?: string;
+            /** @description The message id, or the file id for a file. */
+            id: string;
+            /**
+             * @description What was found.
+             * @enum {string}
+             */
+            kind: "message" | "file";
+            /** @description Path of the message in its channel in the web app. */
+            link: string;
+            /** @description The message (for a file: the message it was shared with). */
+            message_id: string;
+            /** @description For a reply: the thread's first message. */
+            root_id?: string;
+            /** @description The text around the match as HTML: escaped, with matched words in <mark>...</mark> and nothing else; safe to insert as HTML. */
+            snippet: string;
+        };
         IdsOutBody: {
             user_ids: string[] | null;
+        };
+        IndexStatus: {
+            /**
+             * Format: int64
+             * @description The journal position the index reflects.
+             */
+            cursor: number;
+            /**
+             * Format: int64
+             * @description Messages and files in the index.
+             */
+            documents: number;
+            /** @description The last rebuild started on this node. */
+            reindex: components["schemas"]["ReindexStatus"];
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
             /** @description Pass as 'after' to get the next page. */
+            next?: string;
+        };
+        ListOutputFileBody: {
+            items: components["schemas"]["File"][] | null;
+            /** @description Pass as 'before' (or 'after') to get the next page. */
             next?: string;
         };
         ListOutputProfileBody: {
@@ -974,6 +1317,11 @@ export interface components {
         ListOutputSessionBody: {
             items: components["schemas"]["Session"][] | null;
             /** @description Pass as 'after' to get the next page. */
+            next?: string;
+        };
+        ListOutputSharedFileBody: {
+            items: components["schemas"]["SharedFile"][] | null;
+            /** @description Pass as 'before' (or 'after') to get the next page. */
             next?: string;
         };
         ListOutputUserBody: {
@@ -1192,11 +1540,39 @@ export interface components {
             /** @example jmueller */
             username: string;
         };
+        Progress: {
+            /**
+             * Format: int64
+             * @description Changes read from the journal so far.
+             */
+            changes: number;
+            /** Format: int64 */
+            head: number;
+            /** Format: int64 */
+            seq: number;
+        };
+        QuotaInputBody: {
+            /**
+             * Format: int64
+             * @description Bytes this user may store; 0: unlimited; -1: the default (files-user-quota).
+             * @example 10737418240
+             */
+            quota: number;
+        };
         Reaction: {
             /** Format: int64 */
             count: number;
             emoji: string;
             user_ids: string[] | null;
+        };
+        ReindexStatus: {
+            error?: string;
+            /** Format: date-time */
+            finished_at?: string;
+            progress: components["schemas"]["Progress"];
+            running: boolean;
+            /** Format: date-time */
+            started_at?: string;
         };
         ResetPasswordInputBody: {
             /** @description Leave empty to have Kontor make one. */
@@ -1205,6 +1581,18 @@ export interface components {
         ResetPasswordOutputBody: {
             /** @description The generated password, shown only this once. */
             password?: string;
+        };
+        Results: {
+            items: components["schemas"]["Hit"][] | null;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description How many messages and files match in all.
+             */
+            total: number;
         };
         Resync: {
             /** Format: int64 */
@@ -1258,6 +1646,87 @@ export interface components {
             expired_kept_on_record?: boolean;
             read_receipts_default?: boolean;
             self_destruct_enabled?: boolean;
+        };
+        SharedFile: {
+            /** @description Sniffed from the bytes, not taken from the client. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Pass as 'before' to continue after this entry. */
+            cursor: string;
+            /**
+             * Format: int64
+             * @description Length of a voice message; 0 otherwise.
+             */
+            duration_ms: number;
+            /** Format: int64 */
+            height: number;
+            id: string;
+            /** @description The message that shared it. */
+            message_id: string;
+            /** @description Sanitised file name, safe to show and to save. */
+            name: string;
+            /** @description Who uploaded it. */
+            owner_id: string;
+            /**
+             * @description none for files without previews.
+             * @enum {string}
+             */
+            preview_state: "none" | "pending" | "ready" | "failed";
+            /** @description Screen-sized image (at most 1600 px), empty until made. */
+            preview_url: string;
+            /** @description Hex SHA-256 of the bytes, as recorded in the compliance journal. */
+            sha256: string;
+            /** Format: date-time */
+            shared_at: string;
+            /** @description User id of who shared it. */
+            shared_by: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description Small image (at most 400 px), empty until made. */
+            thumbnail_url: string;
+            /** @description Where to download the file (may redirect to a short-lived storage URL). */
+            url: string;
+            /** @description A voice message recorded in the app. */
+            voice: boolean;
+            /**
+             * Format: int64
+             * @description Pixels, after EXIF orientation; 0 until the preview is made or for non-images.
+             */
+            width: number;
+        };
+        StorageTotals: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: int64 */
+            files: number;
+            /**
+             * Format: int64
+             * @description Users with at least one file.
+             */
+            users: number;
+        };
+        StorageUsage: {
+            /**
+             * Format: int64
+             * @description Their size in bytes (previews not counted).
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Live files they uploaded.
+             */
+            files: number;
+            /**
+             * Format: int64
+             * @description Bytes they may store; 0: unlimited.
+             */
+            quota: number;
+            quota_set: boolean;
+            user_id: string;
         };
         SyncReport: {
             /** Format: int64 */
@@ -1397,6 +1866,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-usage": {
+        parameters: {
+            query?: {
+                /** @description Continue after this cursor (from 'next'). */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUsageOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-user-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-admin-set-quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
                 };
             };
             /** @description Error */
@@ -2158,6 +2728,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-list-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOutputSharedFileBody"];
                 };
             };
             /** @description Error */
@@ -3154,6 +3756,322 @@ export interface operations {
             };
         };
     };
+    "files-list-mine": {
+        parameters: {
+            query?: {
+                /** @description Continue after this cursor (from 'next'). */
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOutputFileBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-upload": {
+        parameters: {
+            query?: {
+                /** @description The file's name; it is sanitised (path parts, control characters, device names like CON removed; at most 255 bytes). */
+                name?: string;
+                /** @description A voice message recorded in the app: must be audio, with duration_ms. */
+                voice?: boolean;
+                /** @description Length of a voice message in milliseconds. */
+                duration_ms?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file's bytes. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-my-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-content": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-preview": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "files-thumbnail": {
+        parameters: {
+            query?: {
+                /** @description Ask for an attachment even for images that could show inline. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Fetch the bytes from the short-lived URL in Location. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (404 also when the file is not shared with you, 410 when it was deleted, 503 when storage is unreachable). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "presence-get": {
         parameters: {
             query?: {
@@ -3173,6 +4091,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Presence-getResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description The search, in the query language: words (all must match, in any of their forms), "exact phrase", -excluded, prefix*, from:@user, in:~channel, in:@user (direct messages), before:/after:/on:YYYY-MM-DD, has:file, has:link, is:thread. */
+                q: string;
+                /** @description relevance: best matches first; newest: latest first. Queries with only operators are always newest first. */
+                sort?: "relevance" | "newest";
+                page?: number;
+                per_page?: number;
+                /** @description IANA time zone in which before:, after: and on: days begin; default UTC. */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Results"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-index-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
                 };
             };
             /** @description Error */
