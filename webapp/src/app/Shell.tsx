@@ -2,6 +2,7 @@ import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
 import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
 import { Icon } from "../components/Icon";
+import { SearchBox } from "../search/SearchBox";
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
 import { connectivity } from "../platform/connectivity";
@@ -69,7 +70,9 @@ export function Shell({ user, offline, title, children }: Props) {
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span>Kontor</span>
         </Link>
-        <div className="topbar-middle" />
+        <div className="topbar-middle">
+          <SearchBox />
+        </div>
         <ProfileMenu user={user} />
       </header>
       <nav className="sidebar" aria-label={t("sidebar.label")}>

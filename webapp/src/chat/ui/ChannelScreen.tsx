@@ -100,6 +100,8 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
   const people = useStore(peopleStore);
   const settings = useStore(chatSettingsStore);
   const [pane, setPane] = useState<"details" | "pins" | null>(null);
+  const dropTarget = useRef<((files: File[]) => void) | null>(null);
+  const [dragging, setDragging] = useState(false);
   const [atBottom, setAtBottom] = useState(true);
   const visible = usePageVisible();
   // Where I had read to when I came in: the "New" line stays there while I am here.
@@ -153,7 +155,28 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
 
   return (
     <div className="chat">
-      <div className="chat-main">
+      <div
+        className="chat-main"
+        onDragOver={(e) => {
+          if (!canPost || !e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
+        onDrop={(e) => {
+          setDragging(false);
+          if (!canPost || e.dataTransfer.files.length === 0) return;
+          e.preventDefault();
+          dropTarget.current?.(Array.from(e.dataTransfer.files));
+        }}
+      >
+        {dragging && (
+          <div className="drop-overlay" aria-hidden="true">
+            {t("files.dropHere")}
+          </div>
+        )}
         <header className="chat-head">
           <div className="chat-title">
             <h1 tabIndex={-1}>{label}</h1>
@@ -198,7 +221,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
         ) : announcementOnly ? (
           <p className="composer-note">{t("chat.announcementNote")}</p>
         ) : (
-          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} />
+          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} />
         )}
       </div>
       {thread && <ThreadPane channel={channel} rootId={thread} me={user} people={memberPeople} writable={writable} onClose={() => openThread(undefined)} />}

@@ -1,13 +1,14 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import type { Profile } from "../../api/client";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
-import { useT } from "../../i18n";
+import { useI18n, useT } from "../../i18n";
 import { replaceShortcodes } from "../emoji";
 import { applyMention, mentionAt, rankMentions, type MentionCandidate, type MentionQuery } from "../mentions";
 import { chatSettingsStore, sendTyping } from "../runtime";
 import type { Message } from "../window";
+import { formatDuration, formatSize, uploadFile, type FileMeta } from "../uploads";
 import { postMessage } from "./actions";
 import { EmojiPicker } from "./EmojiPicker";
 
@@ -24,10 +25,97 @@ interface Props {
   /** The channel's people, for @mentions. */
   people: readonly Profile[];
   onPosted: (m: Message) => void;
+  /** Set by the composer: the channel view hands it files dropped anywhere on it. */
+  dropTarget?: RefObject<((files: File[]) => void) | null>;
 }
 
-export function Composer({ channelId, rootId, label, people, onPosted }: Props) {
+interface Pending {
+  key: number;
+  name: string;
+  size: number;
+  voice: boolean;
+  progress: number;
+  file?: FileMeta;
+  error?: unknown;
+  cancel: () => void;
+}
+
+let uploadKeys = 0;
+
+/** Files being uploaded for the next message: progress, cancel, and the finished ones to send. */
+function useUploads() {
+  const [items, setItems] = useState<Pending[]>([]);
+  const update = (key: number, fn: (p: Pending) => Pending) => setItems((prev) => prev.map((p) => (p.key === key ? fn(p) : p)));
+  const add = (blob: Blob, name: string, voice?: { durationMs: number }) => {
+    const key = ++uploadKeys;
+    const up = uploadFile(blob, name, { ...(voice ? { voice: true, durationMs: voice.durationMs } : {}), onProgress: (f) => update(key, (p) => ({ ...p, progress: f })) });
+    setItems((prev) => [...prev, { key, name, size: blob.size, voice: !!voice, progress: 0, cancel: up.cancel }]);
+    up.done.then(
+      (file) => update(key, (p) => ({ ...p, file, progress: 1 })),
+      (error: unknown) => {
+        if (error instanceof DOMException && error.name === "AbortError") setItems((prev) => prev.filter((p) => p.key !== key));
+        else update(key, (p) => ({ ...p, error }));
+      },
+    );
+  };
+  const remove = (key: number) => setItems((prev) => prev.filter((p) => p.key !== key));
+  return { items, add, remove, clear: () => setItems([]) };
+}
+
+/** Records a voice message with the browser's MediaRecorder. */
+function useRecorder(onDone: (blob: Blob, durationMs: number) => void) {
+  const [recording, setRecording] = useState(false);
+  const [elapsed, setElapsed] = useState(0);
+  const [error, setError] = useState<unknown>();
+  const rec = useRef<{ r: MediaRecorder; started: number; timer: ReturnType<typeof setInterval>; keep: boolean } | null>(null);
+  const start = async () => {
+    setError(undefined);
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const r = new MediaRecorder(stream);
+      const chunks: Blob[] = [];
+      r.ondataavailable = (e) => chunks.push(e.data);
+      const started = Date.now();
+      const timer = setInterval(() => setElapsed(Date.now() - started), 250);
+      rec.current = { r, started, timer, keep: true };
+      r.onstop = () => {
+        const cur = rec.current;
+        clearInterval(timer);
+        for (const tr of stream.getTracks()) tr.stop();
+        setRecording(false);
+        rec.current = null;
+        if (cur?.keep && chunks.length) onDone(new Blob(chunks, { type: r.mimeType || "audio/webm" }), Date.now() - started);
+      };
+      r.start();
+      setElapsed(0);
+      setRecording(true);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const stop = (keep: boolean) => {
+    if (!rec.current) return;
+    rec.current.keep = keep;
+    rec.current.r.stop();
+  };
+  return { recording, elapsed, error, start, stop };
+}
+
+export function Composer({ channelId, rootId, label, people, onPosted, dropTarget }: Props) {
   const t = useT();
+  const { locale } = useI18n();
+  const uploads = useUploads();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const recorder = useRecorder((blob, ms) => uploads.add(blob, `voice-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.${blob.type.includes("ogg") ? "ogg" : blob.type.includes("mp4") ? "m4a" : "webm"}`, { durationMs: ms }));
+  useEffect(() => {
+    if (!dropTarget) return;
+    dropTarget.current = (files) => {
+      for (const f of files) uploads.add(f, f.name);
+    };
+    return () => {
+      dropTarget.current = null;
+    };
+  });
   const id = useId();
   const key = rootId ? `${channelId}/${rootId}` : channelId;
   const [text, setText] = useState(() => drafts.get(key) ?? "");
@@ -55,6 +143,8 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
     ],
     [people, t],
   );
+  const uploading = uploads.items.some((u) => !u.file && !u.error);
+  const canSend = (text.trim() !== "" || uploads.items.some((u) => u.file)) && !uploading;
   const query: MentionQuery | undefined = mentionAt(text, caret);
   const matches = query && dismissed !== query.start ? rankMentions(candidates, query.query) : [];
   const showList = matches.length > 0;
@@ -83,8 +173,15 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
   const send = (e?: FormEvent) => {
     e?.preventDefault();
     const body = replaceShortcodes(text).trim();
-    if (!body) return;
-    const payload = { text: body, ...(rootId ? { root_id: rootId } : {}), ...(lifetime ? { expires_in_seconds: lifetime } : {}) };
+    const files = uploads.items.filter((u) => u.file).map((u) => u.file?.id ?? "");
+    if ((!body && files.length === 0) || uploading) return;
+    const payload = {
+      text: body,
+      ...(files.length ? { file_ids: files } : {}),
+      ...(rootId ? { root_id: rootId } : {}),
+      ...(lifetime ? { expires_in_seconds: lifetime } : {}),
+    };
+    uploads.clear();
     drafts.delete(key);
     setText("");
     setCaret(0);
@@ -153,6 +250,43 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
           ))}
         </ul>
       )}
+      {uploads.items.length > 0 && (
+        <ul className="uploads" aria-label={t("files.uploads")}>
+          {uploads.items.map((u) => (
+            <li key={u.key} className={`upload${u.error ? " upload-failed" : ""}`}>
+              <span className="upload-name">
+                {u.voice ? t("files.voiceMessageShort") : u.name} <span className="muted small">{formatSize(u.size, locale)}</span>
+              </span>
+              {!u.file && !u.error && <progress max={1} value={u.progress} aria-label={t("files.uploading", { name: u.name })} />}
+              {u.file && <span className="small upload-done">{t("files.ready")}</span>}
+              {u.error !== undefined && <ErrorState error={u.error} />}
+              <button
+                type="button"
+                className="btn btn-ghost btn-icon"
+                aria-label={u.file || u.error ? t("files.removeUpload", { name: u.name }) : t("files.cancelUpload", { name: u.name })}
+                onClick={() => {
+                  if (!u.file && !u.error) u.cancel();
+                  uploads.remove(u.key);
+                }}
+              >
+                <Icon name="close" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {recorder.recording && (
+        <div className="recording" role="status">
+          <span className="rec-dot" aria-hidden="true" /> {t("files.recording", { time: formatDuration(recorder.elapsed) })}
+          <button type="button" className="btn btn-small" onClick={() => recorder.stop(true)}>
+            <Icon name="stop" /> {t("files.stopRecording")}
+          </button>
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => recorder.stop(false)}>
+            {t("common.cancel")}
+          </button>
+        </div>
+      )}
+      {recorder.error !== undefined && <p className="field-error">{t("files.micUnavailable")}</p>}
       <div className="composer-box">
         <textarea
           ref={ref}
@@ -171,6 +305,31 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
           maxLength={16000}
         />
         <div className="composer-tools">
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            onChange={(e) => {
+              for (const f of Array.from(e.target.files ?? [])) uploads.add(f, f.name);
+              e.target.value = "";
+            }}
+          />
+          <button type="button" className="msg-action" aria-label={t("files.attach")} title={t("files.attach")} onClick={() => fileInput.current?.click()}>
+            <Icon name="attach" />
+          </button>
+          {typeof MediaRecorder !== "undefined" && (
+            <button
+              type="button"
+              className="msg-action"
+              aria-label={t("files.recordVoice")}
+              title={t("files.recordVoice")}
+              disabled={recorder.recording}
+              onClick={() => void recorder.start()}
+            >
+              <Icon name="mic" />
+            </button>
+          )}
           <div className="menu-wrap">
             <button type="button" className="msg-action" aria-label={t("chat.insertEmoji")} title={t("chat.insertEmoji")} aria-expanded={picker} onClick={() => setPicker((p) => !p)}>
               <Icon name="smile" />
@@ -206,7 +365,7 @@ export function Composer({ channelId, rootId, label, people, onPosted }: Props) 
               </select>
             </label>
           )}
-          <button type="submit" className="btn btn-primary btn-small" disabled={!text.trim()} aria-label={t("chat.send")} aria-busy={busy}>
+          <button type="submit" className="btn btn-primary btn-small" disabled={!canSend} aria-label={t("chat.send")} aria-busy={busy}>
             <Icon name="send" />
           </button>
         </div>

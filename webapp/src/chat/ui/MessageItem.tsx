@@ -13,6 +13,7 @@ import { nameOf, usePeople, usePerson } from "../people";
 import type { Channel } from "../unread";
 import { toggleReaction, type Message } from "../window";
 import { deleteMessage, editMessage, markUnread, messageLink, reactTo, setPinned } from "./actions";
+import { Attachments } from "./Attachments";
 import { EmojiPicker } from "./EmojiPicker";
 
 export interface Receipt {
@@ -128,8 +129,9 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
               }}
             />
           ) : (
-            <Markdown text={m.text} me={me.username} />
+            m.text && <Markdown text={m.text} me={me.username} />
           )}
+          {(m.attachments?.length ?? 0) > 0 && <Attachments items={m.attachments ?? []} />}
           {m.edited_at && !editing && (
             <span className="msg-edited">
               {canSeeHistory ? (

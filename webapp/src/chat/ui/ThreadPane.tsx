@@ -5,6 +5,7 @@ import { ErrorState, Loading } from "../../components/States";
 import { useT } from "../../i18n";
 import { onChannelEvent } from "../runtime";
 import type { Channel } from "../unread";
+import { withFile } from "../uploads";
 import type { Message, Reaction } from "../window";
 import { Composer } from "./Composer";
 import { MessageItem } from "./MessageItem";
@@ -75,6 +76,11 @@ export function ThreadPane({ channel, rootId, me, people, writable, onClose }: P
             p.id === rootId && f.type === "message.deleted" ? prev.map((m) => (m.id === rootId ? { ...m, deleted: true, text: "" } : m)) : prev.filter((m) => m.id !== p.id),
           );
           break;
+        case "file.updated": {
+          const file = p.file as { id: string } | undefined;
+          if (file) setItems((prev) => prev.map((m) => withFile(m, file)));
+          break;
+        }
         case "reaction.changed":
           setItems((prev) => prev.map((m) => (m.id === p.message_id ? { ...m, reactions: (p.reactions as Reaction[]) ?? [] } : m)));
           break;

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ok } from "../../api/client";
 import { onChannelEvent, onReload, watchPeople, type Member } from "../runtime";
 import type { ServerFrame } from "../realtime";
+import { withFile } from "../uploads";
 import { appendNewer, emptyWindow, pageSize, patch, prependOlder, remove, upsert, windowFrom, type Message, type MessageWindow, type Reaction } from "../window";
 
 export interface Conversation {
@@ -187,6 +188,12 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
             patch(w, String(p.root_id), (m) => ({ ...m, reply_count: Number(p.reply_count) || 0, last_reply_at: (p.last_reply_at as string | undefined) ?? m.last_reply_at })),
           );
           break;
+        case "file.updated": {
+          const file = p.file as { id: string } | undefined;
+          const ids = (p.message_ids as string[] | undefined) ?? [];
+          if (file) setWin((w) => ids.reduce((acc, id) => patch(acc, id, (m) => withFile(m, file)), w));
+          break;
+        }
         case "receipt.updated":
           setReadPos((prev) => {
             const user = String(p.user_id);
