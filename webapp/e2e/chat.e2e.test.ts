@@ -327,6 +327,87 @@ describe("chat", () => {
     await bernd.page.getByRole("complementary", { name: "Details" }).getByText("(Do not disturb)").waitFor();
   });
 
+  test("files: a picture by drag and drop with a thumbnail and a lightbox, a document by the button, a cancelled upload", async () => {
+    const p = anna.page;
+    await p.goto(channelUrl);
+    await message(p, "Angebot").waitFor();
+    // Drag and drop a picture onto the channel.
+    const picture = await p.evaluateHandle(async () => {
+      const bytes = await (await fetch("/icons/icon-512.png")).blob();
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "Betriebsausflug.png", { type: "image/png" }));
+      return dt;
+    });
+    await p.locator(".chat-main").dispatchEvent("dragover", { dataTransfer: picture });
+    await p.locator(".chat-main").dispatchEvent("drop", { dataTransfer: picture });
+    const uploads = p.getByRole("list", { name: "Files for this message" });
+    await uploads.getByText("Ready").waitFor();
+    // And a document with the button.
+    await p.locator('.chat-main input[type="file"]').setInputFiles({ name: "Preisliste 2027.csv", mimeType: "text/csv", buffer: Buffer.from("Artikel;Preis\nSchraube;0,10\n") });
+    await expect.poll(() => uploads.getByText("Ready").count()).toBe(2);
+    await send(p, "Fotos und Preise");
+
+    // Bernd sees the thumbnail once the preview is made, and opens it large.
+    const his = message(bernd.page, "Fotos und Preise");
+    await his.getByRole("button", { name: "Open Betriebsausflug.png" }).click();
+    const lightbox = bernd.page.getByRole("dialog", { name: "Betriebsausflug.png" });
+    await lightbox.getByRole("img", { name: "Betriebsausflug.png" }).waitFor();
+    expect(await lightbox.getByRole("img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expectAccessible(bernd.page, "lightbox");
+    await lightbox.getByRole("button", { name: "Close" }).click();
+    const card = his.getByRole("link", { name: "Preisliste 2027.csv", exact: true });
+    expect(await card.getAttribute("href")).toMatch(/\/api\/v1\/files\/\w+\/content\?download=true$/);
+    await his.getByText(/CSV · \d+ byte/).waitFor();
+    await screenshot(bernd.page, "chat-files");
+
+    // An upload that is cancelled leaves nothing to send.
+    await p.route("**/api/v1/files?**", () => undefined); // never answers
+    await p.locator('.chat-main input[type="file"]').setInputFiles({ name: "gross.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(1024) });
+    await uploads.getByRole("progressbar", { name: "Uploading gross.bin" }).waitFor();
+    await uploads.getByRole("button", { name: "Cancel uploading gross.bin" }).click();
+    await expect.poll(() => p.getByRole("list", { name: "Files for this message" }).count()).toBe(0);
+    await p.unroute("**/api/v1/files?**");
+  });
+
+  test("a voice message: recorded with the microphone, played by the other", async () => {
+    const p = anna.page;
+    await p.getByRole("button", { name: "Record a voice message" }).click();
+    await p.getByText(/Recording 0:0[1-9]/).waitFor();
+    await p.getByRole("button", { name: "Stop" }).click();
+    await p.getByRole("list", { name: "Files for this message" }).getByText("Ready").waitFor();
+    await composer(p).press("Enter");
+    const voice = bernd.page.locator("audio[aria-label^='Voice message, 0:0']").last();
+    await voice.waitFor();
+    expect(await voice.getAttribute("src")).toMatch(/\/api\/v1\/files\/\w+\/content$/);
+  });
+
+  test("search: the box finds the message with the word highlighted, a chip narrows it, a click jumps to it", async () => {
+    const p = bernd.page;
+    const box = p.getByRole("search", { name: "Search" }).getByRole("searchbox", { name: "Search" });
+    await box.fill("Angebote");
+    await box.press("Enter");
+    await p.getByRole("heading", { name: "Search", level: 1 }).waitFor();
+    const results = p.getByRole("list", { name: "Results" });
+    const hit = results.getByRole("button", { name: /Angebot von Müller/ });
+    await hit.locator("mark", { hasText: "Angebot" }).first().waitFor();
+    await expectAccessible(p, "search");
+    await screenshot(p, "search");
+
+    // Files only: the price list, found by its name.
+    await p.getByRole("group", { name: "Filters" }).getByRole("button", { name: "Files" }).click();
+    await expect.poll(() => new URL(p.url()).searchParams.get("q")).toBe("Angebote has:file");
+    await box.fill("Preisliste");
+    await box.press("Enter");
+    await results.getByText("Preisliste 2027.csv").first().waitFor();
+
+    await box.fill("Angebot");
+    await box.press("Enter");
+    await results.getByRole("button", { name: /Angebot von Müller/ }).click();
+    await p.getByRole("heading", { name: "#einkauf-team", level: 1 }).waitFor();
+    const target = message(p, "das Angebot von Müller");
+    await expect.poll(() => target.getAttribute("class")).toContain("msg-highlight");
+  });
+
   test("no CSP violations or script errors", () => {
     expect([...anna.problems, ...bernd.problems]).toEqual([]);
   });

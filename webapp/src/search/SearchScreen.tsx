@@ -7,14 +7,14 @@ import { nameOf, peopleStore, requestPeople } from "../chat/people";
 import { channelLabel } from "../chat/ui/names";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useI18n, useT } from "../i18n";
-import { hasOperator, parseSnippet, toggleOperator } from "./query";
+import { hasOperator, parseSnippet, toggleOperator, withoutMarks } from "./query";
 
 type Hit = Schemas["Hit"];
 
 function Snippet({ html }: { html: string }) {
   return (
     <p className="snippet">
-      {parseSnippet(html).map((s, i) => (s.mark ? <mark key={i}>{s.text}</mark> : <span key={i}>{s.text}</span>))}
+      {withoutMarks(parseSnippet(html)).map((s, i) => (s.mark ? <mark key={i}>{s.text}</mark> : <span key={i}>{s.text}</span>))}
     </p>
   );
 }

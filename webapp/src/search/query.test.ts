@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { hasOperator, parseSnippet, toggleOperator } from "./query";
+import { hasOperator, parseSnippet, toggleOperator, withoutMarks } from "./query";
 
 test("snippets: marks become segments, entities are decoded, nothing else is markup", () => {
   expect(parseSnippet("Die <mark>Häuser</mark> &amp; <mark>Straßen</mark>")).toEqual([
@@ -24,4 +24,12 @@ test("filter chips add and remove their operator without touching the rest", () 
   expect(toggleOperator("", "is:thread")).toBe("is:thread");
   expect(hasOperator("x HAS:LINK", "has:link")).toBe(true);
   expect(hasOperator('"has:link"', "has:link")).toBe(false);
+});
+
+test("Markdown emphasis marks around a match are not shown", () => {
+  expect(withoutMarks(parseSnippet("das **<mark>Angebot</mark>** von"))).toEqual([
+    { text: "das ", mark: false },
+    { text: "Angebot", mark: true },
+    { text: " von", mark: false },
+  ]);
 });

@@ -28,6 +28,11 @@ export function parseSnippet(html: string): Segment[] {
   return out;
 }
 
+/** Snippets are cut from the Markdown source: drop the emphasis marks a reader would not see. */
+export function withoutMarks(segments: Segment[]): Segment[] {
+  return segments.map((s) => (s.mark ? s : { ...s, text: s.text.replace(/\*\*|__|~~|`/g, "") })).filter((s) => s.text !== "");
+}
+
 /** Whether the query has this operator as a word of its own (outside quotes). */
 export function hasOperator(q: string, op: string): boolean {
   return tokens(q).some((t) => t.toLowerCase() === op.toLowerCase());
