@@ -327,7 +327,38 @@ describe("chat", () => {
     await bernd.page.getByRole("complementary", { name: "Details" }).getByText("(Do not disturb)").waitFor();
   });
 
+  test("announcement channels are read-only for members, archived ones for everyone; a self-destructing message says when it goes", async () => {
+    const news = (await anna.post("/api/v1/channels", { name: "news", announcement: true, member_ids: [bernd.id] })) as { id: string };
+    await anna.post(`/api/v1/channels/${news.id}/messages`, { text: "Betriebsversammlung am Freitag" });
+    await bernd.page.goto(`/c/${news.id}`);
+    await message(bernd.page, "Betriebsversammlung").waitFor();
+    await bernd.page.getByText("This is an announcement channel: only its admins post here.").waitFor();
+    expect(await composer(bernd.page).count()).toBe(0);
+
+    // Anna (its admin) may post, and archives it.
+    const p = anna.page;
+    await p.goto(`/c/${news.id}`);
+    await p.getByLabel("Self-destruct").selectOption({ label: "1 minute" });
+    await send(p, "Nur kurz sichtbar");
+    await message(p, "Nur kurz sichtbar").getByText(/Disappears/).waitFor();
+    await p.getByRole("button", { name: "2 members" }).click();
+    await p.getByRole("complementary", { name: "Details" }).getByRole("button", { name: "Archive channel" }).click();
+    await p.getByText("This channel is archived. You can read it, but nobody can write in it.").waitFor();
+    await bernd.page.getByText("This channel is archived. You can read it, but nobody can write in it.").waitFor();
+    await message(bernd.page, "Nur kurz sichtbar").waitFor();
+  });
+
+  test("a colleague's profile card starts a direct message", async () => {
+    const p = bernd.page;
+    await p.goto("/people/akoch");
+    await p.getByRole("button", { name: "Message", exact: true }).click();
+    await p.waitForURL(/\/c\/\w+$/);
+    await p.locator(".chat-head").getByRole("heading", { name: "Anna Koch", level: 1 }).waitFor();
+    await message(p, "Kurze Frage zum Angebot").waitFor();
+  });
+
   test("files: a picture by drag and drop with a thumbnail and a lightbox, a document by the button, a cancelled upload", async () => {
+    await bernd.page.goto(channelUrl);
     const p = anna.page;
     await p.goto(channelUrl);
     await message(p, "Angebot").waitFor();

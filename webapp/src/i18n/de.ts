@@ -92,6 +92,7 @@ export const de: Record<MessageKey, string> = {
   "people.none": "Niemand passt zu dieser Suche.",
   "people.back": "Alle Personen",
   "people.inactive": "Nicht mehr aktiv",
+  "people.message": "Nachricht schreiben",
   "people.manage": "Konto verwalten",
 
   "picker.placeholder": "Namen eingeben …",

@@ -91,6 +91,7 @@ export const en = {
   "people.none": "Nobody matches this search.",
   "people.back": "All people",
   "people.inactive": "No longer active",
+  "people.message": "Message",
   "people.manage": "Manage account",
 
   "picker.placeholder": "Type a name…",
