@@ -236,7 +236,7 @@ export const de: Record<MessageKey, string> = {
   "chat.addPeople": "Personen hinzufügen",
   "chat.addReaction": "Reaktion hinzufügen",
   "chat.announcement": "Ankündigungen",
-  "chat.announcementNote": "Das ist ein Ankündigungskanal: Nur seine Admins schreiben hier. Du kannst reagieren und in Threads antworten.",
+  "chat.announcementNote": "Das ist ein Ankündigungskanal: Nur seine Admins schreiben hier. Du kannst lesen und reagieren.",
   "chat.archive": "Kanal archivieren",
   "chat.archived": "Archiviert",
   "chat.archivedNote": "Dieser Kanal ist archiviert. Du kannst ihn lesen, aber niemand kann darin schreiben.",

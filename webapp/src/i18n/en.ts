@@ -235,7 +235,7 @@ export const en = {
   "chat.addPeople": "Add people",
   "chat.addReaction": "Add reaction",
   "chat.announcement": "Announcements",
-  "chat.announcementNote": "This is an announcement channel: only its admins post here. You can react and reply in threads.",
+  "chat.announcementNote": "This is an announcement channel: only its admins post here. You can read and react.",
   "chat.archive": "Archive channel",
   "chat.archived": "Archived",
   "chat.archivedNote": "This channel is archived. You can read it, but nobody can write in it.",

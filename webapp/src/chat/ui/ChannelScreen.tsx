@@ -224,7 +224,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
           canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} />
         )}
       </div>
-      {thread && <ThreadPane channel={channel} rootId={thread} me={user} people={memberPeople} writable={writable} onClose={() => openThread(undefined)} />}
+      {thread && <ThreadPane channel={channel} rootId={thread} me={user} people={memberPeople} writable={writable} canPost={canPost} onClose={() => openThread(undefined)} />}
       {!thread && pane === "details" && <DetailsPane channel={channel} me={user} members={conv.members} people={people} onClose={() => setPane(null)} />}
       {!thread && pane === "pins" && <PinsPane channel={channel} people={people} onJump={jump} onClose={() => setPane(null)} />}
     </div>

@@ -155,7 +155,7 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
           {error !== undefined && <ErrorState error={error} retry={() => setError(undefined)} />}
         </div>
         {writable && !editing && (
-          <div className="msg-actions" role="toolbar" aria-label={t("chat.messageActions")}>
+          <div className={`msg-actions${picker ? " msg-actions-open" : ""}`} role="toolbar" aria-label={t("chat.messageActions")}>
             <button type="button" className="msg-action" aria-label={t("chat.addReaction")} title={t("chat.addReaction")} onClick={() => setPicker((p) => !p)}>
               <Icon name="smile" />
             </button>

@@ -16,11 +16,13 @@ interface Props {
   me: User;
   people: readonly Profile[];
   writable: boolean;
+  /** Whether I may write here (not in someone else's announcement channel). */
+  canPost: boolean;
   onClose: () => void;
 }
 
 /** A thread beside the channel: its first message, the replies, a composer, and follow. */
-export function ThreadPane({ channel, rootId, me, people, writable, onClose }: Props) {
+export function ThreadPane({ channel, rootId, me, people, writable, canPost, onClose }: Props) {
   const t = useT();
   const [items, setItems] = useState<Message[]>([]);
   const [loading, setLoading] = useState(true);
@@ -151,7 +153,7 @@ export function ThreadPane({ channel, rootId, me, people, writable, onClose }: P
         </ol>
         <div ref={end} />
       </div>
-      {writable && root && !root.deleted && <Composer channelId={channel.id} rootId={rootId} label={t("chat.replyLabel")} people={people} onPosted={upsert} />}
+      {canPost && root && !root.deleted && <Composer channelId={channel.id} rootId={rootId} label={t("chat.replyLabel")} people={people} onPosted={upsert} />}
     </aside>
   );
 }
