@@ -156,7 +156,13 @@ func memberCounts(ctx context.Context, q db.Querier, channelIDs []string) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("count members: %w", err)
 	}
+	return countsByChannel(rows)
+}
+
+// countsByChannel reads (channel id, count) rows; it closes rows.
+func countsByChannel(rows *sql.Rows) (map[string]int, error) {
 	defer rows.Close()
+	out := map[string]int{}
 	for rows.Next() {
 		var id string
 		var n int
@@ -227,7 +233,6 @@ func channelIDsOf(ctx context.Context, q db.Querier, userID string) ([]string, e
 // unreadCounts counts, per channel of userID, the top-level messages by
 // others after the read position, and the mentions after it.
 func unreadCounts(ctx context.Context, q db.Querier, userID string, now int64) (map[string][2]int, error) {
-	out := map[string][2]int{}
 	rows, err := q.QueryContext(ctx, `SELECT m.channel_id, COUNT(*) FROM channel_members cm
 		JOIN messages m ON m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq
 		WHERE cm.user_id = ? AND m.user_id <> ? AND m.root_id = '' AND m.deleted_at = 0 AND (m.expires_at = 0 OR m.expires_at > ?)
@@ -235,18 +240,10 @@ func unreadCounts(ctx context.Context, q db.Querier, userID string, now int64) (
 	if err != nil {
 		return nil, fmt.Errorf("count unread: %w", err)
 	}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c := out[id]
-		c[0] = n
-		out[id] = c
+	unread, err := countsByChannel(rows)
+	if err != nil {
+		return nil, fmt.Errorf("count unread: %w", err)
 	}
-	rows.Close()
 	rows, err = q.QueryContext(ctx, `SELECT x.channel_id, COUNT(*) FROM mentions x
 		JOIN channel_members cm ON cm.channel_id = x.channel_id AND cm.user_id = x.user_id
 		JOIN messages m ON m.id = x.message_id
@@ -255,18 +252,18 @@ func unreadCounts(ctx context.Context, q db.Querier, userID string, now int64) (
 	if err != nil {
 		return nil, fmt.Errorf("count mentions: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		c := out[id]
-		c[1] = n
-		out[id] = c
+	mentions, err := countsByChannel(rows)
+	if err != nil {
+		return nil, fmt.Errorf("count mentions: %w", err)
 	}
-	return out, rows.Err()
+	out := map[string][2]int{}
+	for id, n := range unread {
+		out[id] = [2]int{n, mentions[id]}
+	}
+	for id, n := range mentions {
+		out[id] = [2]int{unread[id], n}
+	}
+	return out, nil
 }
 
 func browsePublic(ctx context.Context, q db.Querier, text, after string, archived bool, limit int) ([]channelRow, error) {

@@ -261,6 +261,12 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if strings.TrimSpace(password) == "" {
 		return Entry{}, ErrEmptyPassword
 	}
+	return d.entryOf(ctx, username, func(raw *ldap.Entry) error { return d.bindAs(ctx, raw.DN, password) })
+}
+
+// entryOf finds username with the service account, runs check on the raw
+// entry (if given) and completes it with groups and disabled state.
+func (d *Directory) entryOf(ctx context.Context, username string, check func(*ldap.Entry) error) (Entry, error) {
 	c, done, err := d.conn(ctx)
 	if err != nil {
 		return Entry{}, err
@@ -270,8 +276,10 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if err != nil {
 		return Entry{}, err
 	}
-	if err := d.bindAs(ctx, raw.DN, password); err != nil {
-		return Entry{}, err
+	if check != nil {
+		if err := check(raw); err != nil {
+			return Entry{}, err
+		}
 	}
 	return d.complete(c, raw)
 }
@@ -293,16 +301,7 @@ func (d *Directory) bindAs(ctx context.Context, dn, password string) error {
 
 // Lookup returns the directory's view of username without checking a password.
 func (d *Directory) Lookup(ctx context.Context, username string) (Entry, error) {
-	c, done, err := d.conn(ctx)
-	if err != nil {
-		return Entry{}, err
-	}
-	defer done()
-	raw, err := d.find(c, username)
-	if err != nil {
-		return Entry{}, err
-	}
-	return d.complete(c, raw)
+	return d.entryOf(ctx, username, nil)
 }
 
 // complete adds what needs further searches: disabled state and groups.
