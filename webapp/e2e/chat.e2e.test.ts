@@ -309,7 +309,7 @@ describe("chat", () => {
     await dialog.getByRole("button", { name: "Join #archiv" }).click();
     await p.getByRole("heading", { name: "#archiv", level: 1 }).waitFor();
 
-    await p.goto(channelUrl);
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).click();
     await p.getByRole("button", { name: "2 members" }).click();
     const details = p.getByRole("complementary", { name: "Details" });
     await details.getByRole("list", { name: "Members" }).getByText("Anna Koch").waitFor();
@@ -437,6 +437,76 @@ describe("chat", () => {
     await p.getByRole("heading", { name: "#einkauf-team", level: 1 }).waitFor();
     const target = message(p, "das Angebot von Müller");
     await expect.poll(() => target.getAttribute("class")).toContain("msg-highlight");
+  });
+
+  test("desktop notifications for a direct message and a mention, not for chatter, none while do not disturb; the app badge counts", async () => {
+    // Bernd's second device, in the background: the browser's notification
+    // and badge calls are recorded instead of shown (headless Chromium has
+    // no desktop to show them on).
+    const laptop = await person("bwagner", "Bernd Wagner", bernd.id);
+    await laptop.context.addInitScript(() => {
+      const w = window as unknown as { shown: { title: string; body: string; url: string }[]; badge: number };
+      w.shown = [];
+      w.badge = -1;
+      Object.defineProperty(Document.prototype, "visibilityState", { get: () => "hidden", configurable: true });
+      class Recorded {
+        static permission = "granted";
+        static requestPermission = () => Promise.resolve("granted");
+        constructor(title: string, opts?: NotificationOptions) {
+          w.shown.push({ title, body: opts?.body ?? "", url: (opts?.data as { url?: string } | undefined)?.url ?? "" });
+        }
+      }
+      Object.defineProperty(window, "Notification", { value: Recorded, configurable: true });
+      ServiceWorkerRegistration.prototype.showNotification = function (title: string, opts?: NotificationOptions) {
+        w.shown.push({ title, body: opts?.body ?? "", url: (opts?.data as { url?: string } | undefined)?.url ?? "" });
+        return Promise.resolve();
+      };
+      Object.defineProperty(navigator, "setAppBadge", { value: (n: number) => ((w.badge = n), Promise.resolve()), configurable: true });
+      Object.defineProperty(navigator, "clearAppBadge", { value: () => ((w.badge = 0), Promise.resolve()), configurable: true });
+    });
+    const p = laptop.page;
+    await bernd.page.goto("/"); // his other tab looks at nothing that would mark messages read
+    await p.goto("/");
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).waitFor();
+    const shown = async () => (await p.evaluate(() => (window as unknown as { shown: { title: string; body: string; url: string }[] }).shown)).map((n) => n.body);
+    const lastShown = () => p.evaluate(() => (window as unknown as { shown: { title: string; body: string; url: string }[] }).shown.at(-1));
+    const badge = () => p.evaluate(() => (window as unknown as { badge: number }).badge);
+
+    // #einkauf-team is set to "Nothing" (earlier, in its details): no mention reaches him from there.
+    await anna.post(`/api/v1/channels/${channelId}/messages`, { text: "Nur zur Info, kein Handlungsbedarf" });
+    await anna.post(`/api/v1/channels/${channelId}/messages`, { text: "@bwagner bitte **freigeben**" });
+    const dm = (await anna.post("/api/v1/channels/direct", { user_ids: [bernd.id] })) as { id: string };
+    await anna.post(`/api/v1/channels/${dm.id}/messages`, { text: "Hast du kurz Zeit?" });
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(["Hast du kurz Zeit?"]);
+    expect((await lastShown())?.title).toBe("Anna Koch");
+    await expect.poll(badge, { timeout: 10_000 }).toBe(1);
+
+    // Back to "mentions and direct messages": a mention notifies, with a link to it.
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).click();
+    await p.getByRole("button", { name: "2 members" }).click();
+    await p.getByRole("complementary", { name: "Details" }).getByLabel("Mentions and direct messages").check();
+    await anna.post(`/api/v1/channels/${channelId}/messages`, { text: "@bwagner noch eine Freigabe" });
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(["Hast du kurz Zeit?", "@bwagner noch eine Freigabe"]);
+    const mention = await lastShown();
+    expect(mention?.title).toBe("Anna Koch · #Einkauf Team");
+    expect(mention?.url).toMatch(new RegExp(`^/c/${channelId}\\?m=\\w+$`));
+    // The badge: two unread mentions and one direct message.
+    await expect.poll(badge, { timeout: 10_000 }).toBe(3);
+
+    // Do not disturb, chosen in his other tab (the server keeps it for all his devices): silence.
+    await bernd.page.getByRole("button", { name: "Open account menu" }).click();
+    await bernd.page.getByRole("menuitemradio", { name: "Do not disturb" }).click();
+    await p.getByRole("button", { name: "Open account menu" }).click();
+    await p.getByRole("menuitemradio", { name: "Do not disturb", checked: true }).waitFor();
+    await p.keyboard.press("Escape");
+    await anna.post(`/api/v1/channels/${dm.id}/messages`, { text: "Noch eine Frage" });
+    await sidebar(p).getByRole("link", { name: /Anna Koch.*2 unread/ }).waitFor();
+    expect(await shown()).not.toContain("Noch eine Frage");
+
+    await bernd.page.getByRole("button", { name: "Open account menu" }).click();
+    await bernd.page.getByRole("menuitemradio", { name: "Online" }).click();
+    expect(laptop.problems).toEqual([]);
+    await laptop.context.close();
   });
 
   test("no CSP violations or script errors", () => {
