@@ -363,7 +363,15 @@ export function startChat(user: User): void {
           for (const fn of reloadListeners) fn();
         }
       },
-      status: (s) => realtimeStatus.set(s),
+      status: (s) => {
+        realtimeStatus.set(s);
+        // Without the connection nobody's presence or typing is known; the
+        // watched people's presence comes back with the next greeting.
+        if (s === "reconnecting") {
+          presenceStore.set(new Map());
+          typingStore.set(new Map());
+        }
+      },
       sessionEnded: () => void sessionEnded(),
     },
   );
