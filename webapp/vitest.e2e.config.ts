@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // What another browser shows arrives over the network: give it time on a busy machine.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
