@@ -509,6 +509,21 @@ describe("chat", () => {
     await laptop.context.close();
   });
 
+  test("the channel in the dark theme and in German passes the accessibility check", async () => {
+    const p = anna.page;
+    await p.emulateMedia({ colorScheme: "dark" });
+    await p.evaluate(() => localStorage.setItem("kontor.locale", "de"));
+    await p.goto(channelUrl);
+    await p.getByRole("heading", { name: "#einkauf-team", level: 1 }).waitFor();
+    await p.getByRole("combobox", { name: "Nachricht an #einkauf-team" }).waitFor();
+    await message(p, "noch eine Freigabe").waitFor();
+    expect(await p.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await expectAccessible(p, "channel, dark, German");
+    await screenshot(p, "chat-channel-dark-de");
+    await p.evaluate(() => localStorage.removeItem("kontor.locale"));
+    await p.emulateMedia({ colorScheme: "light" });
+  });
+
   test("no CSP violations or script errors", () => {
     expect([...anna.problems, ...bernd.problems]).toEqual([]);
   });
