@@ -256,13 +256,18 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		if err != nil {
 			return
 		}
-		c.lastActive.Store(m.clock.Now().UnixMilli())
 		if typ != websocket.MessageText {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
 		}
 		var f ClientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		err = json.Unmarshal(data, &f)
+		// Any frame but a heartbeat ping shows the person is using Kontor;
+		// clients ping on their own to notice dead connections.
+		if err != nil || f.Type != "ping" {
+			c.lastActive.Store(m.clock.Now().UnixMilli())
+		}
+		if err != nil {
 			bad++
 			c.send(ephemeral("error", "", ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}))
 		} else if perr := m.handle(ctx, c, f); perr != nil {

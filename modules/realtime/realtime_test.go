@@ -180,6 +180,37 @@ func TestCursorAheadOfTheServerGetsResync(t *testing.T) {
 	})
 }
 
+func TestHeartbeatPingsAreNotActivity(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, carl := s.Person("ann"), s.Person("carl")
+		cc := dial(t, carl, rtclient.Fresh)
+		ctx := context.Background()
+		status := func() string {
+			var ps struct{ Items []realtime.Presence }
+			ann.Must(200, "GET", "/api/v1/presence?user_ids="+carl.ID, nil).JSON(t, &ps)
+			return ps.Items[0].Status
+		}
+		if got := status(); got != "active" {
+			t.Fatalf("connected: %s", got)
+		}
+		// Eleven minutes of nothing but heartbeats: away.
+		s.Clock.Advance(11 * time.Minute)
+		ann.Login("ann", "password-of-ann")
+		cc.Send(ctx, realtime.ClientFrame{Type: "ping", ID: "hb"})
+		next(t, cc, "pong")
+		if got := status(); got != "away" {
+			t.Fatalf("after only pings for 11 minutes: %s", got)
+		}
+		// Using Kontor again makes him active.
+		cc.Send(ctx, realtime.ClientFrame{Type: "presence", Status: "active"})
+		cc.Send(ctx, realtime.ClientFrame{Type: "ping", ID: "hb2"})
+		next(t, cc, "pong")
+		if got := status(); got != "active" {
+			t.Fatalf("after a presence frame: %s", got)
+		}
+	})
+}
+
 func TestRemovedMembersStopReceiving(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
 		ann, bob := s.Person("ann"), s.Person("bob")

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { backoffDelay, RealtimeClient, socketURL, type RealtimeStatus, type ServerFrame, type SocketLike } from "./realtime";
+import { backoffDelay, heartbeatMs, heartbeatTimeoutMs, RealtimeClient, socketURL, type RealtimeStatus, type ServerFrame, type SocketLike } from "./realtime";
 
 class FakeSocket implements SocketLike {
   sent: unknown[] = [];
@@ -232,6 +232,36 @@ describe("RealtimeClient", () => {
     h.advance(60_000);
     expect(h.sockets).toHaveLength(3);
     expect(h.statuses.at(-1)).toBe("stopped");
+  });
+
+  test("heartbeat: an answered ping keeps the connection; an unanswered one gives it up and resumes", () => {
+    const h = harness();
+    h.client.start();
+    h.last().hello(7, false);
+    h.advance(heartbeatMs);
+    expect(h.last().sent).toEqual([{ type: "ping", id: "hb1" }]);
+    h.last().frame({ type: "pong", payload: { id: "hb1" } });
+    h.advance(heartbeatTimeoutMs + 1);
+    expect(h.sockets).toHaveLength(1);
+
+    // Silence after the next ping: the connection is dead though nothing closed it.
+    h.advance(heartbeatMs);
+    h.advance(heartbeatTimeoutMs);
+    expect(h.sockets[0]?.closedWith).toBe(4001);
+    expect(h.statuses.at(-1)).toBe("reconnecting");
+    h.advance(500);
+    expect(h.last().url).toContain("cursor=7");
+  });
+
+  test("events count as signs of life: no ping while they flow", () => {
+    const h = harness();
+    h.client.start();
+    h.last().hello(1, false);
+    for (let i = 2; i < 10; i++) {
+      h.advance(heartbeatMs - 1000);
+      h.last().event(i);
+    }
+    expect(h.last().sent).toEqual([]);
   });
 
   test("wss for https pages", () => {

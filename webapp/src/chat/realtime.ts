@@ -61,6 +61,9 @@ export const CloseSessionEnded = 4000;
 
 const baseDelayMs = 500;
 const maxDelayMs = 30_000;
+/** How often the client checks the connection, and how long an answer may take. */
+export const heartbeatMs = 30_000;
+export const heartbeatTimeoutMs = 10_000;
 
 /**
  * How long to wait before reconnect attempt n (0 for the first after a
@@ -93,6 +96,9 @@ export class RealtimeClient {
   private readonly sticky = new Map<string, ClientFrame>();
   private _cursor: number | undefined;
   private _status: RealtimeStatus = "stopped";
+  private beat: unknown;
+  private beatDeadline: unknown;
+  private beats = 0;
 
   constructor(options: RealtimeOptions, handlers: RealtimeHandlers) {
     this.opts = {
@@ -125,6 +131,7 @@ export class RealtimeClient {
     this.stopped = true;
     this.opts.clearTimeout(this.timer);
     this.timer = undefined;
+    this.stopHeartbeat();
     this.drop(1000, "bye");
     this.setStatus("stopped");
   }
@@ -186,7 +193,34 @@ export class RealtimeClient {
     };
   }
 
+  /**
+   * A connection can die without a close event (a laptop that slept, a NAT
+   * that forgot it): every 30 s a ping must be answered within 10 s, or the
+   * connection is given up and a new one resumes from the cursor. (The
+   * server does not count pings as activity, so they do not keep anyone
+   * "active".)
+   */
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.beat = this.opts.setTimeout(() => {
+      const id = `hb${++this.beats}`;
+      this.send({ type: "ping", id });
+      this.beatDeadline = this.opts.setTimeout(() => {
+        const ws = this.ws;
+        this.drop(4001, "no answer");
+        if (ws) this.closed(1006);
+      }, heartbeatTimeoutMs);
+    }, heartbeatMs);
+  }
+
+  private stopHeartbeat(): void {
+    this.opts.clearTimeout(this.beat);
+    this.opts.clearTimeout(this.beatDeadline);
+    this.beat = this.beatDeadline = undefined;
+  }
+
   private drop(code: number, reason: string): void {
+    this.stopHeartbeat();
     const ws = this.ws;
     this.ws = undefined;
     this.greeted = false;
@@ -200,6 +234,7 @@ export class RealtimeClient {
   }
 
   private closed(code: number): void {
+    this.stopHeartbeat();
     this.ws = undefined;
     this.greeted = false;
     if (this.stopped) return;
@@ -222,6 +257,8 @@ export class RealtimeClient {
 
   private receive(data: unknown): void {
     if (typeof data !== "string") return;
+    // Anything from the server shows the connection is alive.
+    if (this.greeted) this.startHeartbeat();
     let f: ServerFrame;
     try {
       f = JSON.parse(data) as ServerFrame;
@@ -252,6 +289,7 @@ export class RealtimeClient {
     this.everOpen = true;
     this.attempt = 0;
     this.setStatus("open");
+    this.startHeartbeat();
     for (const frame of this.sticky.values()) this.send(frame);
     this.on.ready?.({ fresh: !resumed, cursor: this._cursor ?? 0 });
   }
