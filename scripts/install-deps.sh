@@ -30,6 +30,8 @@ if [ "$what" = test ]; then
   need_pkg postgresql sh -c 'ls /usr/lib/postgresql/*/bin/initdb'
   need_pkg chromium sh -c 'command -v chromium || test -x /usr/bin/chromium'
   need_pkg fonts-noto-cjk test -d /usr/share/fonts/opentype/noto
+  # Emoji in reactions and the picker (and in the screenshots).
+  need_pkg fonts-noto-color-emoji test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -33,7 +33,7 @@ func TestNobodyOutsideAConversationReachesIt(t *testing.T) {
 			paths := []struct{ method, path string }{
 				{"GET", ch}, {"GET", ch + "/messages"}, {"GET", ch + "/messages?around=1"}, {"GET", ch + "/members"},
 				{"GET", ch + "/pins"}, {"GET", msg}, {"GET", msg + "/thread"}, {"GET", msg + "/versions"},
-				{"GET", msg + "/readers"}, {"POST", ch + "/messages"}, {"PATCH", msg}, {"DELETE", msg},
+				{"GET", msg + "/readers"}, {"GET", msg + "/follow"}, {"POST", ch + "/messages"}, {"PATCH", msg}, {"DELETE", msg},
 				{"POST", msg + "/reactions"}, {"POST", msg + "/pin"}, {"POST", msg + "/follow"}, {"POST", ch + "/read"},
 				{"POST", ch + "/join"}, {"POST", ch + "/members"}, {"PATCH", ch}, {"POST", ch + "/archive"},
 			}

@@ -282,6 +282,13 @@ func (m *Module) registerMessages(api huma.API) {
 			return out, err
 		})
 	}
+	huma.Register(api, op("messages-followers", http.MethodGet, "/channels/{id}/messages/{mid}/follow", "Who follows a thread (to show whether I do)"),
+		func(ctx context.Context, in *MessageParam) (*idsOut, error) {
+			us, err := m.Followers(ctx, in.ID, in.MID)
+			out := &idsOut{}
+			out.Body.UserIDs = us
+			return out, err
+		})
 	huma.Register(api, op("messages-readers", http.MethodGet, "/channels/{id}/messages/{mid}/readers", "Who has read a message (when I share read receipts)"),
 		func(ctx context.Context, in *MessageParam) (*idsOut, error) {
 			us, err := m.Readers(ctx, in.ID, in.MID)

@@ -612,6 +612,15 @@ func (m *Module) SetFollowing(ctx context.Context, channelID, rootID string, on 
 	return followers(ctx, m.db, rootID)
 }
 
+// Followers lists who follows a thread, so a client can show whether the
+// caller does.
+func (m *Module) Followers(ctx context.Context, channelID, rootID string) ([]string, error) {
+	if _, _, err := m.loadMessage(ctx, m.db, channelID, rootID); err != nil {
+		return nil, err
+	}
+	return followers(ctx, m.db, rootID)
+}
+
 // view turns a row into what clients see, without per-caller parts.
 func (m *Module) view(r messageRow, reactions []Reaction) Message {
 	msg := Message{ID: r.ID, ChannelID: r.ChannelID, Seq: r.Seq, UserID: r.UserID, Text: r.Text, RootID: r.RootID,

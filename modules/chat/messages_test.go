@@ -101,6 +101,11 @@ func TestThreadsReactionsPins(t *testing.T) {
 		var fol struct {
 			UserIDs []string `json:"user_ids"`
 		}
+		// Both who wrote in the thread follow it.
+		bob.Must(200, "GET", "/api/v1/channels/"+c.ID+"/messages/"+root.ID+"/follow", nil).JSON(t, &fol)
+		if len(fol.UserIDs) != 2 {
+			t.Fatalf("followers of a thread with two writers: %v", fol.UserIDs)
+		}
 		bob.Must(200, "DELETE", "/api/v1/channels/"+c.ID+"/messages/"+root.ID+"/follow", nil).JSON(t, &fol)
 		if len(fol.UserIDs) != 1 || fol.UserIDs[0] != ann.ID {
 			t.Fatalf("followers after bob unfollows: %v", fol.UserIDs)

@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -177,6 +178,31 @@ func TestDirectorySearch(t *testing.T) {
 		}
 		if r := e.client().Do("GET", "/api/v1/users", nil); r.Status != 401 {
 			t.Fatalf("anonymous directory search: %d", r.Status)
+		}
+
+		// By id: exactly these people in the order asked, the disabled one
+		// too (their old messages still need a name), unknown ids left out.
+		idOf := map[string]string{}
+		for _, name := range []string{"jmueller", "wli", "gone"} {
+			idOf[name] = member.Must(200, "GET", "/api/v1/users/"+name, nil).Map(t)["id"].(string)
+		}
+		unknown := "01aaaaaaaaaaaaaaaaaaaaaaaa"
+		r = member.Must(200, "GET", "/api/v1/users?q=nobody&ids="+idOf["gone"]+","+unknown+","+idOf["wli"]+","+idOf["jmueller"]+","+idOf["wli"], nil).Map(t)
+		var got []string
+		for _, it := range r["items"].([]any) {
+			got = append(got, it.(map[string]any)["username"].(string))
+		}
+		if strings.Join(got, " ") != "gone wli jmueller" {
+			t.Fatalf("by ids: got %v, want gone wli jmueller", got)
+		}
+		var many []string
+		for i := range 101 {
+			many = append(many, fmt.Sprintf("01%024d", i))
+		}
+		for name, query := range map[string]string{"not an id": "ids=abc", "too many": "ids=" + strings.Join(many, ",")} {
+			if r := member.Do("GET", "/api/v1/users?"+query, nil); r.Status != 422 && r.Status != 400 {
+				t.Errorf("%s: status %d, want a 4xx problem", name, r.Status)
+			}
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/ids"
 )
 
 // The company directory as colleagues see it: search, profiles, pictures.
@@ -37,6 +38,42 @@ func (m *Module) SearchPeople(ctx context.Context, text, department, after strin
 		out[i] = u.Profile()
 	}
 	return out, next, nil
+}
+
+// PeopleByID returns the profiles of up to 100 users by id, in the order
+// asked, disabled accounts included (their messages still need a name);
+// unknown ids are left out.
+func (m *Module) PeopleByID(ctx context.Context, userIDs []string) ([]Profile, error) {
+	if _, err := authn.Require(ctx); err != nil {
+		return nil, err
+	}
+	var want []string
+	seen := map[string]bool{}
+	for _, id := range userIDs {
+		id = strings.TrimSpace(id)
+		if id == "" || seen[id] {
+			continue
+		}
+		if !ids.Valid(id) {
+			return nil, apperr.Invalid("ids", "%q is not a user id", id)
+		}
+		seen[id] = true
+		want = append(want, id)
+	}
+	if len(want) > 100 {
+		return nil, apperr.Invalid("ids", "ask for at most 100 people at once")
+	}
+	byID, err := m.ProfilesByID(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Profile, 0, len(want))
+	for _, id := range want {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // GetProfile returns a colleague's profile by id or username.

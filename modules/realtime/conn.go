@@ -211,8 +211,13 @@ func (m *Module) greet(ctx context.Context, c *conn, write func([]byte) error, c
 	switch {
 	case cursor < 0:
 		return pos, send("hello", Hello{Cursor: pos, UserID: c.userID, Node: m.node})
-	case cursor >= pos:
+	case cursor == pos:
 		return cursor, send("hello", Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node})
+	case cursor > pos:
+		// The client has seen events this server does not have (its data
+		// was restored from an older backup, or replaced). Resuming would
+		// hide every new event below the client's cursor: start over.
+		return pos, send("resync", Resync{Cursor: pos, Reason: "your cursor is ahead of this server's events; reload and continue from this cursor"})
 	}
 	oldest, _, err := m.events.Bounds(ctx)
 	if err != nil {
@@ -251,13 +256,18 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		if err != nil {
 			return
 		}
-		c.lastActive.Store(m.clock.Now().UnixMilli())
 		if typ != websocket.MessageText {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
 		}
 		var f ClientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		err = json.Unmarshal(data, &f)
+		// Any frame but a heartbeat ping shows the person is using Kontor;
+		// clients ping on their own to notice dead connections.
+		if err != nil || f.Type != "ping" {
+			c.lastActive.Store(m.clock.Now().UnixMilli())
+		}
+		if err != nil {
 			bad++
 			c.send(ephemeral("error", "", ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}))
 		} else if perr := m.handle(ctx, c, f); perr != nil {

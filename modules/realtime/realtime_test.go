@@ -158,6 +158,59 @@ func TestStaleCursorGetsResync(t *testing.T) {
 	})
 }
 
+func TestCursorAheadOfTheServerGetsResync(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann := s.Person("ann")
+		c := createChannel(t, ann, map[string]any{"name": "team"})
+		say(t, ann, c.ID, "before")
+		// A cursor this server never handed out (its data was restored from
+		// an older backup): resuming from it would swallow the next events.
+		ac := dial(t, ann, 1_000_000)
+		if ac.Resync == nil || ac.Resync.Cursor >= 1_000_000 {
+			t.Fatalf("cursor ahead of the server: resync %+v, hello %+v", ac.Resync, ac.Hello)
+		}
+		say(t, ann, c.ID, "after")
+		// New events arrive again ("before" may come too: the resync cursor is
+		// where this node's stream stood, and the client reloads anyway).
+		for {
+			if messageText(t, next(t, ac, "message.created")) == "after" {
+				break
+			}
+		}
+	})
+}
+
+func TestHeartbeatPingsAreNotActivity(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, carl := s.Person("ann"), s.Person("carl")
+		cc := dial(t, carl, rtclient.Fresh)
+		ctx := context.Background()
+		status := func() string {
+			var ps struct{ Items []realtime.Presence }
+			ann.Must(200, "GET", "/api/v1/presence?user_ids="+carl.ID, nil).JSON(t, &ps)
+			return ps.Items[0].Status
+		}
+		if got := status(); got != "active" {
+			t.Fatalf("connected: %s", got)
+		}
+		// Eleven minutes of nothing but heartbeats: away.
+		s.Clock.Advance(11 * time.Minute)
+		ann.Login("ann", "password-of-ann")
+		cc.Send(ctx, realtime.ClientFrame{Type: "ping", ID: "hb"})
+		next(t, cc, "pong")
+		if got := status(); got != "away" {
+			t.Fatalf("after only pings for 11 minutes: %s", got)
+		}
+		// Using Kontor again makes him active.
+		cc.Send(ctx, realtime.ClientFrame{Type: "presence", Status: "active"})
+		cc.Send(ctx, realtime.ClientFrame{Type: "ping", ID: "hb2"})
+		next(t, cc, "pong")
+		if got := status(); got != "active" {
+			t.Fatalf("after a presence frame: %s", got)
+		}
+	})
+}
+
 func TestRemovedMembersStopReceiving(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
 		ann, bob := s.Person("ann"), s.Person("bob")

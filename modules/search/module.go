@@ -39,7 +39,7 @@ type Config struct {
 const DefaultFilterTermsMax = 500
 
 // DefaultMessageLink is where a search result links to.
-const DefaultMessageLink = "/channels/{channel}?message={message}"
+const DefaultMessageLink = "/c/{channel}?m={message}"
 
 func (c *Config) defaults() {
 	if c.PollInterval == 0 {

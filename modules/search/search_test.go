@@ -176,7 +176,7 @@ func TestHitsCarryWhatTheClientShows(t *testing.T) {
 	}
 	h := res.Items[0]
 	if h.Kind != "message" || h.ID != id || h.ChannelID != ch || h.ChannelName != "general" || h.AuthorID != ann ||
-		h.AuthorUsername != "ann" || h.At.IsZero() || h.Link != "/channels/c-general?message="+id {
+		h.AuthorUsername != "ann" || h.At.IsZero() || h.Link != "/c/c-general?m="+id {
 		t.Errorf("hit fields: %+v", h)
 	}
 	if !strings.Contains(h.Snippet, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Das <mark>Budget</mark> &amp; die Planung") {

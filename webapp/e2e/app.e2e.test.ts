@@ -194,7 +194,7 @@ describe("the web app", () => {
     await juergen.context.close();
   });
 
-  test("the admin disables Anna; her open session ends on its next request", async () => {
+  test("the admin disables Anna; her open page returns to the sign-in page by itself", async () => {
     const { page } = admin;
     await page.getByRole("table").getByRole("link", { name: /Anna Koch/ }).click();
     await page.getByRole("heading", { name: "Anna Koch", level: 1 }).waitFor();
@@ -206,9 +206,9 @@ describe("the web app", () => {
     await page.getByText("The account is disabled and signed out everywhere.").waitFor();
     await page.getByRole("button", { name: "Enable account" }).waitFor();
 
-    // Anna's browser is still showing the app; her next click asks the server.
+    // Anna's browser was showing the app: the server closes its realtime
+    // connection as the session ends, and the app goes to the sign-in page.
     const p = anna.page;
-    await p.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "People" }).click();
     await p.getByRole("heading", { name: "Sign in to Kontor" }).waitFor();
     // The server says why the session ended: the account was disabled.
     await p.getByText(/Your account has been disabled, so you were signed out/).waitFor();
@@ -273,10 +273,12 @@ describe("the web app", () => {
   test("own profile, sessions and tokens", async () => {
     const { page } = admin;
     await page.getByRole("button", { name: "Open account menu" }).click();
-    // The menu takes focus on its first item, and arrow keys move through it.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Profile");
+    // The menu takes focus on its first item (the status), and arrow keys move through it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Online");
     await page.keyboard.press("ArrowDown");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Sessions and tokens");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Away");
+    await page.keyboard.press("End");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Sign out");
     await expectAccessible(page, "profile menu");
     await page.getByRole("menuitem", { name: "Profile" }).click();
     await page.getByRole("heading", { name: "Profile", level: 1 }).waitFor();

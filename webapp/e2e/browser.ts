@@ -38,6 +38,8 @@ export interface Violation {
   impact: string;
   help: string;
   targets: string[];
+  /** The offending elements' HTML (cut short), to find them quickly. */
+  html: string[];
 }
 
 /** Runs axe-core on the page; returns serious and critical violations. */
@@ -46,9 +48,9 @@ export async function axe(page: Page): Promise<Violation[]> {
   // scripts) stays on while axe runs.
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[]; html: string }[] }[] }> } };
     const r = await w.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")), html: v.nodes.map((n) => n.html.slice(0, 200)) }));
   });
   return result.filter((v) => v.impact === "serious" || v.impact === "critical");
 }

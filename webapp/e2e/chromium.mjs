@@ -11,6 +11,9 @@ export const chromiumArgs = [
   "--disable-sync",
   "--no-first-run",
   "--disable-dev-shm-usage",
+  // A fake microphone (a beep) for voice messages, allowed without a prompt.
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
 ];
 
 export function chromiumPath() {

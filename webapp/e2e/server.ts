@@ -14,6 +14,10 @@ export interface Kontor {
   /** Everything the server printed, for failure messages. */
   output: () => string;
   stop: () => Promise<void>;
+  /** Stops the server (SIGTERM, as an operator would) and keeps its data. */
+  halt: () => Promise<void>;
+  /** Starts it again on the same address and data: what browsers see as a server restart. */
+  resume: () => Promise<void>;
 }
 
 export function kontorBinary(): string {
@@ -36,51 +40,68 @@ export async function startKontor(env: Record<string, string> = {}): Promise<Kon
   const dataDir = mkdtempSync(join(tmpdir(), "kontor-e2e-"));
   const adminPassword = "e2e-admin-password-1";
   let out = "";
-  const child: ChildProcess = spawn(kontorBinary(), ["serve"], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dataDir,
-      KONTOR_DATA_DIR: dataDir,
-      KONTOR_ADDR: "127.0.0.1:0",
-      KONTOR_ADMIN_PASSWORD: adminPassword,
-      KONTOR_LOG_FORMAT: "text",
-      KONTOR_SHUTDOWN_TIMEOUT: "2s",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  let child: ChildProcess | undefined;
   // Never leave a server behind, even when the test run is cut short.
-  const killOnExit = () => child.kill("SIGKILL");
+  const killOnExit = () => child?.kill("SIGKILL");
   process.once("exit", killOnExit);
-  child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
 
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`kontor serve did not start within 30 s:\n${out}`)), 30_000);
-    const check = () => {
-      const m = /is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout?.on("data", check);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`kontor serve exited with ${code}:\n${out}`));
+  const launch = async (addr: string): Promise<string> => {
+    const proc: ChildProcess = spawn(kontorBinary(), ["serve"], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dataDir,
+        KONTOR_DATA_DIR: dataDir,
+        KONTOR_ADDR: addr,
+        KONTOR_ADMIN_PASSWORD: adminPassword,
+        KONTOR_LOG_FORMAT: "text",
+        KONTOR_SHUTDOWN_TIMEOUT: "2s",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     });
-  });
+    child = proc;
+    let mine = "";
+    proc.stdout?.on("data", (b: Buffer) => {
+      out += b.toString();
+      mine += b.toString();
+    });
+    proc.stderr?.on("data", (b: Buffer) => (out += b.toString()));
+    return new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`kontor serve did not start within 30 s:\n${out}`)), 30_000);
+      const check = () => {
+        const m = /is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(mine);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          ok(m[1]);
+        }
+      };
+      proc.stdout?.on("data", check);
+      proc.on("exit", (code) => {
+        clearTimeout(timer);
+        fail(new Error(`kontor serve exited with ${code}:\n${out}`));
+      });
+    });
+  };
 
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  const halt = async () => {
+    const proc = child;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((ok) => proc.once("exit", () => ok()));
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
     }
+  };
+
+  const url = await launch("127.0.0.1:0");
+  const stop = async () => {
+    await halt();
     process.off("exit", killOnExit);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, adminPassword, output: () => out, stop };
+  const resume = async () => {
+    await launch(new URL(url).host);
+  };
+  return { url, adminPassword, output: () => out, stop, halt, resume };
 }

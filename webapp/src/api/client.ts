@@ -41,7 +41,8 @@ export function cookieValue(cookies: string, name: string): string {
   return "";
 }
 
-function currentCsrf(): string {
+/** The CSRF token for a write the generated client cannot make (uploads with progress use XMLHttpRequest). */
+export function currentCsrf(): string {
   const fromCookie = typeof document === "undefined" ? "" : cookieValue(document.cookie, CSRF_COOKIE);
   return fromCookie || csrfToken;
 }

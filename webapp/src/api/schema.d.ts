@@ -534,7 +534,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Who follows a thread (to show whether I do) */
+        get: operations["messages-followers"];
         put?: never;
         /** Follow a thread */
         post: operations["messages-follow"];
@@ -3148,6 +3149,40 @@ export interface operations {
             };
         };
     };
+    "messages-followers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: string;
+                /** @description Message id. */
+                mid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "messages-follow": {
         parameters: {
             query?: never;
@@ -4175,6 +4210,8 @@ export interface operations {
                 /** @description Continue after this username (from 'next'). */
                 after?: string;
                 limit?: number;
+                /** @description Comma-separated user ids (at most 100): exactly these people, former colleagues included, in this order; the other filters are ignored. Clients use it to show the names of message authors and channel members. */
+                ids?: string;
             };
             header?: never;
             path?: never;

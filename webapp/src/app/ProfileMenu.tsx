@@ -1,19 +1,28 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type { User } from "../api/client";
+import { myStatusStore, setMyStatus, type MyStatus } from "../chat/runtime";
 import { Avatar } from "../components/Avatar";
 import { useT } from "../i18n";
 import { navigate } from "./router";
 import { signOut } from "./session";
+import { useStore } from "./store";
+
+const statuses: { value: MyStatus; label: "presence.online" | "presence.away" | "presence.dnd" }[] = [
+  { value: "active", label: "presence.online" },
+  { value: "away", label: "presence.away" },
+  { value: "dnd", label: "presence.dnd" },
+];
 
 /** The own-avatar button in the header and its menu (menu button pattern). */
 export function ProfileMenu({ user }: { user: User }) {
   const t = useT();
   const [open, setOpen] = useState(false);
+  const status = useStore(myStatusStore);
   const id = useId();
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
 
-  const items = () => Array.from(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []);
+  const items = () => Array.from(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"], [role="menuitemradio"]') ?? []);
   useEffect(() => {
     if (!open) return;
     items()[0]?.focus();
@@ -65,6 +74,24 @@ export function ProfileMenu({ user }: { user: User }) {
             <strong>{user.display_name}</strong>
             <span className="muted">@{user.username}</span>
           </div>
+          <div role="group" aria-label={t("status.label")} className="menu-group">
+            {statuses.map((s) => (
+              <button
+                key={s.value}
+                type="button"
+                role="menuitemradio"
+                aria-checked={status === s.value}
+                tabIndex={-1}
+                onClick={() => {
+                  setMyStatus(s.value);
+                  close();
+                }}
+              >
+                <span className={`presence presence-${s.value === "active" ? "online" : s.value}`} aria-hidden="true" /> {t(s.label)}
+              </button>
+            ))}
+          </div>
+          <hr role="separator" />
           <button type="button" role="menuitem" tabIndex={-1} onClick={() => go("/settings/profile")}>
             {t("nav.profile")}
           </button>

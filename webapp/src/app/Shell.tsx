@@ -1,6 +1,8 @@
-import { Suspense, useEffect, useRef, type ReactNode } from "react";
+import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
+import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
 import { Icon } from "../components/Icon";
+import { SearchBox } from "../search/SearchBox";
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
 import { connectivity } from "../platform/connectivity";
@@ -17,12 +19,28 @@ interface Props {
   children: ReactNode;
 }
 
+/** value, but true only once it has stayed true for ms (a quick reconnect does not flash a banner). */
+function useDelayed(value: boolean, ms: number): boolean {
+  const [v, setV] = useState(false);
+  useEffect(() => {
+    if (!value) {
+      setV(false);
+      return;
+    }
+    const id = setTimeout(() => setV(true), ms);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return v;
+}
+
 /** The signed-in frame: header, sidebar, banners and the current screen. */
 export function Shell({ user, offline, title, children }: Props) {
   const t = useT();
   const { path } = useLocation();
   const net = useStore(connectivity.store);
   const update = useStore(updateReady);
+  const live = useStore(realtimeStatus);
+  const liveDown = useDelayed(live === "reconnecting", 1500);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
@@ -37,7 +55,11 @@ export function Shell({ user, offline, title, children }: Props) {
     main.current?.querySelector<HTMLElement>("h1")?.focus();
   }, [path, title]);
 
-  const isOffline = offline || net === "offline";
+  // Chat runs while someone is signed in: one websocket for the whole app.
+  useEffect(() => startChat(user), [user]);
+  useEffect(() => () => stopChat(), []);
+
+  const isOffline = offline || net === "offline" || liveDown;
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -48,7 +70,9 @@ export function Shell({ user, offline, title, children }: Props) {
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span>Kontor</span>
         </Link>
-        <div className="topbar-middle" />
+        <div className="topbar-middle">
+          <SearchBox />
+        </div>
         <ProfileMenu user={user} />
       </header>
       <nav className="sidebar" aria-label={t("sidebar.label")}>

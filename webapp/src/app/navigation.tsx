@@ -1,10 +1,11 @@
-// What the sidebar shows. Chat replaces the two placeholder sections with
-// its channel and DM lists (with unread badges); other modules add links.
+// What the sidebar shows: links, then chat's channel and conversation
+// lists (with unread badges); other modules add links.
 
 import type { ReactNode } from "react";
 import type { User } from "../api/client";
+import { ChannelsSection, DirectSection } from "../chat/ui/Sidebar";
 import type { IconName } from "../components/Icon";
-import { useT, type MessageKey } from "../i18n";
+import type { MessageKey } from "../i18n";
 
 export interface SidebarLink {
   to: string;
@@ -17,7 +18,7 @@ export interface SidebarLink {
 export interface SidebarSection {
   id: string;
   title: MessageKey;
-  /** The section's content; an empty state until chat exists. */
+  /** The section's content. */
   render: (user: User) => ReactNode;
 }
 
@@ -28,14 +29,9 @@ export const sidebarLinks: SidebarLink[] = [
 ];
 
 export const sidebarSections: SidebarSection[] = [
-  { id: "channels", title: "sidebar.channels", render: () => <EmptySection text="sidebar.noChannels" /> },
-  { id: "dms", title: "sidebar.directMessages", render: () => <EmptySection text="sidebar.noDirectMessages" /> },
+  { id: "channels", title: "sidebar.channels", render: (user) => <ChannelsSection user={user} /> },
+  { id: "dms", title: "sidebar.directMessages", render: (user) => <DirectSection user={user} /> },
 ];
-
-function EmptySection({ text }: { text: MessageKey }) {
-  const t = useT();
-  return <p className="sidebar-empty">{t(text)}</p>;
-}
 
 export function hasRole(user: User, role: string): boolean {
   return (user.roles ?? []).includes(role);

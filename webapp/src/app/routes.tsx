@@ -5,7 +5,9 @@
 import { lazy, type ReactNode } from "react";
 import type { User } from "../api/client";
 import type { MessageKey } from "../i18n";
+import { ChannelScreen } from "../chat/ui/ChannelScreen";
 import { HomeScreen } from "../screens/Home";
+import { SearchScreen } from "../search/SearchScreen";
 import { PeopleScreen } from "../screens/People";
 import { PersonScreen } from "../screens/Person";
 import { PreferencesScreen } from "../screens/settings/Preferences";
@@ -27,6 +29,8 @@ export interface Route {
 
 export const routes: Route[] = [
   { path: "/", title: "nav.home", render: (_, user) => <HomeScreen user={user} /> },
+  { path: "/c/:id", title: "chat.channel", render: (p, user) => <ChannelScreen id={p.id ?? ""} user={user} /> },
+  { path: "/search", title: "search.title", render: (_, user) => <SearchScreen user={user} /> },
   { path: "/people", title: "nav.people", render: () => <PeopleScreen /> },
   { path: "/people/:user", title: "nav.people", render: (p) => <PersonScreen username={p.user ?? ""} /> },
   { path: "/settings/profile", title: "nav.profile", render: (_, user) => <ProfileScreen user={user} /> },

@@ -69,6 +69,21 @@ export async function loadSession(): Promise<void> {
   }
 }
 
+/**
+ * The server closed the realtime connection because the session ended
+ * (signed out elsewhere, disabled, password reset): confirm and show the
+ * sign-in page with the reason.
+ */
+export async function sessionEnded(): Promise<void> {
+  try {
+    await ok(api.GET("/api/v1/auth/session"));
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403) && sessionStore.get().status === "signed-in") {
+      signedOut(err.code === "account_disabled" ? "account_disabled" : "session_expired");
+    }
+  }
+}
+
 export async function signIn(username: string, password: string): Promise<void> {
   const res = await ok(api.POST("/api/v1/auth/login", { body: { username, password } }));
   signedIn(res.user, res.csrf_token);

@@ -30,6 +30,12 @@ export function interpolate(template: string, params?: Params): string {
 }
 
 export function translate(locale: Locale, key: MessageKey, params?: Params): string {
+  // "{count} replies" has a "1 reply" form under key_one where the language needs it.
+  if (params?.count === 1) {
+    const one = `${key}_one` as MessageKey;
+    const t = catalogs[locale][one] ?? (locale === "en" || !catalogs[locale][key] ? en[one] : undefined);
+    if (t) return interpolate(t, params);
+  }
   const template = catalogs[locale][key] ?? en[key] ?? key;
   return interpolate(template, params);
 }

@@ -1,11 +1,13 @@
 import { api, ok } from "../api/client";
 import { hasRole } from "../app/navigation";
-import { href, Link } from "../app/router";
+import { href, Link, navigate } from "../app/router";
+import { refreshChannel } from "../chat/runtime";
 import { sessionStore } from "../app/session";
 import { useStore } from "../app/store";
 import { ProfileCard } from "../components/ProfileCard";
 import { ErrorState, Loading } from "../components/States";
 import { useAsync } from "../components/useAsync";
+import { useAction } from "../components/useAction";
 import { useT } from "../i18n";
 
 /** One colleague's profile card, at /people/:username. */
@@ -13,6 +15,14 @@ export function PersonScreen({ username }: { username: string }) {
   const t = useT();
   const session = useStore(sessionStore);
   const isAdmin = session.status === "signed-in" && hasRole(session.user, "admin");
+  const me = session.status === "signed-in" ? session.user.id : "";
+  const action = useAction();
+  const message = (id: string) =>
+    void action.run(async () => {
+      const c = await ok(api.POST("/api/v1/channels/direct", { body: { user_ids: [id] } }));
+      await refreshChannel(c.id);
+      navigate(href("/c/:id", { id: c.id }));
+    });
   const person = useAsync((signal) => ok(api.GET("/api/v1/users/{user}", { params: { path: { user: username } }, signal })), [username]);
   return (
     <div className="screen">
@@ -28,14 +38,22 @@ export function PersonScreen({ username }: { username: string }) {
         <ProfileCard
           person={person.data}
           actions={
-            isAdmin ? (
-              <Link className="btn" to={href("/admin/users/:user", { user: person.data.id })}>
-                {t("people.manage")}
-              </Link>
-            ) : undefined
+            <>
+              {person.data.id !== me && person.data.active && (
+                <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => message(person.data?.id ?? "")}>
+                  {t("people.message")}
+                </button>
+              )}
+              {isAdmin && (
+                <Link className="btn" to={href("/admin/users/:user", { user: person.data.id })}>
+                  {t("people.manage")}
+                </Link>
+              )}
+            </>
           }
         />
       )}
+      {action.error !== undefined && <ErrorState error={action.error} />}
     </div>
   );
 }

@@ -1,0 +1,246 @@
+// The state of one open channel: the loaded window of messages, its
+// members and their read positions, kept current by the channel's events.
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, ok } from "../../api/client";
+import { onChannelEvent, onReload, watchPeople, type Member } from "../runtime";
+import type { ServerFrame } from "../realtime";
+import { withFile } from "../uploads";
+import { appendNewer, emptyWindow, pageSize, patch, prependOlder, remove, upsert, windowFrom, type Message, type MessageWindow, type Reaction } from "../window";
+
+export interface Conversation {
+  win: MessageWindow;
+  /** Changes when a new window replaces the old one (the list starts over there). */
+  gen: number;
+  loading: boolean;
+  error: unknown;
+  /** The message to show and highlight (a link, a jump from pins). */
+  focus: string | undefined;
+  loadingOlder: boolean;
+  members: readonly Member[];
+  /** user id → last read seq, for those who share read receipts. */
+  readPos: ReadonlyMap<string, number>;
+  loadOlder: () => void;
+  loadNewer: () => void;
+  jumpTo: (messageId: string) => Promise<Message | undefined>;
+  jumpToPresent: () => void;
+  /** Puts my own new or changed message in at once (the event confirms it). */
+  put: (m: Message) => void;
+  reloadMembers: () => void;
+  /** The newest page: the first load and "jump to the present". */
+  loadPresent: () => Promise<void>;
+}
+
+async function page(channelId: string, q: { before?: number; after?: number; around?: number }): Promise<Message[]> {
+  const out = await ok(api.GET("/api/v1/channels/{id}/messages", { params: { path: { id: channelId }, query: { ...q, limit: pageSize } } }));
+  return out.items ?? [];
+}
+
+export function useConversation(channelId: string, enabled: boolean): Conversation {
+  const [win, setWin] = useState<MessageWindow>(emptyWindow);
+  const [gen, setGen] = useState(0);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+  const [focus, setFocus] = useState<string>();
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [members, setMembers] = useState<readonly Member[]>([]);
+  const [readPos, setReadPos] = useState<ReadonlyMap<string, number>>(new Map());
+  const winRef = useRef(win);
+  winRef.current = win;
+  const busy = useRef(false);
+  const current = useRef(channelId);
+  current.current = channelId;
+
+  const replace = useCallback((w: MessageWindow, focusId?: string) => {
+    setWin(w);
+    setFocus(focusId);
+    setGen((g) => g + 1);
+    setLoading(false);
+    setError(undefined);
+  }, []);
+
+  const loadPresent = useCallback(async () => {
+    const id = channelId;
+    try {
+      const items = await page(id, {});
+      if (current.current !== id) return;
+      replace(windowFrom(items, { hasOlder: items.length >= pageSize, hasNewer: false }));
+    } catch (e) {
+      if (current.current !== id) return;
+      setError(e);
+      setLoading(false);
+    }
+  }, [channelId, replace]);
+
+  const reloadMembers = useCallback(() => {
+    const id = channelId;
+    ok(api.GET("/api/v1/channels/{id}/members", { params: { path: { id } } })).then(
+      (out) => {
+        if (current.current !== id) return;
+        const ms = out.items ?? [];
+        setMembers(ms);
+        setReadPos(new Map(ms.filter((m) => m.last_read_seq !== undefined).map((m) => [m.user_id, m.last_read_seq ?? 0])));
+        watchPeople("channel", ms.map((m) => m.user_id).slice(0, 500));
+      },
+      () => undefined,
+    );
+  }, [channelId]);
+
+  // A new channel: start over.
+  useEffect(() => {
+    if (!enabled) return;
+    setWin(emptyWindow());
+    setLoading(true);
+    setMembers([]);
+    setReadPos(new Map());
+    reloadMembers();
+    return () => watchPeople("channel", []);
+  }, [channelId, enabled, reloadMembers]);
+
+  const jumpTo = useCallback(
+    async (messageId: string): Promise<Message | undefined> => {
+      const id = channelId;
+      try {
+        const m = await ok(api.GET("/api/v1/channels/{id}/messages/{mid}", { params: { path: { id, mid: messageId } } }));
+        const target = m.root_id ? await ok(api.GET("/api/v1/channels/{id}/messages/{mid}", { params: { path: { id, mid: m.root_id } } })) : m;
+        if (winRef.current.items.some((x) => x.id === target.id)) {
+          setFocus(target.id);
+          setGen((g) => g + 1);
+          return m;
+        }
+        const items = await page(id, { around: target.seq });
+        if (current.current !== id) return undefined;
+        const first = items[0]?.seq ?? 0;
+        const last = items[items.length - 1]?.seq ?? 0;
+        const half = pageSize / 2;
+        replace(
+          windowFrom(items, {
+            hasOlder: items.filter((x) => x.seq < target.seq).length >= half && first > 0,
+            hasNewer: items.filter((x) => x.seq >= target.seq).length >= pageSize - half && last > 0,
+          }),
+          target.id,
+        );
+        return m;
+      } catch (e) {
+        setError(e);
+        setLoading(false);
+        return undefined;
+      }
+    },
+    [channelId, replace],
+  );
+
+  const loadOlder = useCallback(() => {
+    const w = winRef.current;
+    const first = w.items[0];
+    if (!w.hasOlder || !first || busy.current) return;
+    busy.current = true;
+    setLoadingOlder(true);
+    const id = channelId;
+    page(id, { before: first.seq })
+      .then((items) => {
+        if (current.current === id) setWin((x) => prependOlder(x, items));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy.current = false;
+        setLoadingOlder(false);
+      });
+  }, [channelId]);
+
+  const loadNewer = useCallback(() => {
+    const w = winRef.current;
+    const last = w.items[w.items.length - 1];
+    if (!w.hasNewer || !last || busy.current) return;
+    busy.current = true;
+    const id = channelId;
+    page(id, { after: last.seq })
+      .then((items) => {
+        if (current.current === id) setWin((x) => appendNewer(x, items));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy.current = false;
+      });
+  }, [channelId]);
+
+  // Live events for this channel.
+  useEffect(() => {
+    if (!enabled) return;
+    const off = onChannelEvent(channelId, (f: ServerFrame) => {
+      const p = f.payload as Record<string, unknown>;
+      switch (f.type) {
+        case "message.created":
+        case "message.updated":
+        case "message.pinned":
+        case "message.unpinned":
+          setWin((w) => upsert(w, f.payload as Message));
+          break;
+        case "message.deleted":
+        case "message.expired":
+          setWin((w) => remove(w, String(p.id), f.type === "message.expired"));
+          break;
+        case "reaction.changed":
+          setWin((w) => patch(w, String(p.message_id), (m) => ({ ...m, reactions: (p.reactions as Reaction[]) ?? [] })));
+          break;
+        case "thread.updated":
+          setWin((w) =>
+            patch(w, String(p.root_id), (m) => ({ ...m, reply_count: Number(p.reply_count) || 0, last_reply_at: (p.last_reply_at as string | undefined) ?? m.last_reply_at })),
+          );
+          break;
+        case "file.updated": {
+          const file = p.file as { id: string } | undefined;
+          const ids = (p.message_ids as string[] | undefined) ?? [];
+          if (file) setWin((w) => ids.reduce((acc, id) => patch(acc, id, (m) => withFile(m, file)), w));
+          break;
+        }
+        case "receipt.updated":
+          setReadPos((prev) => {
+            const user = String(p.user_id);
+            const seq = Number(p.last_read_seq) || 0;
+            if ((prev.get(user) ?? -1) >= seq) return prev;
+            const next = new Map(prev);
+            next.set(user, seq);
+            return next;
+          });
+          break;
+        case "member.added":
+        case "member.removed":
+        case "member.updated":
+          reloadMembers();
+          break;
+      }
+    });
+    const offReload = onReload(() => {
+      reloadMembers();
+      if (!winRef.current.hasNewer) void loadPresent();
+    });
+    return () => {
+      off();
+      offReload();
+    };
+  }, [channelId, enabled, reloadMembers, loadPresent]);
+
+  const put = useCallback((m: Message) => setWin((w) => upsert(w, m)), []);
+
+  return {
+    win,
+    gen,
+    loading,
+    error,
+    focus,
+    loadingOlder,
+    members,
+    readPos,
+    loadOlder,
+    loadNewer,
+    jumpTo,
+    jumpToPresent: () => {
+      setLoading(true);
+      void loadPresent();
+    },
+    put,
+    reloadMembers,
+    loadPresent,
+  };
+}
