@@ -42,21 +42,37 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"worker-src 'self'; manifest-src 'self'; frame-src 'none'; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// PolicyWithMedia is ContentSecurityPolicy that also lets pictures, voice
+// messages and file fetches come from origins, such as the S3 endpoint that
+// presigned download links point to.
+func PolicyWithMedia(origins ...string) string {
+	p := ContentSecurityPolicy
+	if extra := strings.Join(origins, " "); extra != "" {
+		for _, d := range []string{"img-src 'self'", "media-src 'self'", "connect-src 'self'"} {
+			p = strings.Replace(p, d, d+" "+extra, 1)
+		}
+	}
+	return p
+}
+
 // Handler serves the embedded build. Mount it after the API routes, e.g.
-// router.Handle("/*", webapp.Handler()).
-func Handler() http.Handler {
+// router.Handle("/*", webapp.Handler()). mediaOrigins are allowed to serve
+// pictures and media (see PolicyWithMedia).
+func Handler(mediaOrigins ...string) http.Handler {
 	sub, err := fs.Sub(dist, "dist/app")
 	if err != nil {
 		panic(err) // dist/app is a constant, valid path
 	}
-	return New(sub)
+	h := New(sub)
+	h.(*handler).csp = PolicyWithMedia(mediaOrigins...)
+	return h
 }
 
 // New serves the web app from files: index.html at its root, hashed
 // assets under assets/. Files are read and their ETags and gzip variants
 // made once, here.
 func New(files fs.FS) http.Handler {
-	h := &handler{files: map[string]*file{}}
+	h := &handler{files: map[string]*file{}, csp: ContentSecurityPolicy}
 	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
@@ -78,6 +94,7 @@ func New(files fs.FS) http.Handler {
 type handler struct {
 	files map[string]*file
 	index *file
+	csp   string
 }
 
 type file struct {
@@ -142,7 +159,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.NotFound("no such page or API operation: %s %s", r.Method, p))
 		return
 	}
-	w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
+	w.Header().Set("Content-Security-Policy", h.csp)
 	clean := path.Clean("/" + p)
 	f := h.files[clean]
 	switch {

@@ -183,3 +183,16 @@ func TestEmbeddedHandlerAnswers(t *testing.T) {
 		t.Fatalf("GET /: %d", res.StatusCode)
 	}
 }
+
+func TestPolicyWithMediaOrigins(t *testing.T) {
+	p := PolicyWithMedia("https://s3.example.com")
+	for _, want := range []string{"img-src 'self' https://s3.example.com", "media-src 'self' https://s3.example.com",
+		"connect-src 'self' https://s3.example.com", "script-src 'self';"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("policy lacks %q: %s", want, p)
+		}
+	}
+	if PolicyWithMedia() != ContentSecurityPolicy {
+		t.Error("no origins changed the policy")
+	}
+}

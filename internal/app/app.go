@@ -245,6 +245,6 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Realtime.Register(srv.API())
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	// The web app answers everything the API does not.
-	srv.Router().Handle("/*", webapp.Handler())
+	srv.Router().Handle("/*", webapp.Handler(a.Files.MediaOrigins(context.Background())...))
 	return srv
 }

@@ -357,7 +357,9 @@ func (m *Module) hide(ctx context.Context, tx *db.Tx, r messageRow, actor, kind,
 	if err := m.record(ctx, tx, kind, actor, r.ChannelID, r.ID, nil, nil); err != nil {
 		return err
 	}
-	if err := m.emit(ctx, tx, event, r.ChannelID, "", map[string]string{"id": r.ID, "channel_id": r.ChannelID, "root_id": r.RootID}); err != nil {
+	// seq and the author let clients fix unread counts without asking.
+	if err := m.emit(ctx, tx, event, r.ChannelID, "", map[string]any{"id": r.ID, "channel_id": r.ChannelID, "root_id": r.RootID,
+		"seq": r.Seq, "user_id": r.UserID}); err != nil {
 		return err
 	}
 	if r.RootID != "" {

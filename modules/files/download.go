@@ -92,3 +92,17 @@ func (m *Module) Open(ctx context.Context, id string, v Variant, attachment bool
 	d.Object = obj
 	return d, nil
 }
+
+// MediaOrigins are the origins download links point to besides Kontor's
+// own: the S3 endpoint when downloads go to presigned URLs. The web app
+// allows them in its content security policy.
+func (m *Module) MediaOrigins(ctx context.Context) []string {
+	if !m.cfg.S3Redirect {
+		return nil
+	}
+	u, err := m.store.PresignGet(ctx, "origin-probe", time.Minute, blob.ResponseHeaders{})
+	if err != nil || u == nil {
+		return nil // local store: everything comes from Kontor itself
+	}
+	return []string{u.Scheme + "://" + u.Host}
+}
