@@ -135,6 +135,13 @@ func TestResumeDeliversEverythingMissedOnceAndInOrder(t *testing.T) {
 			}
 		}
 		nothing(t, bc2, 300*time.Millisecond, "message.created")
+		// A deletion says where the message was, so clients can fix unread counts.
+		m := say(t, ann, c.ID, "gleich weg")
+		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/messages/"+m.ID, nil)
+		d := next(t, bc2, "message.deleted")
+		if !strings.Contains(string(d.Payload), fmt.Sprintf(`"seq":%d`, m.Seq)) || !strings.Contains(string(d.Payload), ann.ID) {
+			t.Fatalf("message.deleted: %s", d.Payload)
+		}
 	})
 }
 
