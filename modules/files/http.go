@@ -63,22 +63,6 @@ func (in *uploadInput) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
-type listOutput[T any] struct {
-	Body struct {
-		Items []T    `json:"items"`
-		Next  string `json:"next,omitempty" doc:"Pass as 'before' (or 'after') to get the next page."`
-	}
-}
-
-func list[T any](items []T, next string) *listOutput[T] {
-	out := &listOutput[T]{}
-	out.Body.Items, out.Body.Next = items, next
-	if out.Body.Items == nil {
-		out.Body.Items = []T{}
-	}
-	return out
-}
-
 var binarySchema = &huma.Schema{Type: "string", Format: "binary"}
 
 func (m *Module) registerUpload(api huma.API) {
@@ -100,12 +84,12 @@ func (m *Module) registerUpload(api huma.API) {
 
 func (m *Module) registerFiles(api huma.API) {
 	huma.Register(api, op("files-list-mine", http.MethodGet, "/files", "My uploaded files, newest first"),
-		func(ctx context.Context, in *pageInput) (*listOutput[File], error) {
+		func(ctx context.Context, in *pageInput) (*httpapi.ListOutput[File], error) {
 			fs, next, err := m.MyFiles(ctx, in.Before, in.Limit)
 			if err != nil {
 				return nil, err
 			}
-			return list(fs, next), nil
+			return httpapi.List(fs, next), nil
 		})
 	huma.Register(api, op("files-my-usage", http.MethodGet, "/files/usage", "How much I store, and my quota"),
 		func(ctx context.Context, _ *struct{}) (*usageOutput, error) {
@@ -124,12 +108,12 @@ func (m *Module) registerFiles(api huma.API) {
 	})
 	ch := op("files-list-channel", http.MethodGet, "/channels/{id}/files", "Files shared in a channel, newest first")
 	ch.Description = "For members of the channel. Each entry is one share (a file shared twice appears twice); deleted files are left out."
-	huma.Register(api, ch, func(ctx context.Context, in *channelFilesInput) (*listOutput[SharedFile], error) {
+	huma.Register(api, ch, func(ctx context.Context, in *channelFilesInput) (*httpapi.ListOutput[SharedFile], error) {
 		fs, next, err := m.ChannelFiles(ctx, in.ID, in.Before, in.Limit)
 		if err != nil {
 			return nil, err
 		}
-		return list(fs, next), nil
+		return httpapi.List(fs, next), nil
 	})
 }
 

@@ -82,23 +82,6 @@ type (
 	userOutput struct{ Body User }
 )
 
-type listOutput[T any] struct {
-	Body struct {
-		Items []T    `json:"items"`
-		Next  string `json:"next,omitempty" doc:"Pass as 'after' to get the next page."`
-	}
-}
-
-func list[T any](items []T, next string) *listOutput[T] {
-	out := &listOutput[T]{}
-	out.Body.Items = items
-	if out.Body.Items == nil {
-		out.Body.Items = []T{}
-	}
-	out.Body.Next = next
-	return out
-}
-
 func (m *Module) registerAuth(api huma.API) {
 	huma.Register(api, op("auth-login", http.MethodPost, "/auth/login", "Sign in with username and password", "auth", true),
 		func(ctx context.Context, in *loginInput) (*loginOutput, error) {
@@ -139,24 +122,24 @@ func (m *Module) registerAuth(api huma.API) {
 			return out, nil
 		})
 	huma.Register(api, op("auth-list-sessions", http.MethodGet, "/auth/sessions", "List my sessions", "auth", false),
-		func(ctx context.Context, _ *struct{}) (*listOutput[Session], error) {
+		func(ctx context.Context, _ *struct{}) (*httpapi.ListOutput[Session], error) {
 			ss, err := m.MySessions(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return list(ss, ""), nil
+			return httpapi.List(ss, ""), nil
 		})
 	huma.Register(api, op("auth-revoke-session", http.MethodDelete, "/auth/sessions/{id}", "End one of my sessions", "auth", false),
 		func(ctx context.Context, in *idPath) (*struct{}, error) {
 			return nil, m.RevokeMySession(ctx, in.ID)
 		})
 	huma.Register(api, op("auth-list-tokens", http.MethodGet, "/auth/tokens", "List my personal API tokens", "auth", false),
-		func(ctx context.Context, _ *struct{}) (*listOutput[APIToken], error) {
+		func(ctx context.Context, _ *struct{}) (*httpapi.ListOutput[APIToken], error) {
 			ts, err := m.MyTokens(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return list(ts, ""), nil
+			return httpapi.List(ts, ""), nil
 		})
 	create := op("auth-create-token", http.MethodPost, "/auth/tokens", "Create a personal API token", "auth", false)
 	create.DefaultStatus = http.StatusCreated
@@ -204,19 +187,19 @@ type (
 
 func (m *Module) registerPeople(api huma.API) {
 	huma.Register(api, op("users-search", http.MethodGet, "/users", "Search the company directory", "users", false),
-		func(ctx context.Context, in *peopleInput) (*listOutput[Profile], error) {
+		func(ctx context.Context, in *peopleInput) (*httpapi.ListOutput[Profile], error) {
 			if in.IDs != "" {
 				ps, err := m.PeopleByID(ctx, strings.Split(in.IDs, ","))
 				if err != nil {
 					return nil, err
 				}
-				return list(ps, ""), nil
+				return httpapi.List(ps, ""), nil
 			}
 			ps, next, err := m.SearchPeople(ctx, in.Q, in.Department, in.After, in.Limit)
 			if err != nil {
 				return nil, err
 			}
-			return list(ps, next), nil
+			return httpapi.List(ps, next), nil
 		})
 	huma.Register(api, op("users-me", http.MethodGet, "/users/me", "My account", "users", false),
 		func(ctx context.Context, _ *struct{}) (*userOutput, error) {
@@ -301,13 +284,13 @@ type (
 
 func (m *Module) registerAdmin(api huma.API) {
 	huma.Register(api, op("admin-list-users", http.MethodGet, "/admin/users", "List accounts with roles and state", "admin", false),
-		func(ctx context.Context, in *adminUsersInput) (*listOutput[User], error) {
+		func(ctx context.Context, in *adminUsersInput) (*httpapi.ListOutput[User], error) {
 			us, next, err := m.ListUsers(ctx, UserQuery{Text: in.Q, Department: in.Department, Role: in.Role, Status: in.Status,
 				Source: in.Source, After: in.After, Limit: in.Limit})
 			if err != nil {
 				return nil, err
 			}
-			return list(us, next), nil
+			return httpapi.List(us, next), nil
 		})
 	create := op("admin-create-user", http.MethodPost, "/admin/users", "Create a local account", "admin", false)
 	create.DefaultStatus = http.StatusCreated

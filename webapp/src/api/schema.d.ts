@@ -1301,32 +1301,32 @@ export interface components {
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
-            /** @description Pass as 'after' to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         ListOutputFileBody: {
             items: components["schemas"]["File"][] | null;
-            /** @description Pass as 'before' (or 'after') to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         ListOutputProfileBody: {
             items: components["schemas"]["Profile"][] | null;
-            /** @description Pass as 'after' to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         ListOutputSessionBody: {
             items: components["schemas"]["Session"][] | null;
-            /** @description Pass as 'after' to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         ListOutputSharedFileBody: {
             items: components["schemas"]["SharedFile"][] | null;
-            /** @description Pass as 'before' (or 'after') to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         ListOutputUserBody: {
             items: components["schemas"]["User"][] | null;
-            /** @description Pass as 'after' to get the next page. */
+            /** @description Cursor of the next page: pass it back as the operation's 'after' or 'before' parameter; absent on the last page. */
             next?: string;
         };
         LoginBody: {
