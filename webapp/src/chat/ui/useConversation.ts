@@ -50,6 +50,19 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
   const busy = useRef(false);
   const current = useRef(channelId);
   current.current = channelId;
+  // A window load (the present, or around a linked message) in flight; a
+  // reload asked for meanwhile is done again when it lands, so a
+  // connection that comes up mid-load never replaces the linked view with
+  // the present, nor leaves data from before the connection.
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const settle = (redo: () => void) => {
+    inFlight.current = false;
+    if (again.current) {
+      again.current = false;
+      redo();
+    }
+  };
 
   const replace = useCallback((w: MessageWindow, focusId?: string) => {
     setWin(w);
@@ -59,8 +72,9 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
     setError(undefined);
   }, []);
 
-  const loadPresent = useCallback(async () => {
+  const loadPresent = useCallback(async (): Promise<void> => {
     const id = channelId;
+    inFlight.current = true;
     try {
       const items = await page(id, {});
       if (current.current !== id) return;
@@ -69,6 +83,8 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
       if (current.current !== id) return;
       setError(e);
       setLoading(false);
+    } finally {
+      settle(() => void loadPresent());
     }
   }, [channelId, replace]);
 
@@ -100,6 +116,7 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
   const jumpTo = useCallback(
     async (messageId: string): Promise<Message | undefined> => {
       const id = channelId;
+      inFlight.current = true;
       try {
         const m = await ok(api.GET("/api/v1/channels/{id}/messages/{mid}", { params: { path: { id, mid: messageId } } }));
         const target = m.root_id ? await ok(api.GET("/api/v1/channels/{id}/messages/{mid}", { params: { path: { id, mid: m.root_id } } })) : m;
@@ -125,6 +142,8 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
         setError(e);
         setLoading(false);
         return undefined;
+      } finally {
+        settle(() => void jumpTo(messageId));
       }
     },
     [channelId, replace],
@@ -213,7 +232,8 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
     });
     const offReload = onReload(() => {
       reloadMembers();
-      if (!winRef.current.hasNewer) void loadPresent();
+      if (inFlight.current) again.current = true; // the load in flight runs again when it lands
+      else if (!winRef.current.hasNewer) void loadPresent();
     });
     return () => {
       off();
