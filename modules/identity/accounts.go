@@ -32,6 +32,7 @@ type UserPatch struct {
 	Department  *string       `json:"department,omitempty" maxLength:"200"`
 	Title       *string       `json:"title,omitempty" maxLength:"200"`
 	Phone       *string       `json:"phone,omitempty" maxLength:"64"`
+	TimeZone    *string       `json:"time_zone,omitempty" maxLength:"64" doc:"IANA time zone, e.g. Europe/Berlin; empty clears it. People may set their own, also for directory accounts."`
 	Roles       *[]authn.Role `json:"roles,omitempty" doc:"The full new set of roles."`
 	Status      *string       `json:"status,omitempty" enum:"active,disabled"`
 }
@@ -59,6 +60,20 @@ func (p UserPatch) applyProfile(u *User) error {
 		}
 		*f.out = v
 	}
+	return p.applyTimeZone(u)
+}
+
+// applyTimeZone sets the time zone, the one profile field people keep
+// themselves even when the directory keeps the rest.
+func (p UserPatch) applyTimeZone(u *User) error {
+	if p.TimeZone == nil {
+		return nil
+	}
+	tz, err := checkTimeZone(*p.TimeZone)
+	if err != nil {
+		return err
+	}
+	u.TimeZone = tz
 	return nil
 }
 
@@ -164,8 +179,8 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 		}
 		before := u
 		now := m.now()
-		if p.touchesProfile() {
-			if u.Source == SourceLDAP {
+		if p.touchesProfile() || p.TimeZone != nil {
+			if u.Source == SourceLDAP && p.touchesProfile() {
 				return apperr.Invalid("body", "%s's profile is managed in the company directory; change it there", u.Username).WithCode("managed_by_directory")
 			}
 			if err := p.applyProfile(&u); err != nil {
@@ -230,7 +245,7 @@ func profileDiff(a, b User) map[string]any {
 		name     string
 		old, new string
 	}{{"display_name", a.DisplayName, b.DisplayName}, {"email", a.Email, b.Email}, {"department", a.Department, b.Department},
-		{"title", a.Title, b.Title}, {"phone", a.Phone, b.Phone}} {
+		{"title", a.Title, b.Title}, {"phone", a.Phone, b.Phone}, {"time_zone", a.TimeZone, b.TimeZone}} {
 		if f.old != f.new {
 			d[f.name] = map[string]string{"from": f.old, "to": f.new}
 		}

@@ -206,3 +206,27 @@ func TestDirectorySearch(t *testing.T) {
 		}
 	})
 }
+
+func TestTimeZones(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{})
+		a := e.admin()
+		e.createUser(a, "wli", "wei-password-1")
+		w := e.client()
+		w.Login("wli", "wei-password-1")
+		for _, bad := range []string{"Mars/Olympus", "Local", "../etc/passwd", "Europe/Berlin; DROP"} {
+			if r := w.Do("PATCH", "/api/v1/users/me", map[string]any{"time_zone": bad}); r.Status != 422 {
+				t.Errorf("time zone %q: %d", bad, r.Status)
+			}
+		}
+		w.Must(200, "PATCH", "/api/v1/users/me", map[string]any{"time_zone": "Asia/Shanghai"})
+		prof := a.Must(200, "GET", "/api/v1/users/wli", nil).Map(t)
+		if prof["time_zone"] != "Asia/Shanghai" {
+			t.Fatalf("colleagues see %v", prof["time_zone"])
+		}
+		w.Must(200, "PATCH", "/api/v1/users/me", map[string]any{"time_zone": ""})
+		if a.Must(200, "GET", "/api/v1/users/wli", nil).Map(t)["time_zone"] != "" {
+			t.Fatal("time zone not cleared")
+		}
+	})
+}

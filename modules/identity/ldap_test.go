@@ -220,3 +220,24 @@ func TestSyncRefusesToDisableEveryoneWhenTheDirectoryLooksEmpty(t *testing.T) {
 		}
 	})
 }
+
+// Directory accounts keep the directory's profile but choose their own time zone.
+func TestDirectoryUsersSetTheirTimeZone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		tr := ldaptest.NewTree(t)
+		tr.AddPerson(ldaptest.Person{UID: "tz", Password: "tz-password-1", DisplayName: "Time Zone"})
+		e := newEnv(t, d, options{dir: directory(t, tr.Config())})
+		c := e.client()
+		c.Login("tz", "tz-password-1")
+		c.Must(200, "PATCH", "/api/v1/users/me", map[string]any{"time_zone": "Europe/Berlin"})
+		if r := c.Do("PATCH", "/api/v1/users/me", map[string]any{"time_zone": "Europe/Berlin", "title": "Boss"}); r.Status != 422 {
+			t.Fatalf("directory profile field with the time zone: %d", r.Status)
+		}
+		if _, err := e.mod.SyncDirectory(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Must(200, "GET", "/api/v1/users/me", nil).Map(t)["time_zone"]; got != "Europe/Berlin" {
+			t.Fatalf("after a sync the time zone is %v", got)
+		}
+	})
+}

@@ -168,7 +168,7 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 		if err != nil {
 			return err
 		}
-		if u.Source == SourceLDAP {
+		if u.Source == SourceLDAP && p.touchesProfile() {
 			return apperr.Invalid("body", "your profile comes from the company directory; ask IT to change it there").WithCode("managed_by_directory")
 		}
 		before := u

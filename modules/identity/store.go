@@ -14,7 +14,7 @@ import (
 // The store: every SQL statement of the identity module.
 
 const userColumns = `id, username, display_name, email, department, title, phone, status, source, ldap_dn,
-	roles, password_hash, has_avatar, created_at, updated_at, last_login_at, disabled_by`
+	roles, password_hash, has_avatar, created_at, updated_at, last_login_at, disabled_by, time_zone`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -24,7 +24,7 @@ func scanUser(s scanner, before ...any) (User, error) {
 	var roles string
 	var created, updated, lastLogin int64
 	err := s.Scan(append(before, &u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Department, &u.Title, &u.Phone, &u.Status,
-		&u.Source, &u.ldapDN, &roles, &u.passwordHash, &u.HasAvatar, &created, &updated, &lastLogin, &u.disabledBy)...)
+		&u.Source, &u.ldapDN, &roles, &u.passwordHash, &u.HasAvatar, &created, &updated, &lastLogin, &u.disabledBy, &u.TimeZone)...)
 	if err != nil {
 		return User{}, err
 	}
@@ -53,10 +53,10 @@ func userBy(ctx context.Context, q db.Querier, column, value string) (User, erro
 
 func insertUser(ctx context.Context, q db.Querier, u User) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO users (id, username, display_name, email, department, title, phone,
-		search_text, status, source, ldap_dn, roles, password_hash, has_avatar, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		search_text, status, source, ldap_dn, roles, password_hash, has_avatar, created_at, updated_at, time_zone)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.DisplayName, u.Email, u.Department, u.Title, u.Phone, searchText(u), u.Status, u.Source,
-		u.ldapDN, formatRoles(u.Roles), u.passwordHash, u.HasAvatar, u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli())
+		u.ldapDN, formatRoles(u.Roles), u.passwordHash, u.HasAvatar, u.CreatedAt.UnixMilli(), u.UpdatedAt.UnixMilli(), u.TimeZone)
 	if err != nil {
 		return fmt.Errorf("insert user %s: %w", u.Username, err)
 	}
@@ -72,9 +72,9 @@ func updateUser(ctx context.Context, q db.Querier, u User, now time.Time) error 
 	_, err := q.ExecContext(ctx, `UPDATE users SET display_name = ?, email = ?, department = ?, title = ?, phone = ?,
 		search_text = ?, status = ?, ldap_dn = ?, roles = ?, password_hash = ?, has_avatar = ?, updated_at = ?,
 		disabled_at = CASE WHEN ? = 'disabled' AND disabled_at = 0 THEN ? WHEN ? = 'active' THEN 0 ELSE disabled_at END,
-		disabled_by = ? WHERE id = ?`,
+		disabled_by = ?, time_zone = ? WHERE id = ?`,
 		u.DisplayName, u.Email, u.Department, u.Title, u.Phone, searchText(u), u.Status, u.ldapDN, formatRoles(u.Roles),
-		u.passwordHash, u.HasAvatar, now.UnixMilli(), u.Status, disabledAt, u.Status, u.disabledBy, u.ID)
+		u.passwordHash, u.HasAvatar, now.UnixMilli(), u.Status, disabledAt, u.Status, u.disabledBy, u.TimeZone, u.ID)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.Username, err)
 	}

@@ -33,6 +33,7 @@ type User struct {
 	Department  string       `json:"department" example:"Einkauf"`
 	Title       string       `json:"title" example:"Leiter Einkauf"`
 	Phone       string       `json:"phone"`
+	TimeZone    string       `json:"time_zone" doc:"IANA time zone, e.g. Europe/Berlin; empty when unknown." example:"Europe/Berlin"`
 	Status      string       `json:"status" enum:"active,disabled"`
 	Source      string       `json:"source" enum:"local,ldap" doc:"local: password kept by Kontor; ldap: managed in the company directory."`
 	Roles       []authn.Role `json:"roles" doc:"admin and/or compliance; everyone is a member."`
@@ -55,6 +56,7 @@ type Profile struct {
 	Department  string `json:"department"`
 	Title       string `json:"title"`
 	Phone       string `json:"phone"`
+	TimeZone    string `json:"time_zone" doc:"IANA time zone, so colleagues see the person's local time; empty when unknown." example:"Europe/Berlin"`
 	Active      bool   `json:"active"`
 	AvatarURL   string `json:"avatar_url,omitempty" doc:"Relative URL of the picture, when there is one."`
 }
@@ -62,7 +64,7 @@ type Profile struct {
 // Profile returns the colleague-visible part of u.
 func (u User) Profile() Profile {
 	p := Profile{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email,
-		Department: u.Department, Title: u.Title, Phone: u.Phone, Active: u.Status == StatusActive}
+		Department: u.Department, Title: u.Title, Phone: u.Phone, TimeZone: u.TimeZone, Active: u.Status == StatusActive}
 	if u.HasAvatar {
 		p.AvatarURL = "/api/v1/users/" + u.ID + "/avatar"
 	}
@@ -182,3 +184,15 @@ func searchText(u User) string {
 }
 
 func normalizeName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// checkTimeZone validates an IANA time zone name ("" clears it).
+func checkTimeZone(tz string) (string, error) {
+	tz = strings.TrimSpace(tz)
+	if tz == "" {
+		return "", nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+		return "", apperr.Invalid("body.time_zone", "%q is not a time zone; use an IANA name such as Europe/Berlin or Asia/Shanghai", tz)
+	}
+	return tz, nil
+}

@@ -168,7 +168,8 @@ describe("the web app", () => {
     await expect.poll(() => people.getByRole("listitem").count()).toBe(1);
 
     await people.getByRole("link", { name: /Bernd Wagner/ }).click();
-    await page.getByRole("article", { name: "Bernd Wagner" }).getByText("Vertrieb").waitFor();
+    const card = page.getByRole("article", { name: "Bernd Wagner" });
+    await card.getByText("Vertrieb").waitFor();
     await expectAccessible(page, "profile card");
     await screenshot(page, "profile-card");
   });
@@ -188,8 +189,18 @@ describe("the web app", () => {
     expect(await page.getByLabel("Department").inputValue()).toBe("Einkauf");
     // Directory accounts change their password in the directory, not here.
     expect(await page.getByRole("heading", { name: "Change password" }).count()).toBe(0);
+    // But the time zone is theirs to choose, and colleagues see their local time.
+    await page.getByRole("combobox", { name: "Time zone" }).selectOption("Asia/Shanghai");
+    await page.getByRole("form", { name: "Time zone" }).getByRole("button", { name: "Save" }).click();
+    await page.getByText("Your time zone was saved.").waitFor();
     await expectAccessible(page, "directory account profile");
     await screenshot(page, "settings-profile-directory");
+    const a = anna.page;
+    await a.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "People" }).click();
+    await a.getByRole("list", { name: "Colleagues" }).getByRole("link", { name: /Jürgen Müller/ }).click();
+    const card = a.getByRole("article", { name: "Jürgen Müller" });
+    await card.getByText("Local time").waitFor();
+    await card.getByText("(Asia/Shanghai)").waitFor();
     expect(juergen.problems).toEqual([]);
     await juergen.context.close();
   });
@@ -283,7 +294,7 @@ describe("the web app", () => {
     await page.getByRole("menuitem", { name: "Profile" }).click();
     await page.getByRole("heading", { name: "Profile", level: 1 }).waitFor();
     await page.getByLabel("Title").fill("IT-Leitung");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("form", { name: "Profile" }).getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved.").waitFor();
     await expectAccessible(page, "own profile");
     await screenshot(page, "settings-profile");

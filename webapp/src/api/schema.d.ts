@@ -1536,6 +1536,11 @@ export interface components {
             email: string;
             id: string;
             phone: string;
+            /**
+             * @description IANA time zone, so colleagues see the person's local time; empty when unknown.
+             * @example Europe/Berlin
+             */
+            time_zone: string;
             title: string;
             /** @example jmueller */
             username: string;
@@ -1808,6 +1813,11 @@ export interface components {
             source: "local" | "ldap";
             /** @enum {string} */
             status: "active" | "disabled";
+            /**
+             * @description IANA time zone, e.g. Europe/Berlin; empty when unknown.
+             * @example Europe/Berlin
+             */
+            time_zone: string;
             /** @example Leiter Einkauf */
             title: string;
             /** Format: date-time */
@@ -1824,6 +1834,8 @@ export interface components {
             roles?: string[];
             /** @enum {string} */
             status?: "active" | "disabled";
+            /** @description IANA time zone, e.g. Europe/Berlin; empty clears it. People may set their own, also for directory accounts. */
+            time_zone?: string;
             title?: string;
         };
         Version: {

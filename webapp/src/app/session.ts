@@ -42,6 +42,26 @@ function signedIn(user: User, csrf: string | undefined): void {
   setCsrfToken(csrf);
   remember(user);
   sessionStore.set({ status: "signed-in", user });
+  if (!user.time_zone) void rememberTimeZone();
+}
+
+/** Tells the server this browser's time zone, so colleagues see the local time; once, when none is set. */
+async function rememberTimeZone(): Promise<void> {
+  const tz = browserTimeZone();
+  if (!tz) return;
+  try {
+    updateUser(await ok(api.PATCH("/api/v1/users/me", { body: { time_zone: tz } })));
+  } catch {
+    // Not worth bothering anyone: the next sign-in tries again.
+  }
+}
+
+export function browserTimeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function signedOut(reason?: SignedOutReason): void {

@@ -47,6 +47,14 @@ export function ProfileCard({ person, actions, headingLevel = 2 }: Props) {
               </dd>
             </>
           )}
+          {person.time_zone && localTime(person.time_zone) && (
+            <>
+              <dt>{t("profile.localTime")}</dt>
+              <dd>
+                {localTime(person.time_zone)} <span className="muted">({person.time_zone.replace(/_/g, " ")})</span>
+              </dd>
+            </>
+          )}
           {person.phone && (
             <>
               <dt>{t("profile.phone")}</dt>
@@ -60,4 +68,13 @@ export function ProfileCard({ person, actions, headingLevel = 2 }: Props) {
       </div>
     </article>
   );
+}
+
+/** The time now in tz, as the reader's locale writes it; "" for an unknown zone. */
+export function localTime(tz: string, now: Date = new Date()): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: tz, weekday: "short" }).format(now);
+  } catch {
+    return "";
+  }
 }

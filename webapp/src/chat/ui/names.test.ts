@@ -17,8 +17,8 @@ test.each([
 const t = (k: Parameters<typeof translate>[1], p?: Record<string, string | number>) => translate("en", k, p);
 const base: Channel = { id: "c", kind: "public", name: "einkauf", display_name: "Einkauf", announcement: false, created_by: "x", created_at: "", last_seq: 0, member_count: 2 };
 const people = new Map([
-  ["a", { id: "a", username: "akoch", display_name: "Anna Koch", email: "", department: "", title: "", phone: "", active: true }],
-  ["b", { id: "b", username: "bwagner", display_name: "Bernd Wagner", email: "", department: "", title: "", phone: "", active: true }],
+  ["a", { id: "a", username: "akoch", display_name: "Anna Koch", email: "", department: "", title: "", phone: "", time_zone: "", active: true }],
+  ["b", { id: "b", username: "bwagner", display_name: "Bernd Wagner", email: "", department: "", title: "", phone: "", time_zone: "", active: true }],
 ]);
 
 test("channels are called by name, conversations by the other people", () => {

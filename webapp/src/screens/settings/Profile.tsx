@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { updateUser } from "../../app/session";
+import { browserTimeZone, updateUser } from "../../app/session";
 import { Alert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Field } from "../../components/Field";
@@ -31,9 +31,54 @@ export function ProfileScreen({ user }: { user: User }) {
         save={(body) => ok(api.PATCH("/api/v1/users/me", { body }))}
         onSaved={updateUser}
       />
+      <TimeZoneForm user={user} />
       {user.source === "local" && <PasswordForm />}
     </div>
   );
+}
+
+/** The one profile field everyone keeps themselves, directory accounts too. */
+function TimeZoneForm({ user }: { user: User }) {
+  const t = useT();
+  const [tz, setTz] = useState(user.time_zone || browserTimeZone() || "");
+  const [done, setDone] = useState(false);
+  const save = useAction();
+  const zones = timeZones(tz);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setDone(false);
+    const u = await save.run(() => ok(api.PATCH("/api/v1/users/me", { body: { time_zone: tz } })));
+    if (u) {
+      updateUser(u);
+      setDone(true);
+    }
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-labelledby="tz-form-title">
+      <h2 id="tz-form-title">{t("profile.timeZone")}</h2>
+      <label className="field">
+        <span className="field-label">{t("profile.timeZone")}</span>
+        <select value={tz} onChange={(e) => setTz(e.target.value)}>
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z.replace(/_/g, " ")}
+            </option>
+          ))}
+        </select>
+      </label>
+      {save.error !== undefined && <ErrorState error={save.error} />}
+      {done && <Alert kind="success">{t("profile.timeZoneSaved")}</Alert>}
+      <button type="submit" className="btn btn-primary" disabled={save.busy}>
+        {t("common.save")}
+      </button>
+    </form>
+  );
+}
+
+/** Every IANA zone the browser knows, with current first if it is missing. */
+function timeZones(current: string): string[] {
+  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return current && !all.includes(current) ? [current, ...all] : all;
 }
 
 function PasswordForm() {
