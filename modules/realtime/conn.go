@@ -117,6 +117,10 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = n
 	}
+	if n := len(m.hub.connsOf(p.UserID)); n >= m.cfg.MaxPerUser {
+		httpapi.WriteError(w, r, apperr.RateLimited(10*time.Second, "you have %d connections open already; close some tabs or devices", n).WithCode("too_many_connections"))
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: m.cfg.OriginPattern, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return // Accept has answered the request

@@ -39,6 +39,7 @@ type Reads interface {
 type Config struct {
 	QueueLen      int           // frames a connection may have waiting before it is cut off
 	WriteTimeout  time.Duration // a frame the client does not take within this cuts it off
+	MaxPerUser    int           // open connections one person may have on a node (tabs, devices)
 	PingInterval  time.Duration // heartbeat
 	PingTimeout   time.Duration
 	IdleAway      time.Duration // a connection without client frames this long counts as away
@@ -49,7 +50,7 @@ type Config struct {
 
 // DefaultConfig is what production uses.
 func DefaultConfig() Config {
-	return Config{QueueLen: 512, WriteTimeout: 10 * time.Second, PingInterval: 25 * time.Second, PingTimeout: 15 * time.Second, IdleAway: 10 * time.Minute,
+	return Config{QueueLen: 512, WriteTimeout: 10 * time.Second, MaxPerUser: 64, PingInterval: 25 * time.Second, PingTimeout: 15 * time.Second, IdleAway: 10 * time.Minute,
 		TypingTTL: 6 * time.Second, PresenceBeat: 10 * time.Second}
 }
 
@@ -91,7 +92,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.DB == nil || d.Log == nil || d.Bus == nil || d.Events == nil || d.Memberships == nil || d.Reads == nil {
 		return nil, errors.New("realtime: DB, Log, Bus, Events, Memberships and Reads are required")
 	}
-	if cfg.QueueLen < 16 || cfg.WriteTimeout <= 0 || cfg.PingInterval <= 0 || cfg.TypingTTL <= 0 || cfg.PresenceBeat <= 0 {
+	if cfg.QueueLen < 16 || cfg.WriteTimeout <= 0 || cfg.MaxPerUser < 1 || cfg.PingInterval <= 0 || cfg.TypingTTL <= 0 || cfg.PresenceBeat <= 0 {
 		return nil, fmt.Errorf("realtime: queue length must be at least 16 and intervals positive")
 	}
 	if d.Clock == nil {

@@ -394,6 +394,18 @@ func TestSigningOutClosesThatSessionsWebsocketOnly(t *testing.T) {
 	next(t, staying, "pong")
 }
 
+func TestConnectionsPerPersonAreBounded(t *testing.T) {
+	s := apptest.NewWith(t, "", func(c *app.Config) { c.Realtime.MaxPerUser = 3 })
+	bob := s.Person("bob")
+	for i := 0; i < 3; i++ {
+		dial(t, bob, rtclient.Fresh)
+	}
+	_, err := rtclient.Dial(context.Background(), bob.Base(), bob.Header(), rtclient.Fresh)
+	if err == nil || !strings.Contains(err.Error(), "429") {
+		t.Fatalf("fourth connection: %v", err)
+	}
+}
+
 func TestDisabledUsersAreCutOff(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
 		admin, bob := s.Person("root", authn.RoleAdmin), s.Person("bob")
