@@ -38,6 +38,8 @@ type settings struct {
 	CookieSecure    string
 	TrustedProxies  string
 	ShutdownTimeout time.Duration
+	RateLimit       float64
+	RateBurst       int
 
 	SessionTTL       time.Duration
 	LoginMaxFailures int
@@ -72,6 +74,8 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.String(&s.CookieSecure, "cookie-secure", "auto", "Secure flag on cookies: auto (on when public-url is https), true or false.")
 	c.String(&s.TrustedProxies, "trusted-proxies", "", "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.")
 	c.Duration(&s.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "How long a shutdown waits for requests in flight.")
+	c.Float64(&s.RateLimit, "rate-limit", 50, "API requests per second one person (or one address, before sign-in) may make on average; 0 turns the limit off.")
+	c.Int(&s.RateBurst, "rate-limit-burst", 300, "How many API requests one person may make at once before rate-limit applies.")
 	c.String(&s.LogFormat, "log-format", "auto", "Log format: text, json, or auto (json unless stderr is a terminal).")
 	c.String(&s.LogLevel, "log-level", "info", "Log level: debug, info, warn, error.")
 
@@ -249,6 +253,8 @@ func (s *settings) appConfig() (app.Config, error) {
 		CheckpointInterval: s.CheckpointInterval,
 		EventRetention:     s.EventRetention,
 		NATSURL:            s.NATSURL,
+		RateLimit:          s.RateLimit,
+		RateBurst:          s.RateBurst,
 		Files:              s.Files,
 		FilesStore:         blob.Config{Kind: s.FilesStore, Dir: s.FilesDir, S3: s.S3},
 	}

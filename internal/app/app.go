@@ -56,6 +56,10 @@ type Config struct {
 	// leave it off so they can run beside the server.
 	Search    bool
 	SearchDir string // empty: search/ in the data dir
+	// RateLimit bounds API requests per person per second (0: off), with
+	// bursts up to RateBurst.
+	RateLimit float64
+	RateBurst int
 }
 
 // App is a running Kontor.
@@ -232,7 +236,7 @@ func (a *App) Close() error {
 // Server builds the HTTP edge with every module's middleware, operations
 // and readiness checks.
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
-	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware}
+	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware, httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst)}
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)

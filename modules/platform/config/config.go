@@ -88,6 +88,12 @@ func (s *Set) Int64(p *int64, name string, def int64, help string) *Setting {
 	return s.add(name, help)
 }
 
+// Float64 declares a floating-point setting.
+func (s *Set) Float64(p *float64, name string, def float64, help string) *Setting {
+	s.fs.Float64Var(p, name, def, help)
+	return s.add(name, help)
+}
+
 // Duration declares a duration setting ("90s", "15m", "720h").
 func (s *Set) Duration(p *time.Duration, name string, def time.Duration, help string) *Setting {
 	s.fs.DurationVar(p, name, def, help)

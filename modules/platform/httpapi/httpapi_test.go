@@ -149,3 +149,29 @@ func TestHealthMetricsDocsAndUnknownRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitAnswers429(t *testing.T) {
+	var logs bytes.Buffer
+	s := httpapi.New(httpapi.Options{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Middleware: []func(http.Handler) http.Handler{httpapi.RateLimit(1, 3)}})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	codes := []int{}
+	for i := 0; i < 5; i++ {
+		resp, err := http.Get(ts.URL + "/api/openapi.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
+		t.Fatalf("codes %v", codes)
+	}
+	// Outside /api/ nothing is counted.
+	if resp, _ := http.Get(ts.URL + "/healthz"); resp.StatusCode != 200 {
+		t.Fatalf("healthz limited: %d", resp.StatusCode)
+	}
+}
