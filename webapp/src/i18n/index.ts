@@ -1,7 +1,8 @@
 // Translations. en.ts is the source catalog and defines the keys; de.ts
-// must translate every key (the compiler checks), zh.ts may leave keys
-// out (they fall back to English). The person picks a language in
-// Preferences; until then the browser's languages decide.
+// and zh.ts must translate every key (the compiler checks). A catalog
+// that leaves keys out (a language being added) falls back to English.
+// The person picks a language in Preferences; until then the browser's
+// languages decide.
 
 import { useCallback, useMemo } from "react";
 import { createStore, useStore } from "../app/store";
@@ -19,7 +20,10 @@ export type LocalePref = Locale | "auto";
 /** Each language's name in itself, for the picker. */
 export const localeNames: Record<Locale, string> = { en: "English", de: "Deutsch", zh: "中文" };
 
-const catalogs: Record<Locale, Partial<Record<MessageKey, string>>> = { en, de, zh };
+/** A language's texts; keys left out fall back to English. */
+export type Catalog = Partial<Record<MessageKey, string>>;
+
+const catalogs: Record<Locale, Catalog> = { en, de, zh };
 
 export type Params = Record<string, string | number>;
 
@@ -30,13 +34,19 @@ export function interpolate(template: string, params?: Params): string {
 }
 
 export function translate(locale: Locale, key: MessageKey, params?: Params): string {
+  return translateIn(catalogs[locale], key, params);
+}
+
+/** translate with a given catalog; English fills whatever it leaves out. */
+export function translateIn(catalog: Catalog, key: MessageKey, params?: Params): string {
   // "{count} replies" has a "1 reply" form under key_one where the language needs it.
+  // A language that translates the key but has no key_one uses its own text for 1 too.
   if (params?.count === 1) {
     const one = `${key}_one` as MessageKey;
-    const t = catalogs[locale][one] ?? (locale === "en" || !catalogs[locale][key] ? en[one] : undefined);
+    const t = catalog[one] ?? (!catalog[key] ? en[one] : undefined);
     if (t) return interpolate(t, params);
   }
-  const template = catalogs[locale][key] ?? en[key] ?? key;
+  const template = catalog[key] ?? en[key] ?? key;
   return interpolate(template, params);
 }
 
