@@ -1,10 +1,14 @@
 package identity_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	pngenc "image/png"
 	"strings"
 	"testing"
 
+	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
@@ -227,6 +231,56 @@ func TestTimeZones(t *testing.T) {
 		w.Must(200, "PATCH", "/api/v1/users/me", map[string]any{"time_zone": ""})
 		if a.Must(200, "GET", "/api/v1/users/wli", nil).Map(t)["time_zone"] != "" {
 			t.Fatal("time zone not cleared")
+		}
+	})
+}
+
+func TestOwnPicture(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{})
+		a := e.admin()
+		img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		var png bytes.Buffer
+		if err := pngenc.Encode(&png, img); err != nil {
+			t.Fatal(err)
+		}
+		a.Headers["Content-Type"] = "image/png"
+		var u identity.User
+		r := a.Must(200, "PUT", "/api/v1/users/me/avatar", png.Bytes())
+		r.JSON(t, &u)
+		if !u.HasAvatar {
+			t.Fatalf("after upload: %+v", u)
+		}
+		prof := a.Must(200, "GET", "/api/v1/users/admin", nil).Map(t)
+		url := prof["avatar_url"].(string)
+		if !strings.Contains(url, "?v=") {
+			t.Fatalf("avatar url without a version: %s", url)
+		}
+		got := a.Must(200, "GET", url, nil)
+		if got.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got.Body, png.Bytes()) {
+			t.Fatalf("stored picture: %s, %d bytes", got.Header.Get("Content-Type"), len(got.Body))
+		}
+		for _, tc := range []struct {
+			name   string
+			body   []byte
+			status int
+		}{
+			{"HTML that says it is a PNG", []byte("<html><script>alert(1)</script></html>"), 422},
+			{"a PNG header and nothing else", png.Bytes()[:40], 422},
+			{"empty", []byte{}, 400},
+			{"over 1 MiB", append(png.Bytes(), make([]byte, 1<<20)...), 413},
+		} {
+			if r := a.Do("PUT", "/api/v1/users/me/avatar", tc.body); r.Status != tc.status {
+				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+		// Still the good picture after the refusals.
+		if again := a.Must(200, "GET", "/api/v1/users/"+u.ID+"/avatar", nil); !bytes.Equal(again.Body, png.Bytes()) {
+			t.Fatalf("a refused upload changed the picture: %d bytes %q, want %d", len(again.Body), again.Body[:min(60, len(again.Body))], png.Len())
+		}
+		a.Must(200, "DELETE", "/api/v1/users/me/avatar", nil)
+		if r := a.Do("GET", "/api/v1/users/"+u.ID+"/avatar", nil); r.Status != 404 {
+			t.Fatalf("after removing: %d", r.Status)
 		}
 	})
 }

@@ -216,6 +216,20 @@ func (m *Module) registerPeople(api huma.API) {
 			p, err := m.GetProfile(ctx, in.User)
 			return &profileOutput{Body: p}, err
 		})
+	put := op("users-set-my-avatar", http.MethodPut, "/users/me/avatar", "Upload my picture (local accounts)", "users", false)
+	put.Description = "Send a JPEG, PNG, GIF or WebP image of at most 1 MiB and 2048 pixels a side as the body."
+	put.MaxBodyBytes = MaxAvatarBytes
+	huma.Register(api, put, func(ctx context.Context, in *struct {
+		RawBody []byte `contentType:"image/*"`
+	}) (*userOutput, error) {
+		u, err := m.SetMyAvatar(ctx, in.RawBody)
+		return &userOutput{Body: u}, err
+	})
+	huma.Register(api, op("users-delete-my-avatar", http.MethodDelete, "/users/me/avatar", "Remove my picture (local accounts)", "users", false),
+		func(ctx context.Context, _ *struct{}) (*userOutput, error) {
+			u, err := m.DeleteMyAvatar(ctx)
+			return &userOutput{Body: u}, err
+		})
 	huma.Register(api, op("users-avatar", http.MethodGet, "/users/{id}/avatar", "A colleague's picture", "users", false),
 		func(ctx context.Context, in *avatarInput) (*avatarOutput, error) {
 			ct, etag, data, err := m.Avatar(ctx, in.ID)

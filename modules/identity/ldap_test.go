@@ -233,6 +233,11 @@ func TestDirectoryUsersSetTheirTimeZone(t *testing.T) {
 		if r := c.Do("PATCH", "/api/v1/users/me", map[string]any{"time_zone": "Europe/Berlin", "title": "Boss"}); r.Status != 422 {
 			t.Fatalf("directory profile field with the time zone: %d", r.Status)
 		}
+		c.Headers["Content-Type"] = "image/jpeg"
+		if r := c.Do("PUT", "/api/v1/users/me/avatar", jpeg); r.Status != 422 || problemCode(r) != "managed_by_directory" {
+			t.Fatalf("a directory account uploads a picture: %d %s", r.Status, r.Body)
+		}
+		delete(c.Headers, "Content-Type")
 		if _, err := e.mod.SyncDirectory(t.Context()); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package identity
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -66,7 +67,8 @@ func (u User) Profile() Profile {
 	p := Profile{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Email: u.Email,
 		Department: u.Department, Title: u.Title, Phone: u.Phone, TimeZone: u.TimeZone, Active: u.Status == StatusActive}
 	if u.HasAvatar {
-		p.AvatarURL = "/api/v1/users/" + u.ID + "/avatar"
+		// The version makes a new picture a new URL, past browser caches.
+		p.AvatarURL = "/api/v1/users/" + u.ID + "/avatar?v=" + strconv.FormatInt(u.UpdatedAt.UnixMilli(), 36)
 	}
 	return p
 }

@@ -296,6 +296,14 @@ describe("the web app", () => {
     await page.getByLabel("Title").fill("IT-Leitung");
     await page.getByRole("form", { name: "Profile" }).getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved.").waitFor();
+    // A picture of one's own; the header shows it at once.
+    const onePixel = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    await page.getByLabel("Choose a picture").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: onePixel });
+    await page.getByText("Your picture was saved.").waitFor();
+    await expect.poll(() => page.locator("img[src*='/avatar?v=']").count()).toBeGreaterThan(0);
+    // Not a picture: a clear refusal, nothing changed.
+    await page.getByLabel("Choose a picture").setInputFiles({ name: "evil.png", mimeType: "image/png", buffer: Buffer.from("<html>hi</html>") });
+    await page.getByText(/JPEG, PNG, GIF or WebP image/).first().waitFor();
     await expectAccessible(page, "own profile");
     await screenshot(page, "settings-profile");
 

@@ -28,10 +28,15 @@ export interface AvatarSubject {
   username: string;
   has_avatar?: boolean;
   avatar_url?: string;
+  /** For one's own account: a changed picture gets a new URL, past the browser's cache. */
+  updated_at?: string;
 }
 
 export function avatarSrc(u: AvatarSubject): string | undefined {
   if (u.avatar_url) return u.avatar_url;
-  if (u.has_avatar) return `/api/v1/users/${encodeURIComponent(u.id)}/avatar`;
+  if (u.has_avatar) {
+    const v = u.updated_at ? `?v=${Date.parse(u.updated_at).toString(36)}` : "";
+    return `/api/v1/users/${encodeURIComponent(u.id)}/avatar${v}`;
+  }
   return undefined;
 }

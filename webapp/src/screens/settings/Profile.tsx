@@ -31,9 +31,65 @@ export function ProfileScreen({ user }: { user: User }) {
         save={(body) => ok(api.PATCH("/api/v1/users/me", { body }))}
         onSaved={updateUser}
       />
+      {user.source === "local" && <PictureForm user={user} />}
       <TimeZoneForm user={user} />
       {user.source === "local" && <PasswordForm />}
     </div>
+  );
+}
+
+/** Upload or remove one's own picture (directory accounts get theirs from the directory). */
+function PictureForm({ user }: { user: User }) {
+  const t = useT();
+  const [done, setDone] = useState(false);
+  const action = useAction();
+  const upload = async (file: File | undefined) => {
+    if (!file) return;
+    setDone(false);
+    const u = await action.run(() =>
+      ok(
+        api.PUT("/api/v1/users/me/avatar", {
+          // The bytes as they are: the server checks what they are.
+          body: file as unknown as string,
+          bodySerializer: (b: unknown) => b as BodyInit,
+          headers: { "Content-Type": file.type || "application/octet-stream" },
+        }),
+      ),
+    );
+    if (u) {
+      updateUser(u);
+      setDone(true);
+    }
+  };
+  const remove = async () => {
+    setDone(false);
+    const u = await action.run(() => ok(api.DELETE("/api/v1/users/me/avatar")));
+    if (u) updateUser(u);
+  };
+  return (
+    <section className="card form" aria-labelledby="picture-title">
+      <h2 id="picture-title">{t("profile.picture")}</h2>
+      <p className="muted">{t("profile.pictureHint")}</p>
+      <div className="actions">
+        <label className="btn">
+          {t("profile.pictureChoose")}
+          <input
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp"
+            className="sr-only"
+            onChange={(e) => void upload(e.target.files?.[0])}
+            disabled={action.busy}
+          />
+        </label>
+        {user.has_avatar && (
+          <button type="button" className="btn" onClick={() => void remove()} disabled={action.busy}>
+            {t("profile.pictureRemove")}
+          </button>
+        )}
+      </div>
+      {action.error !== undefined && <ErrorState error={action.error} />}
+      {done && <Alert kind="success">{t("profile.pictureSaved")}</Alert>}
+    </section>
   );
 }
 

@@ -1,0 +1,103 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image"
+	_ "image/gif"  // decoders for the formats people upload
+	_ "image/jpeg" //
+	_ "image/png"  //
+	"net/http"
+
+	_ "golang.org/x/image/webp" //
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/audit"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/db"
+)
+
+// MaxAvatarBytes bounds an uploaded picture.
+const MaxAvatarBytes = 1 << 20
+
+// SetMyAvatar stores the caller's picture (JPEG, PNG, GIF or WebP, at most
+// 1 MiB and 2048 pixels a side). Directory accounts get theirs from the
+// directory.
+func (m *Module) SetMyAvatar(ctx context.Context, data []byte) (User, error) {
+	me, err := authn.Require(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	if u, err := m.lookup(ctx, m.db, me.UserID); err != nil {
+		return User{}, err
+	} else if u.Source == SourceLDAP {
+		return User{}, errPictureFromDirectory()
+	}
+	if len(data) == 0 {
+		return User{}, apperr.Invalid("body", "send the picture as the request body")
+	}
+	if len(data) > MaxAvatarBytes {
+		return User{}, apperr.TooLarge("a picture is at most 1 MiB; this one has %d bytes", len(data))
+	}
+	ct := http.DetectContentType(data)
+	if !avatarTypes[ct] {
+		return User{}, apperr.Invalid("body", "a picture is a JPEG, PNG, GIF or WebP image").WithCode("not_an_image")
+	}
+	// The bytes must really be a whole image of a sane size: the header
+	// first (cheap, and it bounds what decoding allocates), then all of it.
+	bad := apperr.Invalid("body", "the picture cannot be read, or is larger than 2048 pixels a side").WithCode("not_an_image")
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width < 1 || cfg.Height < 1 || cfg.Width > 2048 || cfg.Height > 2048 {
+		return User{}, bad
+	}
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		return User{}, bad
+	}
+	return m.changeMyAvatar(ctx, me, func(tx *db.Tx, u *User) error {
+		sum := sha256.Sum256(data)
+		u.HasAvatar = true
+		return putAvatar(ctx, tx, u.ID, ct, hex.EncodeToString(sum[:16]), data, m.now())
+	})
+}
+
+// DeleteMyAvatar removes the caller's picture.
+func (m *Module) DeleteMyAvatar(ctx context.Context) (User, error) {
+	me, err := authn.Require(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	return m.changeMyAvatar(ctx, me, func(tx *db.Tx, u *User) error {
+		u.HasAvatar = false
+		return deleteAvatar(ctx, tx, u.ID)
+	})
+}
+
+func (m *Module) changeMyAvatar(ctx context.Context, me *authn.Principal, change func(*db.Tx, *User) error) (User, error) {
+	err := m.db.WithTx(ctx, func(tx *db.Tx) error {
+		u, err := m.lookup(ctx, tx, me.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Source == SourceLDAP {
+			return errPictureFromDirectory()
+		}
+		if err := change(tx, &u); err != nil {
+			return err
+		}
+		now := m.now()
+		if err := updateUser(ctx, tx, u, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, "user.update_avatar", "user", u.ID, map[string]any{"username": u.Username, "has_avatar": u.HasAvatar})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return m.lookup(ctx, m.db, me.UserID)
+}
+
+func errPictureFromDirectory() error {
+	return apperr.Invalid("body", "your picture comes from the company directory; ask IT to change it there").WithCode("managed_by_directory")
+}
