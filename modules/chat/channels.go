@@ -330,7 +330,7 @@ func (m *Module) GetChannel(ctx context.Context, channelID string) (Channel, err
 	ch := m.viewBasic(a.ch)
 	ch.MemberCount = counts[a.ch.ID]
 	if a.member {
-		uc, err := unreadCounts(ctx, m.db, a.p.UserID, millis(m.now()))
+		uc, err := unreadCounts(ctx, m.db, a.p.UserID, a.ch.ID, millis(m.now()))
 		if err != nil {
 			return Channel{}, err
 		}
@@ -362,7 +362,7 @@ func (m *Module) MyChannels(ctx context.Context) ([]Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	unread, err := unreadCounts(ctx, m.db, p.UserID, millis(m.now()))
+	unread, err := unreadCounts(ctx, m.db, p.UserID, "", millis(m.now()))
 	if err != nil {
 		return nil, err
 	}

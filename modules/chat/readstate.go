@@ -18,21 +18,16 @@ type Settings struct {
 	ExpiredKeptOnRecord bool `json:"expired_kept_on_record" doc:"Whether the compliance record keeps self-destructed messages (compliance officers)."`
 }
 
+// settings reads the switches in one query (every message listing needs
+// the read-receipt default); unset ones are on.
 func (m *Module) settings(ctx context.Context, q db.Querier) (Settings, error) {
-	var st Settings
-	for _, s := range []struct {
-		name string
-		def  string
-		out  *bool
-	}{{"chat.read_receipts_default", "true", &st.ReadReceiptsDefault}, {"chat.self_destruct_enabled", "true", &st.SelfDestructEnabled},
-		{"chat.expired_kept_on_record", "true", &st.ExpiredKeptOnRecord}} {
-		v, err := getSetting(ctx, q, s.name, s.def)
-		if err != nil {
-			return Settings{}, err
-		}
-		*s.out = v == "true"
+	vals, err := chatSettings(ctx, q)
+	if err != nil {
+		return Settings{}, err
 	}
-	return st, nil
+	on := func(name string) bool { v, ok := vals[name]; return !ok || v == "true" }
+	return Settings{ReadReceiptsDefault: on("chat.read_receipts_default"), SelfDestructEnabled: on("chat.self_destruct_enabled"),
+		ExpiredKeptOnRecord: on("chat.expired_kept_on_record")}, nil
 }
 
 // Settings returns the server-wide chat settings to anyone signed in.
@@ -298,7 +293,7 @@ func (m *Module) moveRead(ctx context.Context, channelID string, pos int64, back
 	if err != nil {
 		return Membership{}, err
 	}
-	counts, err := unreadCounts(ctx, m.db, authn.FromContext(ctx).UserID, millis(m.now()))
+	counts, err := unreadCounts(ctx, m.db, authn.FromContext(ctx).UserID, channelID, millis(m.now()))
 	if err != nil {
 		return Membership{}, err
 	}

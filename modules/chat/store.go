@@ -230,13 +230,24 @@ func channelIDsOf(ctx context.Context, q db.Querier, userID string) ([]string, e
 	return out, rows.Err()
 }
 
-// unreadCounts counts, per channel of userID, the top-level messages by
-// others after the read position, and the mentions after it.
-func unreadCounts(ctx context.Context, q db.Querier, userID string, now int64) (map[string][2]int, error) {
+// unreadCounts counts, per channel of userID (or only channelID when it
+// is not empty), the top-level messages by others after the read
+// position, and the mentions after it.
+func unreadCounts(ctx context.Context, q db.Querier, userID, channelID string, now int64) (map[string][2]int, error) {
+	only := ""
+	if channelID != "" {
+		only = " AND cm.channel_id = ?"
+	}
+	args := func(a ...any) []any {
+		if channelID != "" {
+			a = append(a, channelID)
+		}
+		return a
+	}
 	rows, err := q.QueryContext(ctx, `SELECT m.channel_id, COUNT(*) FROM channel_members cm
 		JOIN messages m ON m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq
-		WHERE cm.user_id = ? AND m.user_id <> ? AND m.root_id = '' AND m.deleted_at = 0 AND (m.expires_at = 0 OR m.expires_at > ?)
-		GROUP BY m.channel_id`, userID, userID, now)
+		WHERE cm.user_id = ? AND m.user_id <> ? AND m.root_id = '' AND m.deleted_at = 0 AND (m.expires_at = 0 OR m.expires_at > ?)`+only+`
+		GROUP BY m.channel_id`, args(userID, userID, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("count unread: %w", err)
 	}
@@ -247,8 +258,8 @@ func unreadCounts(ctx context.Context, q db.Querier, userID string, now int64) (
 	rows, err = q.QueryContext(ctx, `SELECT x.channel_id, COUNT(*) FROM mentions x
 		JOIN channel_members cm ON cm.channel_id = x.channel_id AND cm.user_id = x.user_id
 		JOIN messages m ON m.id = x.message_id
-		WHERE x.user_id = ? AND x.seq > cm.last_read_seq AND m.deleted_at = 0 AND (m.expires_at = 0 OR m.expires_at > ?)
-		GROUP BY x.channel_id`, userID, now)
+		WHERE x.user_id = ? AND x.seq > cm.last_read_seq AND m.deleted_at = 0 AND (m.expires_at = 0 OR m.expires_at > ?)`+only+`
+		GROUP BY x.channel_id`, args(userID, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("count mentions: %w", err)
 	}
@@ -499,16 +510,22 @@ func followers(ctx context.Context, q db.Querier, rootID string) ([]string, erro
 
 // ---- settings ----
 
-func getSetting(ctx context.Context, q db.Querier, name, def string) (string, error) {
-	var v string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return def, nil
-	}
+// chatSettings returns every chat.* setting that was ever set.
+func chatSettings(ctx context.Context, q db.Querier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, value FROM settings WHERE name LIKE 'chat.%'`)
 	if err != nil {
-		return "", fmt.Errorf("read setting %s: %w", name, err)
+		return nil, fmt.Errorf("read chat settings: %w", err)
 	}
-	return v, nil
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, err
+		}
+		out[n] = v
+	}
+	return out, rows.Err()
 }
 
 func putSetting(ctx context.Context, q db.Querier, name, value, by string, at int64) error {
