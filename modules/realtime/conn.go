@@ -194,6 +194,12 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 				lastSent = f.seq
 			}
 			if err := writeFrame(f.data); err != nil {
+				if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+					// The client took nothing for WriteTimeout: as slow
+					// as one whose queue ran over, and cut off the same.
+					c.m.m.slowCuts.Inc()
+					c.m.log.Debug("websocket write timed out", "user", c.userID)
+				}
 				c.ws.CloseNow()
 				return
 			}
