@@ -208,11 +208,12 @@ func (m *Module) syncAvatar(ctx context.Context, q db.Querier, u *User, data []b
 // everyone when the directory returns nobody (a wrong base DN or filter
 // must not lock the whole company out).
 func (m *Module) SyncDirectory(ctx context.Context) (SyncReport, error) {
+	// Who asks comes first: a non-admin learns nothing of the setup.
+	if p := authn.FromContext(ctx); p != nil && !p.Has(authn.RoleAdmin) {
+		return SyncReport{}, apperr.Forbidden("this needs the admin role").WithCode("role_required")
+	}
 	if m.dir == nil {
 		return SyncReport{}, apperr.Invalid("", "LDAP is not configured (ldap-url is empty)").WithCode("directory_not_configured")
-	}
-	if p := authn.FromContext(ctx); p != nil && !p.Has(authn.RoleAdmin) {
-		return SyncReport{}, apperr.Forbidden("this needs the admin role")
 	}
 	m.syncMu.Lock()
 	defer m.syncMu.Unlock()

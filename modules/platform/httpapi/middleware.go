@@ -58,6 +58,20 @@ func (s *Server) operationLabel(ctx huma.Context, next func(huma.Context)) {
 	next(ctx)
 }
 
+// signInFirst answers 401 for an operation that needs a session before
+// its input is read: nobody signed out learns more than "sign in", not
+// even which fields a body lacks.
+func (s *Server) signInFirst(ctx huma.Context, next func(huma.Context)) {
+	if op := ctx.Operation(); op != nil && len(op.Security) > 0 && authn.FromContext(ctx.Context()) == nil {
+		// As if the handler had returned it: toProblem takes status,
+		// detail and code from the apperr.
+		_, err := authn.Require(ctx.Context())
+		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "", err)
+		return
+	}
+	next(ctx)
+}
+
 // statusWriter records the status and size of a response. It passes
 // Hijack and Flush through for websockets and streaming downloads.
 type statusWriter struct {

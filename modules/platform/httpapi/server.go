@@ -93,7 +93,7 @@ func New(opt Options) *Server {
 			Description: "A session token from login or a personal API token."},
 	}
 	s.api = humachi.New(s.router, cfg)
-	s.api.UseMiddleware(s.operationLabel)
+	s.api.UseMiddleware(s.operationLabel, s.signInFirst)
 
 	s.router.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

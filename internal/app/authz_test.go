@@ -1,0 +1,386 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/files"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+)
+
+// What each operation of the API guards, so the sweep below knows what to
+// try. A new operation fails the sweep until it is placed here: nobody
+// adds a path to someone else's data without saying who may use it.
+const (
+	open     = "open"     // needs no sign-in
+	own      = "own"      // acts on the caller's own things only; no foreign id in it
+	admin    = "admin"    // admins only
+	inChan   = "channel"  // a channel, DM or message by id: members only
+	aFile    = "file"     // a file by id: its owner and members of where it is shared
+	theirs   = "theirs"   // another person's session or token by id
+	directed = "directed" // names a colleague, shows only what the directory shows
+)
+
+var operations = map[string]string{
+	"POST /api/v1/auth/login":    open,
+	"POST /api/v1/auth/logout":   own,
+	"POST /api/v1/auth/password": own,
+	"GET /api/v1/auth/session":   own,
+	"GET /api/v1/auth/sessions":  own,
+	"GET /api/v1/auth/tokens":    own,
+	"POST /api/v1/auth/tokens":   own,
+
+	"DELETE /api/v1/auth/sessions/{id}": theirs,
+	"DELETE /api/v1/auth/tokens/{id}":   theirs,
+
+	"GET /api/v1/users":                 own,
+	"GET /api/v1/users/me":              own,
+	"PATCH /api/v1/users/me":            own,
+	"PUT /api/v1/users/me/avatar":       own,
+	"DELETE /api/v1/users/me/avatar":    own,
+	"GET /api/v1/users/{user}":          directed,
+	"GET /api/v1/users/{id}/avatar":     directed,
+	"GET /api/v1/presence":              own,
+	"GET /api/v1/chat/my-settings":      own,
+	"PATCH /api/v1/chat/my-settings":    own,
+	"GET /api/v1/chat/settings":         own,
+	"GET /api/v1/channels":              own,
+	"POST /api/v1/channels":             own,
+	"GET /api/v1/channels/browse":       own,
+	"POST /api/v1/channels/direct":      own,
+	"GET /api/v1/files":                 own,
+	"POST /api/v1/files":                own,
+	"GET /api/v1/files/usage":           own,
+	"GET /api/v1/search":                own,
+	"PATCH /api/v1/chat/settings":       admin,
+	"GET /api/v1/search/index":          admin,
+	"POST /api/v1/search/index/rebuild": admin,
+
+	"GET /api/v1/admin/audit-log":                     admin,
+	"GET /api/v1/admin/files/usage":                   admin,
+	"GET /api/v1/admin/files/usage/{user}":            admin,
+	"PUT /api/v1/admin/files/usage/{user}/quota":      admin,
+	"GET /api/v1/admin/ldap":                          admin,
+	"POST /api/v1/admin/ldap/sync":                    admin,
+	"GET /api/v1/admin/users":                         admin,
+	"POST /api/v1/admin/users":                        admin,
+	"GET /api/v1/admin/users/{user}":                  admin,
+	"PATCH /api/v1/admin/users/{user}":                admin,
+	"POST /api/v1/admin/users/{user}/password":        admin,
+	"POST /api/v1/admin/users/{user}/revoke-sessions": admin,
+
+	"GET /api/v1/channels/{id}":                           inChan,
+	"PATCH /api/v1/channels/{id}":                         inChan,
+	"POST /api/v1/channels/{id}/archive":                  inChan,
+	"POST /api/v1/channels/{id}/unarchive":                inChan,
+	"GET /api/v1/channels/{id}/files":                     inChan,
+	"POST /api/v1/channels/{id}/join":                     inChan,
+	"POST /api/v1/channels/{id}/leave":                    inChan,
+	"GET /api/v1/channels/{id}/members":                   inChan,
+	"POST /api/v1/channels/{id}/members":                  inChan,
+	"DELETE /api/v1/channels/{id}/members/{user}":         inChan,
+	"PATCH /api/v1/channels/{id}/members/{user}":          inChan,
+	"GET /api/v1/channels/{id}/messages":                  inChan,
+	"POST /api/v1/channels/{id}/messages":                 inChan,
+	"GET /api/v1/channels/{id}/messages/{mid}":            inChan,
+	"PATCH /api/v1/channels/{id}/messages/{mid}":          inChan,
+	"DELETE /api/v1/channels/{id}/messages/{mid}":         inChan,
+	"GET /api/v1/channels/{id}/messages/{mid}/follow":     inChan,
+	"POST /api/v1/channels/{id}/messages/{mid}/follow":    inChan,
+	"DELETE /api/v1/channels/{id}/messages/{mid}/follow":  inChan,
+	"POST /api/v1/channels/{id}/messages/{mid}/pin":       inChan,
+	"DELETE /api/v1/channels/{id}/messages/{mid}/pin":     inChan,
+	"POST /api/v1/channels/{id}/messages/{mid}/reactions": inChan,
+	"GET /api/v1/channels/{id}/messages/{mid}/readers":    inChan,
+	"GET /api/v1/channels/{id}/messages/{mid}/thread":     inChan,
+	"GET /api/v1/channels/{id}/messages/{mid}/versions":   inChan,
+	"PUT /api/v1/channels/{id}/notify":                    inChan,
+	"GET /api/v1/channels/{id}/pins":                      inChan,
+	"POST /api/v1/channels/{id}/read":                     inChan,
+	"POST /api/v1/channels/{id}/unread":                   inChan,
+
+	"GET /api/v1/files/{id}":           aFile,
+	"DELETE /api/v1/files/{id}":        aFile,
+	"GET /api/v1/files/{id}/content":   aFile,
+	"GET /api/v1/files/{id}/preview":   aFile,
+	"GET /api/v1/files/{id}/thumbnail": aFile,
+}
+
+// A valid body for each operation that takes one, so that a refusal comes
+// from the permission check and not from validation.
+func bodyFor(method, path string, bobID string) any {
+	switch method + " " + path {
+	case "PATCH /api/v1/channels/{id}":
+		return map[string]any{"topic": "übernommen", "name": "gekapert"}
+	case "POST /api/v1/channels/{id}/members":
+		return map[string]any{"user_ids": []string{bobID}}
+	case "PATCH /api/v1/channels/{id}/members/{user}":
+		return map[string]any{"role": "admin"}
+	case "POST /api/v1/channels/{id}/messages":
+		return map[string]any{"text": "eingeschleust"}
+	case "PATCH /api/v1/channels/{id}/messages/{mid}":
+		return map[string]any{"text": "gefälscht"}
+	case "POST /api/v1/channels/{id}/messages/{mid}/reactions":
+		return map[string]any{"emoji": "👍"}
+	case "PUT /api/v1/channels/{id}/notify":
+		return map[string]any{"notify": "all"}
+	case "POST /api/v1/channels/{id}/read", "POST /api/v1/channels/{id}/unread":
+		return map[string]any{"seq": 1}
+	case "PUT /api/v1/admin/files/usage/{user}/quota":
+		return map[string]any{"quota": 1}
+	case "POST /api/v1/admin/users":
+		return map[string]any{"username": "eingeschleust", "password": "a-long-password-1"}
+	case "PATCH /api/v1/admin/users/{user}":
+		return map[string]any{"roles": []string{"admin"}}
+	case "POST /api/v1/admin/users/{user}/password":
+		return map[string]any{"password": "a-long-password-2"}
+	case "PATCH /api/v1/chat/settings":
+		return map[string]any{"self_destruct_enabled": false}
+	}
+	if method == http.MethodGet || method == http.MethodDelete {
+		return nil
+	}
+	return map[string]any{}
+}
+
+type page[T any] struct {
+	Items []T `json:"items"`
+}
+
+// Words only ann and bob may ever see.
+var secrets = []string{"Quartalszahlen", "Datei-Geheimnis", "geheim-projekt", "Übernahme", "DM-Geheimnis", "Entwurf-Geheimnis"}
+
+func leaks(body []byte) string {
+	// JSON escapes nothing of these, but a body may be a problem with
+	// the text in its detail: search the raw bytes.
+	for _, s := range secrets {
+		if strings.Contains(string(body), s) {
+			return s
+		}
+	}
+	return ""
+}
+
+type secretWorld struct {
+	ann, bob                 *apptest.Person
+	channel, dm              chat.Channel
+	root, reply, dmMsg       chat.Message
+	shared, draft            files.File
+	annSession, annToken     string
+	annTokens, channelEvents int
+}
+
+// build makes a private channel and a DM between ann and bob with a
+// message, a thread reply, a pin, a reaction and files in them.
+func build(t *testing.T, s *apptest.Stack) *secretWorld {
+	w := &secretWorld{ann: s.Person("ann"), bob: s.Person("bob")}
+	ann, bob := w.ann, w.bob
+	ann.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "geheim-projekt", "private": true,
+		"topic": "Übernahme der Müller GmbH", "member_ids": []string{bob.ID}}).JSON(t, &w.channel)
+	ann.Must(201, "POST", "/api/v1/files?name=plan.txt", []byte("Datei-Geheimnis: Kaufpreis 4242\n")).JSON(t, &w.shared)
+	ann.Must(201, "POST", "/api/v1/files?name=entwurf.txt", []byte("Entwurf-Geheimnis, noch nicht geteilt\n")).JSON(t, &w.draft)
+	ann.Must(201, "POST", "/api/v1/channels/"+w.channel.ID+"/messages",
+		map[string]any{"text": "Die Quartalszahlen sind schlecht", "file_ids": []string{w.shared.ID}}).JSON(t, &w.root)
+	bob.Must(201, "POST", "/api/v1/channels/"+w.channel.ID+"/messages",
+		map[string]any{"text": "Quartalszahlen: verstanden", "root_id": w.root.ID}).JSON(t, &w.reply)
+	ann.Must(200, "POST", "/api/v1/channels/"+w.channel.ID+"/messages/"+w.root.ID+"/pin", nil)
+	bob.Must(200, "POST", "/api/v1/channels/"+w.channel.ID+"/messages/"+w.root.ID+"/reactions", map[string]any{"emoji": "👀"})
+	bob.Must(200, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []string{ann.ID}}).JSON(t, &w.dm)
+	bob.Must(201, "POST", "/api/v1/channels/"+w.dm.ID+"/messages", map[string]any{"text": "DM-Geheimnis: ich kündige"}).JSON(t, &w.dmMsg)
+
+	var sessions page[map[string]any]
+	ann.Must(200, "GET", "/api/v1/auth/sessions", nil).JSON(t, &sessions)
+	w.annSession = sessions.Items[0]["id"].(string)
+	var tok map[string]any
+	ann.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "skript"}).JSON(t, &tok)
+	w.annToken = tok["id"].(string)
+	return w
+}
+
+// Every operation in the OpenAPI document, tried by someone who must not
+// get at ann's and bob's private channel, DM and files: a colleague, an
+// admin and a compliance officer who are not members, and nobody signed
+// in. None of them reads a word of it or changes anything, by any path.
+func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := build(t, s)
+		var doc struct {
+			Paths map[string]map[string]json.RawMessage `json:"paths"`
+		}
+		w.ann.Must(200, "GET", "/api/openapi.json", nil).JSON(t, &doc)
+		type operation struct{ method, path, class string }
+		var ops []operation
+		for p, methods := range doc.Paths {
+			for m := range methods {
+				key := strings.ToUpper(m) + " " + p
+				class, ok := operations[key]
+				if !ok {
+					t.Errorf("%s is not in the authorization sweep: say who may use it in operations", key)
+					continue
+				}
+				ops = append(ops, operation{strings.ToUpper(m), p, class})
+			}
+		}
+		for key := range operations {
+			m, p, _ := strings.Cut(key, " ")
+			if _, ok := doc.Paths[p][strings.ToLower(m)]; !ok {
+				t.Errorf("%s is listed in the sweep but not in the API", key)
+			}
+		}
+		sort.Slice(ops, func(i, j int) bool { return ops[i].path+ops[i].method < ops[j].path+ops[j].method })
+
+		eve, adm, comp := s.Person("eve"), s.Person("adm", authn.RoleAdmin), s.Person("comp", authn.RoleCompliance)
+		anon := apitest.New(t, s.URL)
+		type target struct{ id, mid string }
+		targets := []target{{w.channel.ID, w.root.ID}, {w.channel.ID, w.reply.ID}, {w.dm.ID, w.dmMsg.ID}}
+		fileIDs := []string{w.shared.ID, w.draft.ID}
+		expand := func(path string, tg target, fileID string) string {
+			r := strings.NewReplacer("{mid}", tg.mid, "{user}", w.bob.ID)
+			path = r.Replace(path)
+			switch {
+			case strings.HasPrefix(path, "/api/v1/files/"):
+				return strings.Replace(path, "{id}", fileID, 1)
+			case strings.HasPrefix(path, "/api/v1/auth/sessions/"):
+				return strings.Replace(path, "{id}", w.annSession, 1)
+			case strings.HasPrefix(path, "/api/v1/auth/tokens/"):
+				return strings.Replace(path, "{id}", w.annToken, 1)
+			case strings.HasPrefix(path, "/api/v1/users/"):
+				return strings.Replace(path, "{id}", w.ann.ID, 1)
+			}
+			return strings.Replace(path, "{id}", tg.id, 1)
+		}
+		try := func(who string, c *apitest.Client, method, path string, body any, ok func(int) bool, want string) {
+			t.Helper()
+			if path == "/api/v1/search" {
+				path += "?q=" + url.QueryEscape("Quartalszahlen OR Geheimnis OR geheim")
+			}
+			r := c.Do(method, path, body)
+			if !ok(r.Status) {
+				t.Errorf("%s %s %s: %d, want %s: %.300s", who, method, path, r.Status, want, r.Body)
+			}
+			if s := leaks(r.Body); s != "" {
+				t.Errorf("%s %s %s: the answer shows %q: %.300s", who, method, path, s, r.Body)
+			}
+			if r.Status >= 400 && r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s %s: %d is not a problem document (%s)", who, method, path, r.Status, r.Header.Get("Content-Type"))
+			}
+		}
+		refused := func(st int) bool { return st == http.StatusForbidden || st == http.StatusNotFound }
+		forbidden := func(st int) bool { return st == http.StatusForbidden }
+		unauthorized := func(st int) bool { return st == http.StatusUnauthorized }
+		answered := func(st int) bool { return st < 500 }
+
+		for _, op := range ops {
+			// Nobody signed in gets 401 everywhere but the login.
+			if op.class != open {
+				try("anonymous", anon, op.method, expand(op.path, targets[0], fileIDs[0]), bodyFor(op.method, op.path, w.bob.ID), unauthorized, "401")
+			}
+			for _, o := range []struct {
+				name string
+				p    *apptest.Person
+			}{{"eve", eve}, {"admin", adm}, {"compliance", comp}} {
+				switch op.class {
+				case inChan:
+					for _, tg := range targets {
+						try(o.name, o.p.Client, op.method, expand(op.path, tg, ""), bodyFor(op.method, op.path, w.bob.ID), refused, "403 or 404")
+					}
+				case aFile:
+					if o.p == adm && op.method == http.MethodDelete {
+						continue // moderation: admins remove any file, see below
+					}
+					for _, id := range fileIDs {
+						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], id), nil, refused, "403 or 404")
+					}
+				case theirs:
+					try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, refused, "403 or 404")
+				case admin:
+					if o.p != adm {
+						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), bodyFor(op.method, op.path, w.bob.ID), forbidden, "403")
+					} else if op.method == http.MethodGet {
+						// Admins run the service, not the conversations.
+						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, answered, "an answer")
+					}
+				case own, directed:
+					// Their own lists and the directory must not show it.
+					if op.method == http.MethodGet {
+						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, answered, "an answer")
+					}
+				}
+			}
+		}
+
+		// Ids of things one cannot read do not work as ingredients either.
+		var evesOwn chat.Channel
+		eve.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "eves-ecke", "private": true}).JSON(t, &evesOwn)
+		for _, body := range []map[string]any{
+			{"text": "meins jetzt", "file_ids": []string{w.shared.ID}},
+			{"text": "meins jetzt", "file_ids": []string{w.draft.ID}},
+			{"text": "als Antwort", "root_id": w.root.ID},
+		} {
+			if r := eve.Do("POST", "/api/v1/channels/"+evesOwn.ID+"/messages", body); r.Status < 400 || leaks(r.Body) != "" {
+				t.Errorf("eve posts %v in her own channel: %d %.300s", body, r.Status, r.Body)
+			}
+		}
+		if r := eve.Do("PATCH", "/api/v1/users/me", map[string]any{"roles": []string{"admin"}}); r.Status != http.StatusForbidden {
+			t.Errorf("eve makes herself admin: %d", r.Status)
+		}
+		eve.Must(http.StatusForbidden, "GET", "/api/v1/admin/users", nil)
+		eve.Must(http.StatusNotFound, "GET", "/api/v1/files/"+w.shared.ID+"/content", nil)
+
+		w.unchanged(t)
+
+		// Admins may take down any file (malware, a leaked document): that
+		// reveals nothing, and it is on the audit log.
+		adm.Must(http.StatusNoContent, "DELETE", "/api/v1/files/"+w.draft.ID, nil)
+		if r := adm.Must(200, "GET", "/api/v1/admin/audit-log", nil); !strings.Contains(string(r.Body), w.draft.ID) {
+			t.Errorf("an admin's file deletion is not on the audit log: %.500s", r.Body)
+		}
+	})
+}
+
+// unchanged checks, as ann and bob, that the sweep left everything as it was.
+func (w *secretWorld) unchanged(t *testing.T) {
+	t.Helper()
+	ann, bob := w.ann, w.bob
+	var ch chat.Channel
+	ann.Must(200, "GET", "/api/v1/channels/"+w.channel.ID, nil).JSON(t, &ch)
+	if ch.Name != "geheim-projekt" || ch.Topic != "Übernahme der Müller GmbH" || ch.ArchivedAt != nil {
+		t.Errorf("the channel changed: %+v", ch)
+	}
+	var members page[map[string]any]
+	ann.Must(200, "GET", "/api/v1/channels/"+w.channel.ID+"/members", nil).JSON(t, &members)
+	if len(members.Items) != 2 {
+		t.Errorf("members: %+v", members.Items)
+	}
+	for _, m := range members.Items {
+		if m["user_id"] == bob.ID && m["role"] == "admin" {
+			t.Errorf("bob was made a channel admin")
+		}
+	}
+	var msgs page[chat.Message]
+	ann.Must(200, "GET", "/api/v1/channels/"+w.channel.ID+"/messages", nil).JSON(t, &msgs)
+	if len(msgs.Items) != 1 || msgs.Items[0].Text != w.root.Text || msgs.Items[0].Version != 1 || len(msgs.Items[0].Reactions) != 1 ||
+		msgs.Items[0].Reactions[0].Count != 1 || msgs.Items[0].PinnedAt == nil {
+		t.Errorf("the messages changed: %+v", msgs.Items)
+	}
+	var dm page[chat.Message]
+	bob.Must(200, "GET", "/api/v1/channels/"+w.dm.ID+"/messages", nil).JSON(t, &dm)
+	if len(dm.Items) != 1 || dm.Items[0].Text != w.dmMsg.Text {
+		t.Errorf("the DM changed: %+v", dm.Items)
+	}
+	bob.Must(200, "GET", "/api/v1/files/"+w.shared.ID+"/content", nil)
+	ann.Must(200, "GET", "/api/v1/files/"+w.draft.ID+"/content", nil)
+	ann.Must(200, "GET", "/api/v1/auth/session", nil)
+	var toks page[map[string]any]
+	ann.Must(200, "GET", "/api/v1/auth/tokens", nil).JSON(t, &toks)
+	if len(toks.Items) != 1 {
+		t.Errorf("ann's tokens: %+v", toks.Items)
+	}
+}
