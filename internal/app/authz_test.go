@@ -143,6 +143,18 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"password": "a-long-password-2"}
 	case "PATCH /api/v1/chat/settings":
 		return map[string]any{"self_destruct_enabled": false}
+	case "POST /api/v1/channels":
+		return map[string]any{"name": "neuer-kanal", "topic": "Thema", "display_name": "Neuer Kanal", "purpose": "Zweck"}
+	case "POST /api/v1/channels/direct":
+		return map[string]any{"user_ids": []string{bobID}}
+	case "PATCH /api/v1/users/me":
+		return map[string]any{"display_name": "Anna", "department": "Einkauf", "title": "Leiterin", "phone": "+49 30 1234", "time_zone": "Europe/Berlin"}
+	case "POST /api/v1/auth/tokens":
+		return map[string]any{"name": "werkzeug"}
+	case "POST /api/v1/auth/password":
+		return map[string]any{"current_password": "wrong-password-1", "new_password": "a-long-password-3"}
+	case "PATCH /api/v1/chat/my-settings":
+		return map[string]any{"read_receipts": "on"}
 	}
 	if method == http.MethodGet || method == http.MethodDelete {
 		return nil
@@ -383,4 +395,103 @@ func (w *secretWorld) unchanged(t *testing.T) {
 	if len(toks.Items) != 1 {
 		t.Errorf("ann's tokens: %+v", toks.Items)
 	}
+}
+
+// Every operation, used by a member with input that cannot be right:
+// a body that is not JSON, ids that are junk, query parameters out of
+// range. Each gets a problem document that says what is wrong, never a
+// 500, and nothing changes.
+func TestEveryOperationRefusesBadInput(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := build(t, s)
+		var doc struct {
+			Paths map[string]map[string]struct {
+				RequestBody *struct {
+					Content map[string]json.RawMessage `json:"content"`
+				} `json:"requestBody"`
+			} `json:"paths"`
+		}
+		w.ann.Must(200, "GET", "/api/openapi.json", nil).JSON(t, &doc)
+		junkIDs := []string{"x'; DROP TABLE messages; --", "..%2F..%2Fetc%2Fpasswd", strings.Repeat("9", 600), "%00", "%FF%FE", "01ARZ3NDEKTSV4RRFFQ69G5FAV"}
+		check := func(method, path string, body any, want func(int) bool, wantText string) {
+			t.Helper()
+			r := w.ann.Do(method, path, body)
+			if !want(r.Status) || r.Status >= 500 {
+				t.Errorf("%s %s: %d, want %s: %.300s", method, path, r.Status, wantText, r.Body)
+				return
+			}
+			if r.Status >= 400 {
+				if r.Header.Get("Content-Type") != "application/problem+json" {
+					t.Errorf("%s %s: %d is not a problem document", method, path, r.Status)
+				} else if p := r.Problem(); p.Detail == "" && len(p.Errors) == 0 {
+					t.Errorf("%s %s: %d says nothing about what is wrong: %s", method, path, r.Status, r.Body)
+				}
+			}
+		}
+		clientError := func(st int) bool { return st >= 400 && st < 500 }
+		answered := func(st int) bool { return st < 500 }
+		for path, methods := range doc.Paths {
+			for m, op := range methods {
+				method := strings.ToUpper(m)
+				if method+" "+path == "POST /api/v1/auth/logout" || method+" "+path == "POST /api/v1/auth/login" {
+					continue // would end ann's session; the login has its own tests
+				}
+				if strings.Contains(path, "{") {
+					for _, junk := range junkIDs {
+						p := strings.NewReplacer("{id}", junk, "{mid}", junk, "{user}", junk).Replace(path)
+						check(method, p, bodyFor(method, path, w.bob.ID), clientError, "a client error for a junk id")
+					}
+				}
+				real := strings.NewReplacer("{mid}", w.root.ID, "{user}", "nobody-here").Replace(path)
+				switch {
+				case strings.HasPrefix(path, "/api/v1/files/"):
+					real = strings.Replace(real, "{id}", w.shared.ID, 1)
+				case strings.HasPrefix(path, "/api/v1/users/") || strings.HasPrefix(path, "/api/v1/auth/"):
+					real = strings.Replace(real, "{id}", "nobody-here", 1)
+				default:
+					real = strings.Replace(real, "{id}", w.channel.ID, 1)
+				}
+				if op.RequestBody != nil {
+					if _, isJSON := op.RequestBody.Content["application/json"]; isJSON {
+						check(method, real, `{"text": "unfinished`, clientError, "400 for a body that is not JSON")
+						check(method, real, `[1, 2, 3]`, clientError, "a client error for a body of the wrong shape")
+						if b, ok := bodyFor(method, path, w.bob.ID).(map[string]any); ok && hasText(b) {
+							check(method, real, withNUL(b), clientError, "a client error for text with a NUL character")
+						}
+					}
+				}
+				if method == http.MethodGet {
+					check(method, real+"?limit=-1&after=%FF%FE&before=zz&q=%22", nil, answered, "no server error for junk parameters")
+				}
+			}
+		}
+		w.unchanged(t)
+	})
+}
+
+// withNUL puts a NUL character into every text of b (JSON carries it as
+// \u0000; PostgreSQL cannot store it in text).
+func withNUL(b map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range b {
+		switch x := v.(type) {
+		case string:
+			out[k] = x + "\x00"
+		case []string:
+			out[k] = []string{x[0] + "\x00"}
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func hasText(b map[string]any) bool {
+	for _, v := range b {
+		switch v.(type) {
+		case string, []string:
+			return true
+		}
+	}
+	return false
 }

@@ -233,12 +233,19 @@ func TestNamesAreSanitised(t *testing.T) {
 		e.join("alice", "c")
 		e.join("bob", "c")
 		long := strings.Repeat("Ä", 500) + ".pdf"
+		// A NUL or bytes that are not UTF-8 are no name at all: the
+		// address is refused before anything is stored.
+		for _, bad := range []string{"bad\x00name.pdf", "bad\xffname.pdf"} {
+			if r := e.uploadRaw("alice", bad, pdfBytes, nil, false); r.Status != http.StatusBadRequest {
+				t.Errorf("upload named %q: %d, want 400", bad, r.Status)
+			}
+		}
 		for _, tc := range []struct{ raw, want string }{
 			{"../../etc/passwd", "passwd"},
 			{`..\..\Windows\system32\config`, "config"},
 			{"CON", "_CON"},
 			{"con.txt", "_con.txt"},
-			{"bad\x00name\x07.pdf", "badname.pdf"},
+			{"bad\x01name\x07.pdf", "badname.pdf"},
 			{"two\nlines.pdf", "two lines.pdf"},
 			{"invoice\u202Efdp.exe", "invoicefdp.exe"},
 			{"", "file"},

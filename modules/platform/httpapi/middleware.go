@@ -7,9 +7,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/go-chi/chi/v5"
@@ -70,6 +72,34 @@ func (s *Server) signInFirst(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(ctx)
+}
+
+// textOnly refuses an address whose path or query is not UTF-8 text or
+// holds a NUL: no id, name or query in Kontor is such, and PostgreSQL would
+// refuse the bytes only deep inside a handler, as an internal error.
+func textOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isText(r.URL.Path) || !queryIsText(r.URL.RawQuery) {
+			p := &Problem{Status: http.StatusBadRequest, Title: http.StatusText(http.StatusBadRequest), Code: "address_not_text",
+				Detail: "the address holds bytes that are not text (invalid UTF-8 or a NUL character); send it percent-encoded UTF-8"}
+			writeProblem(w, p)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+func queryIsText(raw string) bool {
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if v, err := url.QueryUnescape(part); err == nil && !isText(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // statusWriter records the status and size of a response. It passes

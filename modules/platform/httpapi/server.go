@@ -73,7 +73,7 @@ func New(opt Options) *Server {
 		metrics:  newHTTPMetrics(reg),
 	}
 	s.router.Use(s.requestContext(opt.TrustedProxies))
-	s.router.Use(securityHeaders)
+	s.router.Use(securityHeaders, textOnly)
 	for _, mw := range opt.Middleware {
 		s.router.Use(mw)
 	}
