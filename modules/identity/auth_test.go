@@ -2,13 +2,19 @@ package identity_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+	"github.com/kontorhq/kontor/modules/platform/logtest"
 )
 
 func TestLoginRejectsBadInputClearlyAndChangesNothing(t *testing.T) {
@@ -73,6 +79,42 @@ func TestFloodOfWrongPasswordsIsRateLimited(t *testing.T) {
 		}
 		e.clock.Advance(5*time.Minute + time.Second)
 		c.Login("admin", adminPW)
+	})
+}
+
+// On a cluster the limit is the limit, not the limit times the nodes: a
+// second node on the same database counts the first one's failures.
+func TestLoginLimitHoldsAcrossNodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newEnv(t, d, options{})
+		log := logtest.New(t)
+		other, err := identity.New(identity.Deps{DB: d, Log: log, Clock: a.clock},
+			identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httpapi.New(httpapi.Options{Log: log, Middleware: []func(http.Handler) http.Handler{other.Middleware}})
+		other.Register(srv.API())
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		nodes := []*apitest.Client{a.client(), apitest.New(t, ts.URL)}
+		for i := 0; i < 5; i++ {
+			nodes[i%2].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "guess-" + strconv.Itoa(i)})
+		}
+		for i, n := range nodes {
+			if r := n.Do("POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": adminPW}); r.Status != 429 {
+				t.Fatalf("node %d after five failures spread over two nodes: %d", i, r.Status)
+			}
+		}
+		a.clock.Advance(5*time.Minute + time.Second)
+		nodes[1].Login("admin", adminPW)
+		// A success forgets the failures everywhere.
+		for i := 0; i < 4; i++ {
+			nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "again-" + strconv.Itoa(i)})
+		}
+		nodes[1].Login("admin", adminPW)
+		nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "once-more"})
+		nodes[0].Login("admin", adminPW)
 	})
 }
 

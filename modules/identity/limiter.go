@@ -1,76 +1,64 @@
 package identity
 
 import (
-	"sync"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
-// limiter counts failed logins per key (a username, a client address) in
-// a sliding window. It lives in memory: on a cluster each node counts for
-// itself, which still bounds guessing to nodes × limit per window.
+// limiter counts failed sign-ins per key (a username, a client address) in
+// a sliding window. The failures are rows in the database, so the nodes of
+// a cluster count the same ones: guessing is bounded by the limit, not by
+// the limit times the number of nodes.
 type limiter struct {
-	max    int
+	db     *db.DB
 	window time.Duration
-
-	mu       sync.Mutex
-	failures map[string][]time.Time
 }
 
-// maxKeys bounds the memory a flood of distinct keys can take.
-const maxKeys = 100_000
-
-func newLimiter(maxFailures int, window time.Duration) *limiter {
-	return &limiter{max: maxFailures, window: window, failures: map[string][]time.Time{}}
+func newLimiter(d *db.DB, window time.Duration) *limiter {
+	return &limiter{db: d, window: window}
 }
 
-// blocked reports whether key has used up its failures and, if so, how
-// long until the oldest counted failure leaves the window.
-func (l *limiter) blocked(key string, now time.Time, limit int) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fs := l.prune(key, now)
-	if len(fs) < limit {
-		return false, 0
+// blocked reports whether key has used up its limit of failures and, if
+// so, how long until enough of them leave the window.
+func (l *limiter) blocked(ctx context.Context, key string, now time.Time, limit int) (bool, time.Duration, error) {
+	// The limit-th newest failure in the window: once it leaves the
+	// window, fewer than limit remain.
+	var at int64
+	err := l.db.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`,
+		key, now.Add(-l.window).UnixMilli(), limit-1).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
 	}
-	return true, fs[0].Add(l.window).Sub(now)
+	if err != nil {
+		return false, 0, fmt.Errorf("count failed sign-ins: %w", err)
+	}
+	return true, time.UnixMilli(at).Add(l.window).Sub(now), nil
 }
 
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.failures) >= maxKeys {
-		for k := range l.failures {
-			l.prune(k, now)
-		}
-		if len(l.failures) >= maxKeys {
-			// Still full of live keys: forget an arbitrary one rather than grow.
-			for k := range l.failures {
-				delete(l.failures, k)
-				break
-			}
-		}
+func (l *limiter) fail(ctx context.Context, key string, now time.Time) error {
+	if _, err := l.db.ExecContext(ctx, `INSERT INTO login_failures (key, at) VALUES (?, ?)`, key, now.UnixMilli()); err != nil {
+		return fmt.Errorf("record failed sign-in: %w", err)
 	}
-	l.failures[key] = append(l.prune(key, now), now)
+	return nil
 }
 
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.failures, key)
-	l.mu.Unlock()
+func (l *limiter) reset(ctx context.Context, key string) error {
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("forget failed sign-ins: %w", err)
+	}
+	return nil
 }
 
-// prune drops failures older than the window; the caller holds mu.
-func (l *limiter) prune(key string, now time.Time) []time.Time {
-	fs := l.failures[key]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) >= l.window {
-		i++
+// prune removes failures that have left the window.
+func (l *limiter) prune(ctx context.Context, now time.Time) (int64, error) {
+	res, err := l.db.ExecContext(ctx, `DELETE FROM login_failures WHERE at <= ?`, now.Add(-l.window).UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune failed sign-ins: %w", err)
 	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(l.failures, key)
-		return nil
-	}
-	l.failures[key] = fs
-	return fs
+	return res.RowsAffected()
 }

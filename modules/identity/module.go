@@ -104,7 +104,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		dir:     d.Directory,
 		revoked: d.Revoked,
 		hash:    newHasher(4),
-		limit:   newLimiter(cfg.LoginMaxFailures, cfg.LoginWindow),
+		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil
 }
 
@@ -121,6 +121,10 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 		if n > 0 {
 			m.log.Info("removed dead sessions", "count", n)
 		}
+		return err
+	})
+	s.Every(ctx, "login-failures-cleanup", m.cfg.LoginWindow, func(ctx context.Context) error {
+		_, err := m.limit.prune(ctx, m.now())
 		return err
 	})
 }

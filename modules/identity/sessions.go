@@ -79,14 +79,19 @@ func (m *Module) Login(ctx context.Context, username, password string) (LoginRes
 		key   string
 		limit int
 	}{{userKey, m.cfg.LoginMaxFailures}, {ipKey, m.cfg.LoginMaxFailures * 5}} {
-		if blocked, wait := m.limit.blocked(k.key, now, k.limit); blocked {
+		blocked, wait, err := m.limit.blocked(ctx, k.key, now, k.limit)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		if blocked {
 			return LoginResult{}, apperr.RateLimited(wait, "too many failed sign-ins; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
 		}
 	}
 	fail := func(reason string) error {
-		m.limit.fail(userKey, now)
-		m.limit.fail(ipKey, now)
 		m.log.Warn("sign-in failed", "user", name, "ip", ip, "reason", reason)
+		if err := errors.Join(m.limit.fail(ctx, userKey, now), m.limit.fail(ctx, ipKey, now)); err != nil {
+			return err
+		}
 		return errWrongCredentials
 	}
 
@@ -110,7 +115,9 @@ func (m *Module) Login(ctx context.Context, username, password string) (LoginRes
 			return LoginResult{}, fail(derr.Error())
 		case errors.Is(derr, ldapdir.ErrAmbiguous):
 			m.log.Error("directory has several entries for one username; fix the directory or ldap-user-filter", "user", name)
-			m.limit.fail(ipKey, now)
+			if err := m.limit.fail(ctx, ipKey, now); err != nil {
+				return LoginResult{}, err
+			}
 			return LoginResult{}, apperr.Unauthenticated("this username matches more than one directory entry; ask your administrator").WithCode("directory_ambiguous")
 		case derr != nil:
 			m.log.Error("directory unavailable for sign-in", "user", name, "error", derr)
@@ -130,7 +137,9 @@ func (m *Module) Login(ctx context.Context, username, password string) (LoginRes
 		m.log.Warn("sign-in refused: account disabled", "user", name, "ip", ip)
 		return LoginResult{}, apperr.Forbidden("this account is disabled; ask your administrator").WithCode("account_disabled")
 	}
-	m.limit.reset(userKey)
+	if err := m.limit.reset(ctx, userKey); err != nil {
+		return LoginResult{}, err
+	}
 	s, token, err := m.newSession(ctx, u, kindSession, "", now.Add(m.cfg.SessionTTL))
 	if err != nil {
 		return LoginResult{}, err
@@ -362,7 +371,11 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 	}
 	now := m.now()
 	key := "u:" + u.Username
-	if blocked, wait := m.limit.blocked(key, now, m.cfg.LoginMaxFailures); blocked {
+	blocked, wait, err := m.limit.blocked(ctx, key, now, m.cfg.LoginMaxFailures)
+	if err != nil {
+		return err
+	}
+	if blocked {
 		return apperr.RateLimited(wait, "too many wrong passwords; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
 	}
 	ok, err := m.hash.Verify(ctx, u.passwordHash, current)
@@ -370,7 +383,9 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 		return err
 	}
 	if !ok {
-		m.limit.fail(key, now)
+		if err := m.limit.fail(ctx, key, now); err != nil {
+			return err
+		}
 		return apperr.Invalid("body.current_password", "the current password is wrong").WithCode("invalid_credentials")
 	}
 	if err := checkPassword("body.new_password", next); err != nil {
