@@ -90,7 +90,26 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, _ 
 	if err := os.Rename(f.Name(), dst); err != nil {
 		return unavailable("rename", err)
 	}
-	return nil
+	// The rename, and a directory MkdirAll may have just made, are only
+	// durable once their directories are synced: without it a power cut
+	// can lose a file whose upload was acknowledged.
+	for d := filepath.Dir(dst); ; d = filepath.Dir(d) {
+		if err := syncDir(d); err != nil {
+			return unavailable("sync directory", err)
+		}
+		if d == l.root || len(d) <= len(l.root) {
+			return nil
+		}
+	}
+}
+
+func syncDir(path string) error {
+	d, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // ctxReader stops a copy when the context ends.
