@@ -1,18 +1,22 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kontorhq/kontor/internal/app/apptest"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+	"github.com/kontorhq/kontor/modules/realtime"
+	"github.com/kontorhq/kontor/modules/realtime/rtclient"
 )
 
 // What each operation of the API guards, so the sweep below knows what to
@@ -494,4 +498,120 @@ func hasText(b map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// The websocket is a path too: while ann and bob do everything a channel
+// and a DM allow, a non-member colleague, an admin and a compliance
+// officer, connected live and resuming from the very first event, receive
+// no frame about them, and cannot type or mark read there.
+func TestTheWebsocketShowsOutsidersNothing(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := build(t, s)
+		ann, bob := w.ann, w.bob
+		eve, adm, comp := s.Person("eve"), s.Person("adm", authn.RoleAdmin), s.Person("comp", authn.RoleCompliance)
+		carla := s.Person("carla")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		outsiders := map[string]*apptest.Person{"eve": eve, "admin": adm, "compliance": comp}
+		live := map[string]*rtclient.Client{}
+		for name, p := range outsiders {
+			c, err := rtclient.Dial(ctx, s.URL, p.Header(), rtclient.Fresh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			live[name] = c
+		}
+		bc, err := rtclient.Dial(ctx, s.URL, bob.Header(), rtclient.Fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bc.CloseNow()
+
+		// Everything that makes an event, in the channel and the DM.
+		chID, base := w.channel.ID, "/api/v1/channels/"+w.channel.ID
+		var m chat.Message
+		ann.Must(201, "POST", base+"/messages", map[string]any{"text": "Quartalszahlen, zweiter Teil"}).JSON(t, &m)
+		ann.Must(200, "PATCH", base+"/messages/"+m.ID, map[string]any{"text": "Quartalszahlen, korrigiert"})
+		bob.Must(200, "POST", base+"/messages/"+m.ID+"/reactions", map[string]any{"emoji": "👍"})
+		ann.Must(200, "POST", base+"/messages/"+m.ID+"/pin", nil)
+		bob.Must(201, "POST", base+"/messages", map[string]any{"text": "Quartalszahlen im Thread", "root_id": m.ID})
+		ann.Must(200, "DELETE", base+"/messages/"+m.ID+"/pin", nil)
+		bc.Send(ctx, realtime.ClientFrame{Type: "typing", ChannelID: chID})
+		bc.Send(ctx, realtime.ClientFrame{Type: "read", ChannelID: chID, Seq: m.Seq})
+		ann.Must(200, "PATCH", base, map[string]any{"topic": "Übernahme: neuer Stand"})
+		ann.Must(200, "POST", base+"/members", map[string]any{"user_ids": []string{carla.ID}})
+		ann.Must(204, "DELETE", base+"/members/"+carla.ID, nil)
+		var f files.File
+		ann.Must(201, "POST", "/api/v1/files?name=zahlen.txt", []byte("Datei-Geheimnis, Seite 2\n")).JSON(t, &f)
+		ann.Must(201, "POST", base+"/messages", map[string]any{"text": "Quartalszahlen als Datei", "file_ids": []string{f.ID}})
+		ann.Must(200, "POST", base+"/archive", nil)
+		ann.Must(200, "POST", base+"/unarchive", nil)
+		ann.Must(204, "DELETE", base+"/messages/"+m.ID, nil)
+		bob.Must(201, "POST", "/api/v1/channels/"+w.dm.ID+"/messages", map[string]any{"text": "DM-Geheimnis, Nachtrag"})
+
+		// Outsiders try to join in over the socket (on connections of
+		// their own: waiting for the error skips other frames).
+		for name, p := range outsiders {
+			c, err := rtclient.Dial(ctx, s.URL, p.Header(), rtclient.Fresh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			for _, fr := range []realtime.ClientFrame{{Type: "typing", ChannelID: chID}, {Type: "read", ChannelID: chID, Seq: 1}, {Type: "typing", ChannelID: w.dm.ID}} {
+				c.Send(ctx, fr)
+				e, err := c.NextOf(ctx, "error")
+				if err != nil || !strings.Contains(string(e.Payload), "not_member") && !strings.Contains(string(e.Payload), "not_found") {
+					t.Errorf("%s sends %s for the private channel: %s %v", name, fr.Type, e.Payload, err)
+				}
+			}
+		}
+
+		// A message everyone may see marks the end of the stream.
+		var all chat.Channel
+		ann.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "allgemein", "member_ids": []string{eve.ID, adm.ID, comp.ID}}).JSON(t, &all)
+		ann.Must(201, "POST", "/api/v1/channels/"+all.ID+"/messages", map[string]any{"text": "Ende der Übung"})
+
+		private := []string{w.channel.ID, w.dm.ID, m.ID, f.ID}
+		read := func(name string, c *rtclient.Client) {
+			t.Helper()
+			for {
+				fr, err := c.Next(ctx)
+				if err != nil {
+					t.Fatalf("%s: the stream ended before the closing message: %v", name, err)
+				}
+				raw, _ := json.Marshal(fr)
+				if s := leaks(raw); s != "" {
+					t.Errorf("%s received %q: %.300s", name, s, raw)
+				}
+				for _, id := range private {
+					if strings.Contains(string(raw), id) {
+						t.Errorf("%s received a frame about %s: %.300s", name, id, raw)
+					}
+				}
+				if fr.Type == "message.created" && strings.Contains(string(fr.Payload), "Ende der Übung") {
+					return
+				}
+			}
+		}
+		for name, c := range live {
+			read(name+" (live)", c)
+		}
+		// Resuming from the first event replays the log through the same filter.
+		for name, p := range outsiders {
+			c, err := rtclient.Dial(ctx, s.URL, p.Header(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Resync != nil {
+				t.Fatalf("%s resuming from 0 was told to resync", name)
+			}
+			read(name+" (resumed from 0)", c)
+			c.CloseNow()
+		}
+		// bob, a member, saw it all happen: the sweep watched a live stream.
+		if _, err := bc.NextOf(ctx, "member.removed"); err != nil {
+			t.Fatalf("bob: %v", err)
+		}
+	})
 }
