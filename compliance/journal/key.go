@@ -52,8 +52,21 @@ func LoadOrCreateKey(path, name string) (Key, bool, error) {
 		f.Close()
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
 	}
+	// Synced, file and directory, before any checkpoint is signed with it:
+	// a key lost in a power cut would leave those signatures uncheckable.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
 	if err := f.Close(); err != nil {
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return Key{}, false, fmt.Errorf("journal key: sync directory: %w", err)
+		}
 	}
 	return Key{Private: skey, Public: vkey}, true, nil
 }
