@@ -175,3 +175,28 @@ func TestRateLimitAnswers429(t *testing.T) {
 		t.Fatalf("healthz limited: %d", resp.StatusCode)
 	}
 }
+
+func TestAddressesMustBeText(t *testing.T) {
+	ts := newServer(t, &bytes.Buffer{})
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/api/v1/echo/plain", http.StatusOK},
+		{"/api/v1/echo/caf%C3%A9?q=M%C3%BCller&x=%E6%9D%8E", http.StatusOK},
+		{"/api/v1/echo/plain?q=%ZZ", http.StatusOK}, // not an escape at all: the operation's own parser decides
+		{"/api/v1/echo/a%00b", http.StatusBadRequest},
+		{"/api/v1/echo/%FF%FE", http.StatusBadRequest},
+		{"/api/v1/echo/plain?q=%00", http.StatusBadRequest},
+		{"/api/v1/echo/plain?a=1&q=%C3", http.StatusBadRequest},
+		{"/api/v1/echo/plain?%FF=1", http.StatusBadRequest},
+	} {
+		resp, p, raw := post(t, ts.URL+tc.path, `{"name":"x"}`)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d: %s", tc.path, resp.StatusCode, tc.want, raw)
+		}
+		if tc.want == http.StatusBadRequest && p.Code != "address_not_text" {
+			t.Errorf("%s: code %q", tc.path, p.Code)
+		}
+	}
+}
