@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kontorhq/kontor/compliance/journal"
@@ -175,3 +177,45 @@ func TestCheckpointsAreSignedNotes(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Nodes starting at once on a shared data directory end up with one key,
+// and none of them reads a half-written file.
+func TestKeyIsCreatedOnceWhenNodesStartTogether(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys", "journal.key")
+	const n = 16
+	keys := make([]journal.Key, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keys[i], created[i], errs[i] = journal.LoadOrCreateKey(path, "kontor-test")
+		}()
+	}
+	wg.Wait()
+	made := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("start %d: %v", i, errs[i])
+		}
+		if keys[i] != keys[0] {
+			t.Fatalf("start %d got another key", i)
+		}
+		if created[i] {
+			made++
+		}
+	}
+	if made != 1 {
+		t.Fatalf("%d starts say they made the key", made)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Fatalf("left behind in the key directory: %v", entries)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st.Mode(), err)
+	}
+}

@@ -40,14 +40,14 @@ func LoadOrCreateKey(path, name string) (Key, bool, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
 	}
-	// O_EXCL: two processes starting at once must not both write a key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateKey(path, name)
-	}
+	// Written whole and synced under a temporary name, then linked into
+	// place: link fails if the name exists, so of two processes starting
+	// at once exactly one key wins, and nobody ever reads half a file.
+	f, err := os.CreateTemp(filepath.Dir(path), ".journal-key-*")
 	if err != nil {
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
 	}
+	defer os.Remove(f.Name())
 	if _, err := fmt.Fprintf(f, "%s\n%s\n", skey, vkey); err != nil {
 		f.Close()
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
@@ -59,6 +59,11 @@ func LoadOrCreateKey(path, name string) (Key, bool, error) {
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		return Key{}, false, fmt.Errorf("journal key: %w", err)
+	}
+	if err := os.Link(f.Name(), path); errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(path, name)
+	} else if err != nil {
 		return Key{}, false, fmt.Errorf("journal key: %w", err)
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
