@@ -21,6 +21,7 @@ type NewMessage struct {
 	RootID           string   `json:"root_id,omitempty" maxLength:"26" doc:"Reply in this message's thread."`
 	FileIDs          []string `json:"file_ids,omitempty" maxItems:"10" doc:"Uploaded files to share with the message."`
 	ExpiresInSeconds int      `json:"expires_in_seconds,omitempty" minimum:"0" maximum:"2592000" doc:"Self-destruct after this many seconds (when enabled)."`
+	ClientID         string   `json:"client_id,omitempty" maxLength:"64" pattern:"^[A-Za-z0-9_.:-]+$" doc:"An id the client makes up for this message (a UUID, say). Posting again with the same client_id in the same channel returns the message already posted instead of a second one: retry freely when an answer was lost."`
 }
 
 // loadMessage finds a message of the channel the caller belongs to.
@@ -111,6 +112,17 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 		if err != nil {
 			return err
 		}
+		if in.ClientID != "" {
+			// Posted before, and the answer was lost: the same answer again.
+			prev, err := messageByClientID(ctx, tx, channelID, a.p.UserID, in.ClientID)
+			if err == nil {
+				out = prev
+				return nil
+			}
+			if !errors.Is(err, errNotFound) {
+				return err
+			}
+		}
 		if err := m.checkPostAllowed(a); err != nil {
 			return err
 		}
@@ -148,6 +160,11 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 		if err := insertMessage(ctx, tx, r); err != nil {
 			return err
 		}
+		if in.ClientID != "" {
+			if err := insertClientID(ctx, tx, channelID, a.p.UserID, in.ClientID, r.ID, now); err != nil {
+				return err
+			}
+		}
 		if err := insertMentions(ctx, tx, channelID, r.ID, seq, mentioned); err != nil {
 			return err
 		}
@@ -173,8 +190,25 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 		out = r
 		return nil
 	})
+	if err != nil && in.ClientID != "" && db.IsUniqueViolation(err) {
+		// The same post raced itself (two tries in flight at once); the
+		// one that committed is the message.
+		err = m.db.WithTx(ctx, func(tx *db.Tx) error {
+			a, err := m.loadMember(ctx, tx, channelID)
+			if err != nil {
+				return err
+			}
+			out, err = messageByClientID(ctx, tx, channelID, a.p.UserID, in.ClientID)
+			return err
+		})
+	}
 	if err != nil {
 		return Message{}, err
+	}
+	if out.ExpiredAt != 0 || out.DeletedAt != 0 {
+		// Replaying a post whose message is gone since: say so rather than
+		// hand back what its author removed.
+		return Message{}, apperr.Gone("the message posted with this client_id was deleted since").WithCode("message_deleted")
 	}
 	return m.view(out, nil), nil
 }

@@ -282,3 +282,67 @@ func TestSelfDestructingMessages(t *testing.T) {
 		}
 	})
 }
+
+// A client that lost the answer to a post sends it again with the same
+// client_id and gets the message it already posted, not a second one;
+// also when the two tries are in flight at once.
+func TestPostingAgainWithTheSameClientIDPostsOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob := s.Person("ann"), s.Person("bob")
+		c := createChannel(t, ann, map[string]any{"name": "einmal", "member_ids": []string{bob.ID}})
+		other := createChannel(t, ann, map[string]any{"name": "anderswo"})
+		base := "/api/v1/channels/" + c.ID + "/messages"
+		body := map[string]any{"text": "Nur einmal, bitte", "client_id": "2b1c6e0e-5f7e-4c4e-9a51-0d7f0c6b9e11"}
+		first := post(t, ann, c.ID, body)
+		again := post(t, ann, c.ID, body)
+		if again.ID != first.ID || again.Seq != first.Seq {
+			t.Fatalf("the retry made another message: %s then %s", first.ID, again.ID)
+		}
+		// The id is the client's: another person, or another channel, is another message.
+		if m := post(t, bob, c.ID, body); m.ID == first.ID {
+			t.Fatal("bob's post with ann's client_id returned ann's message")
+		}
+		if m := post(t, ann, other.ID, body); m.ID == first.ID {
+			t.Fatal("the same client_id in another channel returned the first channel's message")
+		}
+		// Ten tries at once: one message.
+		race := map[string]any{"text": "Zehnmal gesendet", "client_id": "race-1"}
+		got := make(chan string, 10)
+		for range 10 {
+			go func() {
+				r := ann.Do("POST", base, race)
+				var m chat.Message
+				if r.Status == 201 {
+					r.JSON(t, &m)
+				}
+				got <- fmt.Sprintf("%d %s", r.Status, m.ID)
+			}()
+		}
+		var answers []string
+		for range 10 {
+			answers = append(answers, <-got)
+		}
+		for _, a := range answers[1:] {
+			if a != answers[0] || !strings.HasPrefix(a, "201 ") {
+				t.Fatalf("ten tries at once: %v", answers)
+			}
+		}
+		if got := texts(list(t, ann, base)); got != "Nur einmal, bitte,Nur einmal, bitte,Zehnmal gesendet" {
+			t.Fatalf("messages: %s", got)
+		}
+		if k := journalKinds(t, s, first.ID); k != "message.created" {
+			t.Fatalf("journal for the message posted twice: %s", k)
+		}
+		// Junk ids are refused, and a retry of a deleted message says so.
+		for _, bad := range []string{"mit Leerzeichen", strings.Repeat("x", 65), "ü"} {
+			if r := ann.Do("POST", base, map[string]any{"text": "x", "client_id": bad}); r.Status != 422 {
+				t.Errorf("client_id %q: %d", bad, r.Status)
+			}
+		}
+		ann.Must(204, "DELETE", base+"/"+first.ID, nil)
+		if r := ann.Do("POST", base, body); r.Status != 410 || code(r) != "message_deleted" {
+			t.Fatalf("retrying a deleted message: %d %s", r.Status, r.Body)
+		}
+		verifyJournal(t, s)
+	})
+}

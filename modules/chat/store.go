@@ -341,6 +341,30 @@ func insertMessage(ctx context.Context, q db.Querier, r messageRow) error {
 	return nil
 }
 
+// messageByClientID finds the message a person posted in a channel under
+// the client's own id for it.
+func messageByClientID(ctx context.Context, q db.Querier, channelID, userID, clientID string) (messageRow, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT message_id FROM message_client_ids WHERE channel_id = ? AND user_id = ? AND client_id = ?`,
+		channelID, userID, clientID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return messageRow{}, errNotFound
+	}
+	if err != nil {
+		return messageRow{}, fmt.Errorf("load message by client id: %w", err)
+	}
+	return messageByID(ctx, q, id)
+}
+
+func insertClientID(ctx context.Context, q db.Querier, channelID, userID, clientID, messageID string, at int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO message_client_ids (channel_id, user_id, client_id, message_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+		channelID, userID, clientID, messageID, at)
+	if err != nil {
+		return fmt.Errorf("insert client id: %w", err)
+	}
+	return nil
+}
+
 func messageByID(ctx context.Context, q db.Querier, id string) (messageRow, error) {
 	r, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -260,6 +260,35 @@ describe("chat", () => {
     expect(await bernd.page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
   });
 
+  test("an answer lost on its way back: the app sends the message again, and it is there once", async () => {
+    const p = anna.page;
+    await p.goto(channelUrl);
+    await message(p, "Angebot").first().waitFor();
+    const posts = `**/api/v1/channels/${channelId}/messages`;
+    const sent: string[] = [];
+    await p.route(posts, async (route) => {
+      const req = route.request();
+      if (req.method() !== "POST") return route.fallback();
+      sent.push((req.postDataJSON() as { client_id: string }).client_id);
+      if (sent.length === 1) {
+        await route.fetch(); // the server gets the message and posts it...
+        return route.abort("connectionreset"); // ...but its answer never arrives
+      }
+      return route.fallback();
+    });
+    await send(p, "Einmal, nicht doppelt");
+    await message(p, "Einmal, nicht doppelt").waitFor();
+    await expect.poll(() => sent.length).toBe(2);
+    expect(sent[1]).toBe(sent[0]);
+    await p.unroute(posts);
+    // From the server's history: once.
+    await p.reload();
+    await message(p, "Einmal, nicht doppelt").waitFor();
+    expect(await message(p, "Einmal, nicht doppelt").count()).toBe(1);
+    await message(bernd.page, "Einmal, nicht doppelt").waitFor();
+    expect(await message(bernd.page, "Einmal, nicht doppelt").count()).toBe(1);
+  });
+
   test("a long history: only what is on screen is in the page, older pages load on scroll, a link jumps into the past", async () => {
     const c = (await anna.post("/api/v1/channels", { name: "archiv" })) as { id: string };
     const ids: string[] = [];

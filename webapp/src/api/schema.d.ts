@@ -1483,6 +1483,8 @@ export interface components {
             topic?: string;
         };
         NewMessage: {
+            /** @description An id the client makes up for this message (a UUID, say). Posting again with the same client_id in the same channel returns the message already posted instead of a second one: retry freely when an answer was lost. */
+            client_id?: string;
             /**
              * Format: int64
              * @description Self-destruct after this many seconds (when enabled).

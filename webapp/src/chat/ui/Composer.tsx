@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
-import type { Profile } from "../../api/client";
+import { NetworkError, type Profile } from "../../api/client";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
@@ -9,7 +9,7 @@ import { applyMention, mentionAt, rankMentions, type MentionCandidate, type Ment
 import { chatSettingsStore, sendTyping } from "../runtime";
 import type { Message } from "../window";
 import { formatDuration, formatSize, uploadFile, type FileMeta } from "../uploads";
-import { postMessage } from "./actions";
+import { newClientId, postMessage } from "./actions";
 import { EmojiPicker } from "./EmojiPicker";
 
 // Drafts survive switching channels (not reloads).
@@ -170,6 +170,9 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
   // Messages go out in the order they were written, even when Enter comes
   // faster than the server answers; the box is free again at once.
   const queue = useRef<Promise<void>>(Promise.resolve());
+  // The id of a post that got no answer: sending the same again reuses
+  // it, so if the first one did arrive, the server does not post twice.
+  const unanswered = useRef<{ payload: string; clientId: string } | undefined>(undefined);
   const send = (e?: FormEvent) => {
     e?.preventDefault();
     const body = replaceShortcodes(text).trim();
@@ -187,10 +190,14 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     setCaret(0);
     setError(undefined);
     setBusy(true);
+    const same = JSON.stringify([channelId, payload]);
+    const clientId = unanswered.current?.payload === same ? unanswered.current.clientId : newClientId();
     const run = queue.current.then(async () => {
       try {
-        onPosted(await postMessage(channelId, payload));
+        onPosted(await postMessage(channelId, payload, clientId));
+        if (unanswered.current?.clientId === clientId) unanswered.current = undefined;
       } catch (err) {
+        if (err instanceof NetworkError) unanswered.current = { payload: same, clientId };
         setError(err);
         // Give the text back so nothing typed is lost.
         setText((cur) => (cur ? cur : body));

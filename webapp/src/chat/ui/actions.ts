@@ -1,6 +1,6 @@
 // The message actions a person takes, as API calls.
 
-import { api, ok } from "../../api/client";
+import { api, NetworkError, ok } from "../../api/client";
 
 const ids = (channel: string, message: string) => ({ params: { path: { id: channel, mid: message } } });
 
@@ -17,8 +17,34 @@ export const editMessage = (channel: string, message: string, text: string) =>
 
 export const markUnread = (channel: string, seq: number) => ok(api.POST("/api/v1/channels/{id}/unread", { params: { path: { id: channel } }, body: { seq } }));
 
-export const postMessage = (channel: string, body: { text: string; root_id?: string; expires_in_seconds?: number }) =>
-  ok(api.POST("/api/v1/channels/{id}/messages", { params: { path: { id: channel } }, body }));
+export type NewMessage = { text: string; root_id?: string; expires_in_seconds?: number; file_ids?: string[] };
+
+/** A fresh id for one message, from the browser's random source (also on
+ * plain-http addresses, where crypto.randomUUID is not offered). */
+export function newClientId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Posts a message under a client id. When no answer comes back (network
+ * gone, server restarting) it sends the same post again, a few times with
+ * growing pauses: the server knows the id and returns the message already
+ * posted instead of a second one. A problem answer is final and thrown.
+ */
+export async function postMessage(channel: string, body: NewMessage, clientId = newClientId(), tries = 4, wait = pause) {
+  const sent = { ...body, client_id: clientId };
+  for (let i = 1; ; i++) {
+    try {
+      return await ok(api.POST("/api/v1/channels/{id}/messages", { params: { path: { id: channel } }, body: sent }));
+    } catch (e) {
+      if (!(e instanceof NetworkError) || i >= tries) throw e;
+      await wait(500 * 2 ** (i - 1));
+    }
+  }
+}
 
 /** A link to a message that opens it in context. */
 export function messageLink(channel: string, message: string): string {
