@@ -34,7 +34,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * growing pauses: the server knows the id and returns the message already
  * posted instead of a second one. A problem answer is final and thrown.
  */
-export async function postMessage(channel: string, body: NewMessage, clientId = newClientId(), tries = 4, wait = pause) {
+export async function postMessage(channel: string, body: NewMessage, clientId = newClientId(), tries = 6, wait = pause) {
   const sent = { ...body, client_id: clientId };
   for (let i = 1; ; i++) {
     try {
