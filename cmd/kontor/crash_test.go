@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -14,7 +15,8 @@ import (
 
 // kill -9 while people post: after a restart every message that was
 // answered with success is there, in order without gaps, and the journal
-// verifies.
+// verifies. The posts the kill left without an answer are sent again
+// under their client ids, as the web app does: each is there exactly once.
 func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 	for name, envFor := range databases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -28,6 +30,7 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 
 			var mu sync.Mutex
 			acked := map[string]int64{}
+			var unanswered []string // client ids, which are also the texts
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for w := 0; w < 4; w++ {
@@ -42,8 +45,12 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 							return
 						default:
 						}
-						id, seq, ok := postRaw(c, s.URL, admin.Bearer, ch.ID, "worker message")
+						cid := fmt.Sprintf("w%d-%d", w, i)
+						id, seq, ok := postRaw(c, s.URL, admin.Bearer, ch.ID, cid, cid)
 						if !ok {
+							mu.Lock()
+							unanswered = append(unanswered, cid)
+							mu.Unlock()
 							return
 						}
 						mu.Lock()
@@ -66,8 +73,14 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 			again := startServer(t, env...)
 			admin2 := apitest.New(t, again.URL)
 			admin2.LoginBearer("admin", "chosen-by-ops-123")
+			for _, cid := range unanswered {
+				if _, _, ok := postRaw(http.DefaultClient, again.URL, admin2.Bearer, ch.ID, cid, cid); !ok {
+					t.Fatalf("sending %s again after the restart failed", cid)
+				}
+			}
 			// Page backwards from the newest, as the web app scrolls.
 			present := map[string]int64{}
+			times := map[string]int{}
 			var seqs []int64
 			path := "/api/v1/channels/" + ch.ID + "/messages?limit=200"
 			for {
@@ -78,6 +91,7 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 				}
 				for _, m := range page.Items {
 					present[m.ID] = m.Seq
+					times[m.Text]++
 					seqs = append(seqs, m.Seq)
 				}
 				path = "/api/v1/channels/" + ch.ID + "/messages?limit=200&before=" + strconv.FormatInt(page.Items[0].Seq, 10)
@@ -93,7 +107,17 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 					t.Fatalf("acknowledged message %s (seq %d) is missing after kill -9", id, seq)
 				}
 			}
-			t.Logf("%d acknowledged, %d present after restart", len(acked), len(present))
+			for text, n := range times {
+				if n != 1 {
+					t.Fatalf("%s is in the channel %d times", text, n)
+				}
+			}
+			for _, cid := range unanswered {
+				if times[cid] != 1 {
+					t.Fatalf("%s, sent again after the restart, is there %d times", cid, times[cid])
+				}
+			}
+			t.Logf("%d acknowledged, %d unanswered and sent again, %d present after restart", len(acked), len(unanswered), len(present))
 			again.stop()
 			if out, err := run(t, env, "", "compliance", "verify-journal"); err != nil {
 				t.Fatalf("journal after kill -9: %v\n%s", err, out)

@@ -8,8 +8,14 @@ import (
 
 // postRaw posts a message and reports its id and seq, or ok=false when the
 // request failed in any way (the server may be gone).
-func postRaw(c *http.Client, base, token, channelID, text string) (id string, seq int64, ok bool) {
-	b, _ := json.Marshal(map[string]string{"text": text})
+// postRaw posts text (under clientID, when given) and reports the
+// message, or false for anything but a 201 (the server may be dead).
+func postRaw(c *http.Client, base, token, channelID, text, clientID string) (id string, seq int64, ok bool) {
+	body := map[string]string{"text": text}
+	if clientID != "" {
+		body["client_id"] = clientID
+	}
+	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", base+"/api/v1/channels/"+channelID+"/messages", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
