@@ -272,13 +272,17 @@ describe("chat", () => {
       sent.push((req.postDataJSON() as { client_id: string }).client_id);
       if (sent.length === 1) {
         await route.fetch(); // the server gets the message and posts it...
+        await new Promise((resolve) => setTimeout(resolve, 1500));
         return route.abort("connectionreset"); // ...but its answer never arrives
       }
       return route.fallback();
     });
     await send(p, "Einmal, nicht doppelt");
+    const sending = p.getByRole("status").filter({ hasText: "Sending… the server has not answered yet" });
+    await sending.waitFor();
     await message(p, "Einmal, nicht doppelt").waitFor();
     await expect.poll(() => sent.length).toBe(2);
+    await expect.poll(() => sending.count()).toBe(0);
     expect(sent[1]).toBe(sent[0]);
     await p.unroute(posts);
     // From the server's history: once.

@@ -338,6 +338,7 @@ export const de: Record<MessageKey, string> = {
   "chat.seenBy": "Gesehen von {count}",
   "chat.seenByNames": "Gesehen von",
   "chat.send": "Senden",
+  "chat.sending": "Wird gesendet … der Server hat noch nicht geantwortet; Kontor versucht es weiter.",
   "chat.showHistory": "frühere Fassungen zeigen",
   "chat.startConversation": "Unterhaltung beginnen",
   "chat.thread": "Thread",

@@ -337,6 +337,7 @@ export const en = {
   "chat.seenBy": "Seen by {count}",
   "chat.seenByNames": "Seen by",
   "chat.send": "Send",
+  "chat.sending": "Sending… the server has not answered yet; Kontor keeps trying.",
   "chat.showHistory": "show the earlier versions",
   "chat.startConversation": "Start conversation",
   "chat.thread": "Thread",

@@ -338,6 +338,7 @@ export const zh: Record<MessageKey, string> = {
   "chat.seenBy": "{count} 人已读",
   "chat.seenByNames": "已读成员",
   "chat.send": "发送",
+  "chat.sending": "正在发送……服务器尚未响应，Kontor 会继续尝试。",
   "chat.showHistory": "查看之前的版本",
   "chat.startConversation": "开始对话",
   "chat.thread": "话题",

@@ -126,6 +126,9 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
   const [lifetime, setLifetime] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  // Posts without an answer for more than a second: the box says so
+  // while the retries run, instead of the message seeming to vanish.
+  const [waiting, setWaiting] = useState<string[]>([]);
   const ref = useRef<HTMLTextAreaElement>(null);
   const settings = useStore(chatSettingsStore);
   const selfDestruct = settings.server?.self_destruct_enabled === true;
@@ -192,6 +195,7 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     setBusy(true);
     const same = JSON.stringify([channelId, payload]);
     const clientId = unanswered.current?.payload === same ? unanswered.current.clientId : newClientId();
+    const slow = setTimeout(() => setWaiting((w) => [...w, clientId]), 1000);
     const run = queue.current.then(async () => {
       try {
         onPosted(await postMessage(channelId, payload, clientId));
@@ -205,6 +209,8 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     });
     queue.current = run;
     void run.finally(() => {
+      clearTimeout(slow);
+      setWaiting((w) => w.filter((c) => c !== clientId));
       if (queue.current === run) setBusy(false);
     });
     ref.current?.focus();
@@ -294,6 +300,11 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         </div>
       )}
       {recorder.error !== undefined && <p className="field-error">{t("files.micUnavailable")}</p>}
+      {waiting.length > 0 && (
+        <p className="small muted composer-sending" role="status">
+          {t("chat.sending")}
+        </p>
+      )}
       <div className="composer-box">
         <textarea
           ref={ref}
