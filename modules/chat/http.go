@@ -245,14 +245,15 @@ func (m *Module) registerMessages(api huma.API) {
 			out.Body.Items = vs
 			return out, err
 		})
-	huma.Register(api, op("messages-react", http.MethodPost, "/channels/{id}/messages/{mid}/reactions", "Add my reaction, or take it back if it is there"),
+	huma.Register(api, op("messages-react", http.MethodPost, "/channels/{id}/messages/{mid}/reactions", "Add my reaction, or take it back"),
 		func(ctx context.Context, in *struct {
 			MessageParam
 			Body struct {
 				Emoji string `json:"emoji" maxLength:"64" example:"👍"`
+				On    *bool  `json:"on,omitempty" doc:"true adds the reaction, false takes it back; either is safe to repeat. Without it the request toggles."`
 			}
 		}) (*messageOut, error) {
-			msg, err := m.ToggleReaction(ctx, in.ID, in.MID, in.Body.Emoji)
+			msg, err := m.React(ctx, in.ID, in.MID, in.Body.Emoji, in.Body.On)
 			return &messageOut{Body: msg}, err
 		})
 	for _, p := range []struct {

@@ -531,8 +531,10 @@ func (m *Module) Versions(ctx context.Context, channelID, messageID string) ([]V
 	return versions(ctx, m.db, messageID)
 }
 
-// ToggleReaction adds the caller's emoji to a message or takes it away.
-func (m *Module) ToggleReaction(ctx context.Context, channelID, messageID, emoji string) (Message, error) {
+// React adds the caller's emoji to a message or takes it away: as on
+// says, or the opposite of what is there when on is nil (a toggle). Asking
+// for what is already so changes nothing, so a retried request is safe.
+func (m *Module) React(ctx context.Context, channelID, messageID, emoji string, on *bool) (Message, error) {
 	emoji, err := checkEmoji(emoji)
 	if err != nil {
 		return Message{}, err
@@ -543,8 +545,9 @@ func (m *Module) ToggleReaction(ctx context.Context, channelID, messageID, emoji
 		if err != nil {
 			return err
 		}
-		added, err := toggleReaction(ctx, tx, r.ID, a.p.UserID, emoji, millis(m.now()))
-		if err != nil {
+		out = r
+		changed, added, err := setReaction(ctx, tx, r.ID, a.p.UserID, emoji, on, millis(m.now()))
+		if err != nil || !changed {
 			return err
 		}
 		if n, err := countReactionKinds(ctx, tx, r.ID); err != nil || n > 50 {
@@ -564,7 +567,6 @@ func (m *Module) ToggleReaction(ctx context.Context, channelID, messageID, emoji
 		if err != nil {
 			return err
 		}
-		out = r
 		return m.emit(ctx, tx, events.ReactionChanged, channelID, "", map[string]any{
 			"message_id": r.ID, "channel_id": channelID, "reactions": nonNilReactions(rs[r.ID])})
 	})

@@ -346,3 +346,39 @@ func TestPostingAgainWithTheSameClientIDPostsOnce(t *testing.T) {
 		verifyJournal(t, s)
 	})
 }
+
+// "on" says what the person wants, so a repeated request (a retry, a
+// double click) changes nothing more; without it the request toggles.
+func TestReactionsSaidTwiceCountOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann, bob := s.Person("ann"), s.Person("bob")
+		c := createChannel(t, ann, map[string]any{"name": "daumen", "member_ids": []string{bob.ID}})
+		m := say(t, ann, c.ID, "Passt das so?")
+		path := "/api/v1/channels/" + c.ID + "/messages/" + m.ID + "/reactions"
+		react := func(body map[string]any) []chat.Reaction {
+			t.Helper()
+			var out chat.Message
+			bob.Must(200, "POST", path, body).JSON(t, &out)
+			return out.Reactions
+		}
+		for range 2 {
+			if rs := react(map[string]any{"emoji": "👍", "on": true}); len(rs) != 1 || rs[0].Count != 1 {
+				t.Fatalf("after on: %+v", rs)
+			}
+		}
+		for range 2 {
+			if rs := react(map[string]any{"emoji": "👍", "on": false}); len(rs) != 0 {
+				t.Fatalf("after off: %+v", rs)
+			}
+		}
+		if rs := react(map[string]any{"emoji": "👍"}); len(rs) != 1 {
+			t.Fatalf("toggle on: %+v", rs)
+		}
+		if rs := react(map[string]any{"emoji": "👍"}); len(rs) != 0 {
+			t.Fatalf("toggle off: %+v", rs)
+		}
+		if k := journalKinds(t, s, m.ID); k != "message.created reaction.added reaction.removed reaction.added reaction.removed" {
+			t.Fatalf("journal: %s", k)
+		}
+	})
+}

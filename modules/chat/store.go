@@ -446,21 +446,32 @@ func deleteMentions(ctx context.Context, q db.Querier, messageID string) error {
 	return err
 }
 
-// toggleReaction adds the reaction, or removes it when present; it
-// reports whether it is there afterwards.
-func toggleReaction(ctx context.Context, q db.Querier, messageID, userID, emoji string, at int64) (bool, error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`, messageID, userID, emoji)
+// setReaction adds the reaction or removes it: as want says, or the
+// opposite of what is there when want is nil. It reports whether anything
+// changed, and whether the reaction is there now.
+func setReaction(ctx context.Context, q db.Querier, messageID, userID, emoji string, want *bool, at int64) (changed, there bool, err error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
+		messageID, userID, emoji).Scan(&n); err != nil {
+		return false, false, fmt.Errorf("set reaction: %w", err)
+	}
+	on := n == 0
+	if want != nil {
+		on = *want
+	}
+	switch {
+	case on == (n > 0):
+		return false, on, nil
+	case on:
+		_, err = q.ExecContext(ctx, `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)`,
+			messageID, userID, emoji, at)
+	default:
+		_, err = q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`, messageID, userID, emoji)
+	}
 	if err != nil {
-		return false, fmt.Errorf("toggle reaction: %w", err)
+		return false, false, fmt.Errorf("set reaction: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return false, nil
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)`,
-		messageID, userID, emoji, at); err != nil {
-		return false, fmt.Errorf("toggle reaction: %w", err)
-	}
-	return true, nil
+	return true, on, nil
 }
 
 func countReactionKinds(ctx context.Context, q db.Querier, messageID string) (int, error) {

@@ -573,7 +573,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add my reaction, or take it back if it is there */
+        /** Add my reaction, or take it back */
         post: operations["messages-react"];
         delete?: never;
         options?: never;
@@ -1454,6 +1454,8 @@ export interface components {
         "Messages-reactRequest": {
             /** @example 👍 */
             emoji: string;
+            /** @description true adds the reaction, false takes it back; either is safe to repeat. Without it the request toggles. */
+            on?: boolean;
         };
         "Messages-versionsResponse": {
             items: components["schemas"]["Version"][] | null;

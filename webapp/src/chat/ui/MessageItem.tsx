@@ -65,8 +65,11 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
   const run = (p: Promise<unknown>) => p.catch((e: unknown) => setError(e));
   const react = (emoji: string) => {
     setPicker(false);
+    // Say what is wanted, not "toggle": a second click that crosses the
+    // first one's answer then cannot undo it behind the person's back.
+    const on = !(m.reactions ?? []).some((r) => r.emoji === emoji && (r.user_ids ?? []).includes(me.id));
     onChanged({ ...m, reactions: toggleReaction(m.reactions ?? [], emoji, me.id) });
-    void run(reactTo(channel.id, m.id, emoji).then(onChanged));
+    void run(reactTo(channel.id, m.id, emoji, on).then(onChanged));
   };
 
   if (m.deleted) {

@@ -4,8 +4,9 @@ import { api, NetworkError, ok } from "../../api/client";
 
 const ids = (channel: string, message: string) => ({ params: { path: { id: channel, mid: message } } });
 
-export const reactTo = (channel: string, message: string, emoji: string) =>
-  ok(api.POST("/api/v1/channels/{id}/messages/{mid}/reactions", { ...ids(channel, message), body: { emoji } }));
+/** Adds (on) or takes back (off) my reaction; repeating it changes nothing. */
+export const reactTo = (channel: string, message: string, emoji: string, on: boolean) =>
+  ok(api.POST("/api/v1/channels/{id}/messages/{mid}/reactions", { ...ids(channel, message), body: { emoji, on } }));
 
 export const setPinned = (channel: string, message: string, on: boolean) =>
   ok(on ? api.POST("/api/v1/channels/{id}/messages/{mid}/pin", ids(channel, message)) : api.DELETE("/api/v1/channels/{id}/messages/{mid}/pin", ids(channel, message)));
