@@ -293,6 +293,32 @@ describe("chat", () => {
     expect(await message(bernd.page, "Einmal, nicht doppelt").count()).toBe(1);
   });
 
+  test("a message that fails while its author has moved on waits in its own box, not in the other one", async () => {
+    const p = anna.page;
+    await p.goto(channelUrl);
+    await message(p, "Angebot").first().waitFor();
+    const posts = `**/api/v1/channels/${channelId}/messages`;
+    await p.route(posts, async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ title: "Service Unavailable", status: 503, detail: "try again later", code: "unavailable" }),
+      });
+    });
+    await send(p, "Kommt zurück");
+    await sidebar(p).getByRole("link", { name: /Bernd Wagner/ }).click();
+    await p.getByRole("heading", { name: "Bernd Wagner", level: 1 }).waitFor();
+    await p.waitForTimeout(2000); // the answer comes while Anna is in the other conversation
+    expect(await composer(p).inputValue()).toBe("");
+    await p.unroute(posts);
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).click();
+    await expect.poll(() => composer(p).inputValue()).toBe("Kommt zurück");
+    expect(await message(p, "Kommt zurück").count()).toBe(0);
+    await composer(p).fill("");
+  });
+
   test("a long history: only what is on screen is in the page, older pages load on scroll, a link jumps into the past", async () => {
     const c = (await anna.post("/api/v1/channels", { name: "archiv" })) as { id: string };
     const ids: string[] = [];

@@ -203,7 +203,10 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
       } catch (err) {
         if (err instanceof NetworkError) unanswered.current = { payload: same, clientId };
         setError(err);
-        // Give the text back so nothing typed is lost.
+        // Give the text back so nothing typed is lost: into the box, and
+        // into the draft, for when the person has moved on to another
+        // conversation meanwhile (this composer is gone then) and returns.
+        if (!drafts.get(key)) drafts.set(key, body);
         setText((cur) => (cur ? cur : body));
       }
     });
