@@ -319,6 +319,23 @@ describe("chat", () => {
     await composer(p).fill("");
   });
 
+  test("a file added in one conversation waits there while its author looks at another", async () => {
+    const p = anna.page;
+    await p.goto(channelUrl);
+    await message(p, "Angebot").first().waitFor();
+    await p.locator('.chat-main input[type="file"]').setInputFiles({ name: "Protokoll.txt", mimeType: "text/plain", buffer: Buffer.from("Protokoll der Sitzung\n") });
+    const uploads = p.getByRole("list", { name: "Files for this message" });
+    await uploads.getByText("Ready").waitFor();
+    await sidebar(p).getByRole("link", { name: /Bernd Wagner/ }).click();
+    await p.getByRole("heading", { name: "Bernd Wagner", level: 1 }).waitFor();
+    expect(await uploads.count()).toBe(0);
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).click();
+    await uploads.getByText("Protokoll.txt").waitFor();
+    await send(p, "Das Protokoll");
+    await message(p, "Das Protokoll").getByRole("link", { name: "Protokoll.txt", exact: true }).waitFor();
+    expect(await uploads.count()).toBe(0);
+  });
+
   test("a long history: only what is on screen is in the page, older pages load on scroll, a link jumps into the past", async () => {
     const c = (await anna.post("/api/v1/channels", { name: "archiv" })) as { id: string };
     const ids: string[] = [];

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
+import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import { NetworkError, type Profile } from "../../api/client";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
@@ -42,24 +42,42 @@ interface Pending {
 
 let uploadKeys = 0;
 
-/** Files being uploaded for the next message: progress, cancel, and the finished ones to send. */
-function useUploads() {
-  const [items, setItems] = useState<Pending[]>([]);
-  const update = (key: number, fn: (p: Pending) => Pending) => setItems((prev) => prev.map((p) => (p.key === key ? fn(p) : p)));
+// Files for the next message, per conversation like the drafts: an upload
+// keeps going, and stays ready to send, while the person looks elsewhere.
+const pendingUploads = new Map<string, readonly Pending[]>();
+const uploadListeners = new Set<() => void>();
+const none: readonly Pending[] = [];
+
+function changeUploads(convo: string, fn: (prev: readonly Pending[]) => readonly Pending[]) {
+  const next = fn(pendingUploads.get(convo) ?? none);
+  if (next.length === 0) pendingUploads.delete(convo);
+  else pendingUploads.set(convo, next);
+  for (const l of uploadListeners) l();
+}
+
+const subscribeUploads = (l: () => void) => {
+  uploadListeners.add(l);
+  return () => uploadListeners.delete(l);
+};
+
+/** Files being uploaded for the next message in one conversation: progress, cancel, and the finished ones to send. */
+function useUploads(convo: string) {
+  const items = useSyncExternalStore(subscribeUploads, () => pendingUploads.get(convo) ?? none);
+  const update = (key: number, fn: (p: Pending) => Pending) => changeUploads(convo, (prev) => prev.map((p) => (p.key === key ? fn(p) : p)));
+  const remove = (key: number) => changeUploads(convo, (prev) => prev.filter((p) => p.key !== key));
   const add = (blob: Blob, name: string, voice?: { durationMs: number }) => {
     const key = ++uploadKeys;
     const up = uploadFile(blob, name, { ...(voice ? { voice: true, durationMs: voice.durationMs } : {}), onProgress: (f) => update(key, (p) => ({ ...p, progress: f })) });
-    setItems((prev) => [...prev, { key, name, size: blob.size, voice: !!voice, progress: 0, cancel: up.cancel }]);
+    changeUploads(convo, (prev) => [...prev, { key, name, size: blob.size, voice: !!voice, progress: 0, cancel: up.cancel }]);
     up.done.then(
       (file) => update(key, (p) => ({ ...p, file, progress: 1 })),
       (error: unknown) => {
-        if (error instanceof DOMException && error.name === "AbortError") setItems((prev) => prev.filter((p) => p.key !== key));
+        if (error instanceof DOMException && error.name === "AbortError") remove(key);
         else update(key, (p) => ({ ...p, error }));
       },
     );
   };
-  const remove = (key: number) => setItems((prev) => prev.filter((p) => p.key !== key));
-  return { items, add, remove, clear: () => setItems([]) };
+  return { items, add, remove, clear: () => changeUploads(convo, () => none) };
 }
 
 /** Records a voice message with the browser's MediaRecorder. */
@@ -104,7 +122,8 @@ function useRecorder(onDone: (blob: Blob, durationMs: number) => void) {
 export function Composer({ channelId, rootId, label, people, onPosted, dropTarget }: Props) {
   const t = useT();
   const { locale } = useI18n();
-  const uploads = useUploads();
+  const key = rootId ? `${channelId}/${rootId}` : channelId;
+  const uploads = useUploads(key);
   const fileInput = useRef<HTMLInputElement>(null);
   const recorder = useRecorder((blob, ms) => uploads.add(blob, `voice-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.${blob.type.includes("ogg") ? "ogg" : blob.type.includes("mp4") ? "m4a" : "webm"}`, { durationMs: ms }));
   useEffect(() => {
@@ -117,7 +136,6 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     };
   });
   const id = useId();
-  const key = rootId ? `${channelId}/${rootId}` : channelId;
   const [text, setText] = useState(() => drafts.get(key) ?? "");
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
