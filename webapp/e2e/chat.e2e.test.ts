@@ -600,6 +600,28 @@ describe("chat", () => {
     await p.emulateMedia({ colorScheme: "light" });
   });
 
+  test("what Anna left unsent is gone when Bernd signs in on her computer", async () => {
+    const p = anna.page;
+    await p.goto(channelUrl);
+    await message(p, "Angebot").first().waitFor();
+    await composer(p).fill("Entwurf nur für Anna");
+    await p.locator('.chat-main input[type="file"]').setInputFiles({ name: "anna-privat.txt", mimeType: "text/plain", buffer: Buffer.from("privat\n") });
+    const uploads = p.getByRole("list", { name: "Files for this message" });
+    await uploads.getByText("Ready").waitFor();
+
+    await p.getByRole("button", { name: "Open account menu" }).click();
+    await p.getByRole("menuitem", { name: "Sign out" }).click();
+    await p.getByText("You have signed out.").waitFor();
+    await p.getByLabel("Username").fill("bwagner");
+    await p.getByLabel("Password", { exact: true }).fill("bwagner-password-1");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    // Into the channel without reloading the page, where Anna's draft was.
+    await sidebar(p).getByRole("link", { name: /Einkauf Team/ }).click();
+    await message(p, "Angebot").first().waitFor();
+    expect(await composer(p).inputValue()).toBe("");
+    expect(await uploads.count()).toBe(0);
+  });
+
   test("no CSP violations or script errors", () => {
     expect([...anna.problems, ...bernd.problems]).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import { NetworkError, type Profile } from "../../api/client";
+import { sessionStore } from "../../app/session";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
@@ -54,6 +55,16 @@ function changeUploads(convo: string, fn: (prev: readonly Pending[]) => readonly
   else pendingUploads.set(convo, next);
   for (const l of uploadListeners) l();
 }
+
+// What one person left unsent is not for whoever signs in next on this
+// browser (a shared computer): drafts and files go at sign-out.
+sessionStore.subscribe(() => {
+  if (sessionStore.get().status !== "signed-out") return;
+  drafts.clear();
+  for (const items of pendingUploads.values()) for (const u of items) if (!u.file && !u.error) u.cancel();
+  pendingUploads.clear();
+  for (const l of uploadListeners) l();
+});
 
 const subscribeUploads = (l: () => void) => {
   uploadListeners.add(l);
