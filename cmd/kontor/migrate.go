@@ -16,12 +16,7 @@ func migrateCmd(s *settings) *cobra.Command {
 		Use:   "up",
 		Short: "Apply every migration not applied yet",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := openDB(cmd, s)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: withDB(s, func(cmd *cobra.Command, d *db.DB) error {
 			applied, err := d.Migrate(cmd.Context(), migrations.FS)
 			for _, m := range applied {
 				fmt.Fprintf(cmd.OutOrStdout(), "applied %04d %s\n", m.Version, m.Name)
@@ -33,18 +28,13 @@ func migrateCmd(s *settings) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "database is up to date")
 			}
 			return nil
-		},
+		}),
 	})
 	c.AddCommand(&cobra.Command{
 		Use:   "status",
 		Short: "List migrations and when each was applied",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := openDB(cmd, s)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: withDB(s, func(cmd *cobra.Command, d *db.DB) error {
 			ms, err := d.MigrationStatus(cmd.Context(), migrations.FS)
 			if err != nil {
 				return err
@@ -59,9 +49,21 @@ func migrateCmd(s *settings) *cobra.Command {
 				fmt.Fprintf(w, "%04d\t%s\t%s\n", m.Version, m.Name, at)
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	return c
+}
+
+// withDB runs fn with the configured database open, and closes it after.
+func withDB(s *settings, fn func(*cobra.Command, *db.DB) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		d, err := openDB(cmd, s)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		return fn(cmd, d)
+	}
 }
 
 func openDB(cmd *cobra.Command, s *settings) (*db.DB, error) {
