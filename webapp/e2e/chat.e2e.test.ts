@@ -350,7 +350,7 @@ describe("chat", () => {
     expect(await messages(p).count()).toBeLessThan(50);
 
     const list = p.getByRole("region", { name: /Messages in #archiv/ }).or(p.locator(".message-list"));
-    for (let i = 0; i < 20 && (await message(p, "Eintrag 1").filter({ hasText: /Eintrag 1$/ }).count()) === 0; i++) {
+    for (let i = 0; i < 60 && (await message(p, "Eintrag 1").filter({ hasText: /Eintrag 1$/ }).count()) === 0; i++) {
       await list.first().evaluate((el) => el.scrollTo({ top: 0 }));
       await p.waitForTimeout(150);
     }
