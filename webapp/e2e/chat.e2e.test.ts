@@ -302,9 +302,9 @@ describe("chat", () => {
       if (route.request().method() !== "POST") return route.fallback();
       await new Promise((resolve) => setTimeout(resolve, 1500));
       return route.fulfill({
-        status: 503,
+        status: 403,
         contentType: "application/problem+json",
-        body: JSON.stringify({ title: "Service Unavailable", status: 503, detail: "try again later", code: "unavailable" }),
+        body: JSON.stringify({ title: "Forbidden", status: 403, detail: "only channel admins post here", code: "announcement_only" }),
       });
     });
     await send(p, "Kommt zurück");

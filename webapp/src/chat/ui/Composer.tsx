@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type RefObject } from "react";
-import { NetworkError, type Profile } from "../../api/client";
+import type { Profile } from "../../api/client";
 import { sessionStore } from "../../app/session";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
@@ -10,7 +10,7 @@ import { applyMention, mentionAt, rankMentions, type MentionCandidate, type Ment
 import { chatSettingsStore, sendTyping } from "../runtime";
 import type { Message } from "../window";
 import { formatDuration, formatSize, uploadFile, type FileMeta } from "../uploads";
-import { newClientId, postMessage } from "./actions";
+import { newClientId, postMessage, worthRetrying } from "./actions";
 import { EmojiPicker } from "./EmojiPicker";
 
 // Drafts survive switching channels (not reloads).
@@ -230,7 +230,7 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         onPosted(await postMessage(channelId, payload, clientId));
         if (unanswered.current?.clientId === clientId) unanswered.current = undefined;
       } catch (err) {
-        if (err instanceof NetworkError) unanswered.current = { payload: same, clientId };
+        if (worthRetrying(err)) unanswered.current = { payload: same, clientId };
         setError(err);
         // Give the text back so nothing typed is lost: into the box, and
         // into the draft, for when the person has moved on to another

@@ -43,6 +43,21 @@ describe("postMessage", () => {
     expect(bodies).toHaveLength(3);
   });
 
+  test("an answer that says the server is unavailable is tried again, under the same id", async () => {
+    reply = (n) =>
+      n === 1
+        ? new Response("<html>502 Bad Gateway</html>", { status: 502, headers: { "Content-Type": "text/html" } })
+        : n === 2
+          ? new Response(JSON.stringify({ status: 503, code: "unavailable", detail: "database away" }), {
+              status: 503,
+              headers: { "Content-Type": "application/problem+json" },
+            })
+          : Response.json({ id: "m2", text: "Hallo" }, { status: 201 });
+    const m = await actions.postMessage("c1", { text: "Hallo" }, "id-4", 4, noWait);
+    expect(m).toMatchObject({ id: "m2" });
+    expect(bodies.map((b) => b.client_id)).toEqual(["id-4", "id-4", "id-4"]);
+  });
+
   test("a problem answer is final", async () => {
     reply = () =>
       new Response(JSON.stringify({ status: 422, code: "message_too_long", detail: "too long" }), {

@@ -1,6 +1,6 @@
 // The message actions a person takes, as API calls.
 
-import { api, NetworkError, ok } from "../../api/client";
+import { api, ApiError, NetworkError, ok } from "../../api/client";
 
 const ids = (channel: string, message: string) => ({ params: { path: { id: channel, mid: message } } });
 
@@ -29,11 +29,15 @@ export function newClientId(): string {
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** No answer, or one that says "not now" (a proxy in front of a restarting server, a database away). */
+export const worthRetrying = (e: unknown) => e instanceof NetworkError || (e instanceof ApiError && [502, 503, 504].includes(e.status));
+
 /**
  * Posts a message under a client id. When no answer comes back (network
- * gone, server restarting) it sends the same post again, a few times with
- * growing pauses: the server knows the id and returns the message already
- * posted instead of a second one. A problem answer is final and thrown.
+ * gone, server restarting) or the answer says the server is unavailable,
+ * it sends the same post again, a few times with growing pauses: the
+ * server knows the id and returns the message already posted instead of a
+ * second one. Any other problem answer is final and thrown.
  */
 export async function postMessage(channel: string, body: NewMessage, clientId = newClientId(), tries = 6, wait = pause) {
   const sent = { ...body, client_id: clientId };
@@ -41,7 +45,7 @@ export async function postMessage(channel: string, body: NewMessage, clientId = 
     try {
       return await ok(api.POST("/api/v1/channels/{id}/messages", { params: { path: { id: channel } }, body: sent }));
     } catch (e) {
-      if (!(e instanceof NetworkError) || i >= tries) throw e;
+      if (!worthRetrying(e) || i >= tries) throw e;
       await wait(500 * 2 ** (i - 1));
     }
   }
