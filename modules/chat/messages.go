@@ -107,14 +107,16 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 		expiresAt = millis(m.now().Add(time.Duration(in.ExpiresInSeconds) * time.Second))
 	}
 	var out messageRow
+	var poster string
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
 		a, err := m.loadMember(ctx, tx, channelID)
 		if err != nil {
 			return err
 		}
+		poster = a.p.UserID
 		if in.ClientID != "" {
 			// Posted before, and the answer was lost: the same answer again.
-			prev, err := messageByClientID(ctx, tx, channelID, a.p.UserID, in.ClientID)
+			prev, err := earlierPost(ctx, tx, channelID, poster, in.ClientID)
 			if err == nil {
 				out = prev
 				return nil
@@ -193,24 +195,26 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 	if err != nil && in.ClientID != "" && db.IsUniqueViolation(err) {
 		// The same post raced itself (two tries in flight at once); the
 		// one that committed is the message.
-		err = m.db.WithTx(ctx, func(tx *db.Tx) error {
-			a, err := m.loadMember(ctx, tx, channelID)
-			if err != nil {
-				return err
-			}
-			out, err = messageByClientID(ctx, tx, channelID, a.p.UserID, in.ClientID)
-			return err
-		})
+		out, err = earlierPost(ctx, m.db, channelID, poster, in.ClientID)
 	}
 	if err != nil {
 		return Message{}, err
 	}
-	if out.ExpiredAt != 0 || out.DeletedAt != 0 {
-		// Replaying a post whose message is gone since: say so rather than
-		// hand back what its author removed.
-		return Message{}, apperr.Gone("the message posted with this client_id was deleted since").WithCode("message_deleted")
-	}
 	return m.view(out, nil), nil
+}
+
+// earlierPost is what a repeated post under clientID stands for: the
+// message posted the first time (errNotFound when there was none), or
+// Gone when it was deleted since, rather than what its author removed.
+func earlierPost(ctx context.Context, q db.Querier, channelID, userID, clientID string) (messageRow, error) {
+	r, err := messageByClientID(ctx, q, channelID, userID, clientID)
+	if err != nil {
+		return messageRow{}, err
+	}
+	if r.ExpiredAt != 0 || r.DeletedAt != 0 {
+		return messageRow{}, apperr.Gone("the message posted with this client_id was deleted since").WithCode("message_deleted")
+	}
+	return r, nil
 }
 
 // threadReply updates a thread after a reply was added (delta 1) or removed (-1).

@@ -450,28 +450,34 @@ func deleteMentions(ctx context.Context, q db.Querier, messageID string) error {
 // opposite of what is there when want is nil. It reports whether anything
 // changed, and whether the reaction is there now.
 func setReaction(ctx context.Context, q db.Querier, messageID, userID, emoji string, want *bool, at int64) (changed, there bool, err error) {
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
-		messageID, userID, emoji).Scan(&n); err != nil {
-		return false, false, fmt.Errorf("set reaction: %w", err)
+	affected := func(res sql.Result, err error) (bool, error) {
+		if err != nil {
+			return false, fmt.Errorf("set reaction: %w", err)
+		}
+		n, err := res.RowsAffected()
+		return n > 0, err
 	}
-	on := n == 0
-	if want != nil {
-		on = *want
+	remove := func() (bool, error) {
+		return affected(q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`, messageID, userID, emoji))
+	}
+	add := func() (bool, error) {
+		return affected(q.ExecContext(ctx, `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (message_id, user_id, emoji) DO NOTHING`, messageID, userID, emoji, at))
 	}
 	switch {
-	case on == (n > 0):
-		return false, on, nil
-	case on:
-		_, err = q.ExecContext(ctx, `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)`,
-			messageID, userID, emoji, at)
+	case want == nil: // toggle: take it back if it was there, else add it
+		if removed, err := remove(); err != nil || removed {
+			return removed, false, err
+		}
+		added, err := add()
+		return added, added, err
+	case *want:
+		added, err := add()
+		return added, true, err
 	default:
-		_, err = q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`, messageID, userID, emoji)
+		removed, err := remove()
+		return removed, false, err
 	}
-	if err != nil {
-		return false, false, fmt.Errorf("set reaction: %w", err)
-	}
-	return true, on, nil
 }
 
 func countReactionKinds(ctx context.Context, q db.Querier, messageID string) (int, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
@@ -80,9 +81,7 @@ func (s *Server) signInFirst(ctx huma.Context, next func(huma.Context)) {
 func textOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isText(r.URL.Path) || !queryIsText(r.URL.RawQuery) {
-			p := &Problem{Status: http.StatusBadRequest, Title: http.StatusText(http.StatusBadRequest), Code: "address_not_text",
-				Detail: "the address holds bytes that are not text (invalid UTF-8 or a NUL character); send it percent-encoded UTF-8"}
-			writeProblem(w, p)
+			WriteError(w, r, apperr.Malformed("", "the address holds bytes that are not text (invalid UTF-8 or a NUL character); send it percent-encoded UTF-8").WithCode("address_not_text"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -13,6 +13,7 @@ import { plainText } from "./markdown";
 import { nameOf, peopleStore, requestPeople } from "./people";
 import { RealtimeClient, socketURL, type RealtimeStatus, type ServerFrame } from "./realtime";
 import { applyChannelUpdate, applyMessageCreated, applyRead, badgeCount, isDirect, wantsNotification, type Channel, type Message } from "./unread";
+import { forgetUnsent } from "./unsent";
 
 export type Member = Schemas["Member"];
 export type ChatSettings = Schemas["Settings"];
@@ -405,5 +406,6 @@ export function stopChat(): void {
   typingStore.set(new Map());
   presenceStore.set(new Map());
   watched.clear();
+  forgetUnsent();
   void setBadge(0);
 }

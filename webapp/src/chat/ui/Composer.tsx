@@ -1,6 +1,5 @@
-import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type RefObject } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import type { Profile } from "../../api/client";
-import { sessionStore } from "../../app/session";
 import { useStore } from "../../app/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
@@ -9,12 +8,10 @@ import { replaceShortcodes } from "../emoji";
 import { applyMention, mentionAt, rankMentions, type MentionCandidate, type MentionQuery } from "../mentions";
 import { chatSettingsStore, sendTyping } from "../runtime";
 import type { Message } from "../window";
-import { formatDuration, formatSize, uploadFile, type FileMeta } from "../uploads";
+import { changeUploads, drafts, noUploads, pendingUploads, type PendingUpload } from "../unsent";
+import { formatDuration, formatSize, uploadFile } from "../uploads";
 import { newClientId, postMessage, worthRetrying } from "./actions";
 import { EmojiPicker } from "./EmojiPicker";
-
-// Drafts survive switching channels (not reloads).
-const drafts = new Map<string, string>();
 
 const lifetimes = [0, 60, 3600, 86400, 604800] as const;
 
@@ -30,51 +27,12 @@ interface Props {
   dropTarget?: RefObject<((files: File[]) => void) | null>;
 }
 
-interface Pending {
-  key: number;
-  name: string;
-  size: number;
-  voice: boolean;
-  progress: number;
-  file?: FileMeta;
-  error?: unknown;
-  cancel: () => void;
-}
-
 let uploadKeys = 0;
-
-// Files for the next message, per conversation like the drafts: an upload
-// keeps going, and stays ready to send, while the person looks elsewhere.
-const pendingUploads = new Map<string, readonly Pending[]>();
-const uploadListeners = new Set<() => void>();
-const none: readonly Pending[] = [];
-
-function changeUploads(convo: string, fn: (prev: readonly Pending[]) => readonly Pending[]) {
-  const next = fn(pendingUploads.get(convo) ?? none);
-  if (next.length === 0) pendingUploads.delete(convo);
-  else pendingUploads.set(convo, next);
-  for (const l of uploadListeners) l();
-}
-
-// What one person left unsent is not for whoever signs in next on this
-// browser (a shared computer): drafts and files go at sign-out.
-sessionStore.subscribe(() => {
-  if (sessionStore.get().status !== "signed-out") return;
-  drafts.clear();
-  for (const items of pendingUploads.values()) for (const u of items) if (!u.file && !u.error) u.cancel();
-  pendingUploads.clear();
-  for (const l of uploadListeners) l();
-});
-
-const subscribeUploads = (l: () => void) => {
-  uploadListeners.add(l);
-  return () => uploadListeners.delete(l);
-};
 
 /** Files being uploaded for the next message in one conversation: progress, cancel, and the finished ones to send. */
 function useUploads(convo: string) {
-  const items = useSyncExternalStore(subscribeUploads, () => pendingUploads.get(convo) ?? none);
-  const update = (key: number, fn: (p: Pending) => Pending) => changeUploads(convo, (prev) => prev.map((p) => (p.key === key ? fn(p) : p)));
+  const items = useStore(pendingUploads).get(convo) ?? noUploads;
+  const update = (key: number, fn: (p: PendingUpload) => PendingUpload) => changeUploads(convo, (prev) => prev.map((p) => (p.key === key ? fn(p) : p)));
   const remove = (key: number) => changeUploads(convo, (prev) => prev.filter((p) => p.key !== key));
   const add = (blob: Blob, name: string, voice?: { durationMs: number }) => {
     const key = ++uploadKeys;
@@ -88,7 +46,7 @@ function useUploads(convo: string) {
       },
     );
   };
-  return { items, add, remove, clear: () => changeUploads(convo, () => none) };
+  return { items, add, remove, clear: () => changeUploads(convo, () => noUploads) };
 }
 
 /** Records a voice message with the browser's MediaRecorder. */
