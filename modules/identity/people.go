@@ -10,6 +10,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
+	"github.com/kontorhq/kontor/modules/platform/text"
 )
 
 // The company directory as colleagues see it: search, profiles, pictures.
@@ -174,6 +175,10 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 		before := u
 		if err := p.applyProfile(&u); err != nil {
 			return err
+		}
+		if p.DisplayName != nil && u.DisplayName != before.DisplayName && text.Reserved(u.DisplayName) && !me.Has(authn.RoleAdmin) {
+			return apperr.Invalid("body.display_name", "%q is kept for the system and its administrators; choose your own name", u.DisplayName).
+				WithCode("reserved_name")
 		}
 		now := m.now()
 		if err := updateUser(ctx, tx, u, now); err != nil {
