@@ -39,7 +39,7 @@ func TestLine(t *testing.T) {
 			if !errors.As(err, &ae) || !errors.Is(err, apperr.ErrInvalid) || ae.Field != "body.display_name" {
 				t.Fatalf("Line(%q) = %q, %v; want an invalid-input error on the field", tc.in, got, err)
 			}
-			if tc.code != "" && ae.Code != tc.code {
+			if tc.code != "" && string(ae.Code) != tc.code {
 				t.Fatalf("Line(%q) code %q, want %q", tc.in, ae.Code, tc.code)
 			}
 		})
