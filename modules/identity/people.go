@@ -145,15 +145,6 @@ func (m *Module) profilesBy(ctx context.Context, column string, values []string,
 	return out, nil
 }
 
-// ProfileByUsername returns the profile of username (any case).
-func (m *Module) ProfileByUsername(ctx context.Context, username string) (Profile, error) {
-	u, err := userBy(ctx, m.db, "username", normalizeName(username))
-	if errors.Is(err, errNoUser) {
-		return Profile{}, apperr.NotFound("no user %q", username).WithCode("user_not_found")
-	}
-	return u.Profile(), err
-}
-
 // UpdateMe changes the caller's own profile. Directory accounts are kept
 // by the directory.
 func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
