@@ -35,8 +35,21 @@ func newJournal(t *testing.T, d *db.DB) *journal.Journal {
 // every 7 entries.
 func fill(t *testing.T, d *db.DB, j *journal.Journal, n int) {
 	t.Helper()
+	fill2(t, d, j, 1, n)
+}
+
+// fill2 appends entries from to to, as fill does.
+func fill2(t *testing.T, d *db.DB, j *journal.Journal, from, to int) {
+	t.Helper()
+	appendEntries(t, d, j, from, to, true)
+}
+
+// appendEntries appends entries from to to, with a checkpoint every 7
+// entries if checkpoints.
+func appendEntries(t *testing.T, d *db.DB, j *journal.Journal, from, to int, checkpoints bool) {
+	t.Helper()
 	ctx := context.Background()
-	for i := 1; i <= n; i++ {
+	for i := from; i <= to; i++ {
 		err := d.WithTx(ctx, func(tx *db.Tx) error {
 			_, err := j.Append(ctx, tx, record.Entry{Kind: "message.created", ActorID: "u1", ChannelID: "c1",
 				SubjectID: fmt.Sprintf("m%d", i), Content: map[string]string{"text": fmt.Sprintf("Grüße Nr. %d 你好", i)},
@@ -46,7 +59,7 @@ func fill(t *testing.T, d *db.DB, j *journal.Journal, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i%7 == 0 {
+		if checkpoints && i%7 == 0 {
 			if _, err := j.Checkpoint(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +86,7 @@ func TestAppendRollbackAndVerify(t *testing.T) {
 			t.Fatal("a rolled-back change left a journal entry")
 		}
 		fill(t, d, j, 5)
-		rep, err := j.Verify(ctx, nil)
+		rep, err := j.Verify(ctx, journal.VerifyOptions{})
 		if err != nil || !rep.OK() || rep.Entries != 35 || rep.Checkpoints != 4 {
 			t.Fatalf("verify: %+v %v", rep, err)
 		}
@@ -113,7 +126,7 @@ func TestVerifyFindsTheFirstBrokenEntry(t *testing.T) {
 				if _, err := d.ExecContext(ctx, q); err != nil {
 					t.Fatal(err)
 				}
-				rep, err := j.Verify(ctx, nil)
+				rep, err := j.Verify(ctx, journal.VerifyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -145,7 +158,7 @@ func TestPurgeKeepsTheJournalVerifiable(t *testing.T) {
 		if _, err := j.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := j.Verify(ctx, nil)
+		rep, err := j.Verify(ctx, journal.VerifyOptions{})
 		if err != nil || !rep.OK() || rep.Purged != 1 {
 			t.Fatalf("verify after purge: %+v %v", rep, err)
 		}
