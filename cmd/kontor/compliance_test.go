@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
+	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
+)
+
+// journalDatabases are the two databases with the URL the test opens
+// itself to tamper with the tables.
+func journalDatabases(t *testing.T) map[string]func(t *testing.T) (url string) {
+	return map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "" },
+		"postgres": func(t *testing.T) string { return dbtest.PostgresURL(t) },
+	}
+}
+
+// tamper runs statements on Kontor's database while the server is stopped.
+func tamper(t *testing.T, url, dataDir string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, url, dataDir, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, q := range stmts {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// cutJournalBack makes the journal look as if it had ended after n
+// entries: rows, tree hashes, checkpoints and counter all agree.
+func cutJournalBack(n int64) []string {
+	qs := []string{
+		fmt.Sprintf(`DELETE FROM journal_entries WHERE seq > %d`, n),
+		fmt.Sprintf(`DELETE FROM journal_content WHERE seq > %d`, n),
+		fmt.Sprintf(`DELETE FROM journal_hashes WHERE idx >= %d`, tlog.StoredHashCount(n)),
+		fmt.Sprintf(`DELETE FROM journal_checkpoints WHERE size > %d`, n),
+		fmt.Sprintf(`UPDATE counters SET value = %d WHERE name = 'journal'`, n),
+	}
+	if n == 0 {
+		qs = append(qs, `DELETE FROM counters WHERE name = 'journal'`)
+	}
+	return qs
+}
+
+func checkpointSize(t *testing.T, file string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	var n int64
+	if len(lines) < 2 {
+		t.Fatalf("checkpoint file: %q", b)
+	}
+	fmt.Sscan(lines[1], &n)
+	return n
+}
+
+// The issue's attacks on the record, one after the other: cut the journal
+// back to an earlier checkpoint, remove the key, wipe the journal. Each must
+// be caught by verify-journal with a pinned key and a checkpoint kept
+// elsewhere, and the server must neither sign the shortened history nor
+// make a new key.
+func TestVerifyJournalCatchesACutBackOrWipedJournal(t *testing.T) {
+	for name, urlFor := range journalDatabases(t) {
+		t.Run(name, func(t *testing.T) {
+			url, dataDir := urlFor(t), t.TempDir()
+			env := []string{"KONTOR_DATA_DIR=" + dataDir, "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123"}
+			if url != "" {
+				env = append(env, "KONTOR_DATABASE_URL="+url)
+			}
+			keep := t.TempDir() // "elsewhere": the auditor's machine
+			s := startServer(t, env...)
+			admin := apitest.New(t, s.URL)
+			admin.LoginBearer("admin", "chosen-by-ops-123")
+			var ch struct{ ID string }
+			admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
+			post := func(n int) {
+				for i := range n {
+					admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": fmt.Sprintf("Angebot %d", i)})
+				}
+			}
+			post(3)
+			early, late := filepath.Join(keep, "early.checkpoint"), filepath.Join(keep, "late.checkpoint")
+			mustRun(t, env, "", "compliance", "checkpoint", "--out", early)
+			post(3)
+			printed := mustRun(t, env, "", "compliance", "checkpoint")
+			if err := os.WriteFile(late, []byte(printed[strings.Index(printed, "go.sum database tree"):]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.stop()
+			pub := strings.TrimSpace(mustRun(t, env, "", "compliance", "key"))
+			pubFile := filepath.Join(keep, "journal.pub")
+			os.WriteFile(pubFile, []byte(pub+"\n"), 0o644)
+
+			out := mustRun(t, env, "", "compliance", "verify-journal", "--key", pubFile, "--checkpoint", early, "--checkpoint", late)
+			if !strings.Contains(out, "OK: the journal is complete") || strings.Count(out, "extends:") != 3 || strings.Contains(out, "warning") {
+				t.Fatalf("verify of an untouched journal:\n%s", out)
+			}
+
+			// Cut back to the early checkpoint: the tables agree with themselves.
+			tamper(t, url, dataDir, cutJournalBack(checkpointSize(t, early))...)
+			out, err := run(t, env, "", "compliance", "verify-journal", "--key", pub, "--checkpoint", late)
+			if err == nil || !strings.Contains(out, "journal was cut back") || !strings.Contains(out, late) {
+				t.Fatalf("verify of a cut-back journal against a kept checkpoint: %v\n%s", err, out)
+			}
+			// On the server's machine the copy in the data dir catches it too.
+			out, err = run(t, env, "", "compliance", "verify-journal")
+			if err == nil || !strings.Contains(out, "journal was cut back") {
+				t.Fatalf("verify of a cut-back journal on the server: %v\n%s", err, out)
+			}
+			// The server does not sign the shortened history.
+			out, err = run(t, env, "", "compliance", "checkpoint")
+			if err == nil || !strings.Contains(out, "not an extension of its last signed checkpoint") {
+				t.Fatalf("checkpoint of a cut-back journal: %v\n%s", err, out)
+			}
+
+			// The key goes missing: verify reads keys only, serve refuses to start.
+			keyFile := filepath.Join(dataDir, "keys", "journal.key")
+			if err := os.Remove(keyFile); err != nil {
+				t.Fatal(err)
+			}
+			out, err = run(t, env, "", "compliance", "verify-journal")
+			if err == nil || !strings.Contains(out, keyFile) || !strings.Contains(out, "--key") {
+				t.Fatalf("verify without its key file: %v\n%s", err, out)
+			}
+			if _, err := os.Stat(keyFile); err == nil {
+				t.Fatal("verify-journal made a new key")
+			}
+			out, err = run(t, append(env, "KONTOR_ADDR="+freeAddr(t)), "", "serve")
+			if err == nil || !strings.Contains(out, keyFile) || !strings.Contains(out, "is missing") {
+				t.Fatalf("serve with entries but no key: %v\n%s", err, out)
+			}
+			if _, err := os.Stat(keyFile); err == nil {
+				t.Fatal("serve made a new key for a journal with entries")
+			}
+			if out, err := run(t, env, "", "compliance", "key"); err == nil || !strings.Contains(out, keyFile) {
+				t.Fatalf("compliance key without its key file: %v\n%s", err, out)
+			}
+
+			// Wiped: nothing left in the journal.
+			tamper(t, url, dataDir, cutJournalBack(0)...)
+			out, err = run(t, env, "", "compliance", "verify-journal", "--key", pubFile)
+			if err == nil || !strings.Contains(out, "journal is empty") {
+				t.Fatalf("verify of a wiped journal: %v\n%s", err, out)
+			}
+			out, err = run(t, env, "", "compliance", "verify-journal", "--key", pubFile, "--checkpoint", early)
+			if err == nil || !strings.Contains(out, "journal was wiped") {
+				t.Fatalf("verify of a wiped journal against a kept checkpoint: %v\n%s", err, out)
+			}
+			// Even with the journal empty, the checkpoint copy says this is no first start.
+			out, err = run(t, append(env, "KONTOR_ADDR="+freeAddr(t)), "", "serve")
+			if err == nil || !strings.Contains(out, keyFile) {
+				t.Fatalf("serve after a wipe without the key: %v\n%s", err, out)
+			}
+			if _, err := os.Stat(keyFile); err == nil {
+				t.Fatal("serve made a new key after a wipe")
+			}
+		})
+	}
+}
+
+// A checkpoint kept elsewhere can be served over HTTP.
+func TestVerifyJournalFetchesACheckpointByURL(t *testing.T) {
+	env := []string{"KONTOR_DATA_DIR=" + t.TempDir(), "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123"}
+	s := startServer(t, env...)
+	admin := apitest.New(t, s.URL)
+	admin.LoginBearer("admin", "chosen-by-ops-123")
+	var ch struct{ ID string }
+	admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
+	admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Angebot"})
+	note := mustRun(t, env, "", "compliance", "checkpoint")
+	s.stop()
+	srv := serveText(t, note)
+	out := mustRun(t, env, "", "compliance", "verify-journal", "--checkpoint", srv+"/kontor.checkpoint")
+	if !strings.Contains(out, "extends: the checkpoint from "+srv) || !strings.Contains(out, "OK") {
+		t.Fatalf("verify against a checkpoint by URL:\n%s", out)
+	}
+	if out, err := run(t, env, "", "compliance", "verify-journal", "--checkpoint", srv+"/missing"); err == nil || !strings.Contains(out, "404") {
+		t.Fatalf("verify against a missing URL: %v\n%s", err, out)
+	}
+}
