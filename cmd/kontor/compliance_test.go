@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -97,82 +100,129 @@ func TestVerifyJournalCatchesACutBackOrWipedJournal(t *testing.T) {
 			}
 			post(3)
 			early, late := filepath.Join(keep, "early.checkpoint"), filepath.Join(keep, "late.checkpoint")
-			mustRun(t, env, "", "compliance", "checkpoint", "--out", early)
+			saveCheckpoint(t, env, early)
 			post(3)
-			printed := mustRun(t, env, "", "compliance", "checkpoint")
-			if err := os.WriteFile(late, []byte(printed[strings.Index(printed, "go.sum database tree"):]), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			saveCheckpoint(t, env, late)
 			s.stop()
-			pub := strings.TrimSpace(mustRun(t, env, "", "compliance", "key"))
+			keyFile := filepath.Join(dataDir, "keys", "journal.key")
+			pub := publicKeyIn(t, keyFile)
 			pubFile := filepath.Join(keep, "journal.pub")
 			os.WriteFile(pubFile, []byte(pub+"\n"), 0o644)
-
-			out := mustRun(t, env, "", "compliance", "verify-journal", "--key", pubFile, "--checkpoint", early, "--checkpoint", late)
-			if !strings.Contains(out, "OK: the journal is complete") || strings.Count(out, "extends:") != 3 || strings.Contains(out, "warning") {
-				t.Fatalf("verify of an untouched journal:\n%s", out)
+			if out, err := run(t, env, "", "compliance", "key"); err != nil || strings.TrimSpace(out) != pub {
+				t.Errorf("compliance key: %v %q, want %q", err, out, pub)
+			}
+			out, err := run(t, env, "", "compliance", "verify-journal", "--key", pubFile, "--checkpoint", early, "--checkpoint", late)
+			if err != nil || !strings.Contains(out, "OK: the journal is complete") || strings.Count(out, "extends:") != 3 || strings.Contains(out, "warning") {
+				t.Errorf("verify of an untouched journal: %v\n%s", err, out)
 			}
 
 			// Cut back to the early checkpoint: the tables agree with themselves.
 			tamper(t, url, dataDir, cutJournalBack(checkpointSize(t, early))...)
-			out, err := run(t, env, "", "compliance", "verify-journal", "--key", pub, "--checkpoint", late)
-			if err == nil || !strings.Contains(out, "journal was cut back") || !strings.Contains(out, late) {
-				t.Fatalf("verify of a cut-back journal against a kept checkpoint: %v\n%s", err, out)
-			}
-			// On the server's machine the copy in the data dir catches it too.
+			// On the server's machine the copy in the data dir catches it.
 			out, err = run(t, env, "", "compliance", "verify-journal")
 			if err == nil || !strings.Contains(out, "journal was cut back") {
-				t.Fatalf("verify of a cut-back journal on the server: %v\n%s", err, out)
+				t.Errorf("verify of a cut-back journal on the server: %v\n%s", err, out)
+			}
+			out, err = run(t, env, "", "compliance", "verify-journal", "--key", pub, "--checkpoint", late)
+			if err == nil || !strings.Contains(out, "journal was cut back") || !strings.Contains(out, late) {
+				t.Errorf("verify of a cut-back journal against a kept checkpoint: %v\n%s", err, out)
 			}
 			// The server does not sign the shortened history.
 			out, err = run(t, env, "", "compliance", "checkpoint")
 			if err == nil || !strings.Contains(out, "not an extension of its last signed checkpoint") {
-				t.Fatalf("checkpoint of a cut-back journal: %v\n%s", err, out)
+				t.Errorf("checkpoint of a cut-back journal: %v\n%s", err, out)
 			}
 
 			// The key goes missing: verify reads keys only, serve refuses to start.
-			keyFile := filepath.Join(dataDir, "keys", "journal.key")
 			if err := os.Remove(keyFile); err != nil {
 				t.Fatal(err)
 			}
 			out, err = run(t, env, "", "compliance", "verify-journal")
 			if err == nil || !strings.Contains(out, keyFile) || !strings.Contains(out, "--key") {
-				t.Fatalf("verify without its key file: %v\n%s", err, out)
+				t.Errorf("verify without its key file: %v\n%s", err, out)
 			}
 			if _, err := os.Stat(keyFile); err == nil {
-				t.Fatal("verify-journal made a new key")
+				t.Error("verify-journal made a new key")
+				os.Remove(keyFile)
 			}
-			out, err = run(t, append(env, "KONTOR_ADDR="+freeAddr(t)), "", "serve")
-			if err == nil || !strings.Contains(out, keyFile) || !strings.Contains(out, "is missing") {
-				t.Fatalf("serve with entries but no key: %v\n%s", err, out)
+			out, refused := serveRefused(t, env)
+			if !refused || !strings.Contains(out, keyFile) || !strings.Contains(out, "is missing") {
+				t.Errorf("serve with entries but no key (refused: %v):\n%s", refused, out)
 			}
 			if _, err := os.Stat(keyFile); err == nil {
-				t.Fatal("serve made a new key for a journal with entries")
+				t.Error("serve made a new key for a journal with entries")
+				os.Remove(keyFile)
 			}
 			if out, err := run(t, env, "", "compliance", "key"); err == nil || !strings.Contains(out, keyFile) {
-				t.Fatalf("compliance key without its key file: %v\n%s", err, out)
+				t.Errorf("compliance key without its key file: %v\n%s", err, out)
 			}
 
 			// Wiped: nothing left in the journal.
 			tamper(t, url, dataDir, cutJournalBack(0)...)
 			out, err = run(t, env, "", "compliance", "verify-journal", "--key", pubFile)
 			if err == nil || !strings.Contains(out, "journal is empty") {
-				t.Fatalf("verify of a wiped journal: %v\n%s", err, out)
+				t.Errorf("verify of a wiped journal: %v\n%s", err, out)
 			}
 			out, err = run(t, env, "", "compliance", "verify-journal", "--key", pubFile, "--checkpoint", early)
 			if err == nil || !strings.Contains(out, "journal was wiped") {
-				t.Fatalf("verify of a wiped journal against a kept checkpoint: %v\n%s", err, out)
+				t.Errorf("verify of a wiped journal against a kept checkpoint: %v\n%s", err, out)
 			}
 			// Even with the journal empty, the checkpoint copy says this is no first start.
-			out, err = run(t, append(env, "KONTOR_ADDR="+freeAddr(t)), "", "serve")
-			if err == nil || !strings.Contains(out, keyFile) {
-				t.Fatalf("serve after a wipe without the key: %v\n%s", err, out)
+			out, refused = serveRefused(t, env)
+			if !refused || !strings.Contains(out, keyFile) {
+				t.Errorf("serve after a wipe without the key (refused: %v):\n%s", refused, out)
 			}
 			if _, err := os.Stat(keyFile); err == nil {
-				t.Fatal("serve made a new key after a wipe")
+				t.Error("serve made a new key after a wipe")
 			}
 		})
 	}
+}
+
+// The wiped journal of the issue, checked the way an operator would run
+// it today: no flags, on the server's machine.
+func TestVerifyJournalFailsOnAWipedJournal(t *testing.T) {
+	dataDir := t.TempDir()
+	env := []string{"KONTOR_DATA_DIR=" + dataDir, "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123"}
+	s := startServer(t, env...)
+	admin := apitest.New(t, s.URL)
+	admin.LoginBearer("admin", "chosen-by-ops-123")
+	var ch struct{ ID string }
+	admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
+	admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Angebot"})
+	s.stop()
+	tamper(t, "", dataDir, cutJournalBack(0)...)
+	out, err := run(t, env, "", "compliance", "verify-journal")
+	if err == nil || strings.Contains(out, "OK:") || !strings.Contains(out, "journal is empty") {
+		t.Fatalf("verify of a wiped journal: %v\n%s", err, out)
+	}
+}
+
+// saveCheckpoint signs a checkpoint now and keeps what the command printed in file.
+func saveCheckpoint(t *testing.T, env []string, file string) {
+	t.Helper()
+	printed := mustRun(t, env, "", "compliance", "checkpoint")
+	i := strings.Index(printed, "go.sum database tree")
+	if i < 0 {
+		t.Fatalf("compliance checkpoint printed no checkpoint:\n%s", printed)
+	}
+	if err := os.WriteFile(file, []byte(printed[i:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// publicKeyIn reads the public line of a journal key file.
+func publicKeyIn(t *testing.T, keyFile string) string {
+	t.Helper()
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		t.Fatalf("key file: %d fields", len(f))
+	}
+	return f[1]
 }
 
 // A checkpoint kept elsewhere can be served over HTTP.
@@ -184,14 +234,59 @@ func TestVerifyJournalFetchesACheckpointByURL(t *testing.T) {
 	var ch struct{ ID string }
 	admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
 	admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Angebot"})
-	note := mustRun(t, env, "", "compliance", "checkpoint")
+	file := filepath.Join(t.TempDir(), "kept.checkpoint")
+	mustRun(t, env, "", "compliance", "checkpoint", "--out", file)
 	s.stop()
-	srv := serveText(t, note)
+	note, err := os.ReadFile(file)
+	if err != nil || !strings.HasPrefix(string(note), "go.sum database tree\n") {
+		t.Fatalf("checkpoint --out wrote %q %v", note, err)
+	}
+	srv := serveText(t, string(note))
 	out := mustRun(t, env, "", "compliance", "verify-journal", "--checkpoint", srv+"/kontor.checkpoint")
-	if !strings.Contains(out, "extends: the checkpoint from "+srv) || !strings.Contains(out, "OK") {
+	if !strings.Contains(out, "extends: the checkpoint from "+srv) || !strings.Contains(out, "OK:") {
 		t.Fatalf("verify against a checkpoint by URL:\n%s", out)
 	}
 	if out, err := run(t, env, "", "compliance", "verify-journal", "--checkpoint", srv+"/missing"); err == nil || !strings.Contains(out, "404") {
 		t.Fatalf("verify against a missing URL: %v\n%s", err, out)
 	}
+}
+
+// serveRefused runs kontor serve and reports its output and whether it
+// refused to start; one that comes up instead is stopped again.
+func serveRefused(t *testing.T, env []string) (string, bool) {
+	t.Helper()
+	cmd := exec.Command(kontorBin, "serve")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KONTOR_LOG_FORMAT=json",
+		"KONTOR_LOG_LEVEL=warn", "KONTOR_ADDR=" + freeAddr(t)}, env...)
+	var mu sync.Mutex
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = lockedWriter{&mu, &out}, lockedWriter{&mu, &out}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for range 1200 { // a minute at most
+		select {
+		case err := <-done:
+			mu.Lock()
+			defer mu.Unlock()
+			return out.String(), err != nil
+		case <-time.After(50 * time.Millisecond):
+		}
+		mu.Lock()
+		up := strings.Contains(out.String(), "is running at")
+		mu.Unlock()
+		if up {
+			_ = cmd.Process.Kill()
+			<-done
+			mu.Lock()
+			defer mu.Unlock()
+			return out.String(), false
+		}
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	t.Fatal("kontor serve neither started nor refused within a minute")
+	return "", false
 }
