@@ -18,7 +18,7 @@ import (
 
 func complianceCmd(s *settings) *cobra.Command {
 	c := &cobra.Command{Use: "compliance", Short: "Check the record journal"}
-	c.AddCommand(verifyJournalCmd(s), checkpointCmd(s), keyCmd(s))
+	c.AddCommand(verifyJournalCmd(s), verifyRecordsCmd(s), checkpointCmd(s), keyCmd(s))
 	return c
 }
 
@@ -86,7 +86,7 @@ func verifyJournalCmd(s *settings) *cobra.Command {
 				fmt.Fprintf(errOut, "\rverifying: %d of %d entries (%d%%)", done, total, pct)
 			}
 		}
-		rep, err := a.Journal.Verify(ctx, opt)
+		rep, err := a.Journal.VerifyWith(ctx, opt)
 		fmt.Fprintln(errOut)
 		if err != nil {
 			return err
@@ -202,4 +202,33 @@ func keyCmd(s *settings) *cobra.Command {
 		return err
 	})
 	return key
+}
+
+func verifyRecordsCmd(s *settings) *cobra.Command {
+	records := &cobra.Command{
+		Use:   "verify-records",
+		Short: "Compare the live messages and their earlier versions with what the journal recorded; name every mismatch",
+		Long: "Compares every message and message version in the tables (what people see) with the content the journal\n" +
+			"committed to, and names each mismatch: the message, the version, the journal entry, and what differs\n" +
+			"(content changed, row missing, row without journal entry, deletion or author changed). Run verify-journal\n" +
+			"first: this command trusts the journal's entries and checks the tables against them.",
+		Args: cobra.NoArgs,
+	}
+	records.RunE = withComplianceApp(s, func(ctx context.Context, a *app.App) error {
+		out := records.OutOrStdout()
+		rep, err := a.Journal.CheckRecords(ctx, a.Chat)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "messages: %d\nversions: %d\npurged on record (presence checked only): %d\n", rep.Messages, rep.Versions, rep.Purged)
+		for _, m := range rep.Mismatches {
+			fmt.Fprintf(out, "MISMATCH %s\n", m)
+		}
+		if !rep.OK() {
+			return fmt.Errorf("%d places where the tables disagree with the journal", len(rep.Mismatches))
+		}
+		fmt.Fprintln(out, "OK: the messages and their versions agree with the journal")
+		return nil
+	})
+	return records
 }

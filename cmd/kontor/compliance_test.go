@@ -290,3 +290,48 @@ func serveRefused(t *testing.T, env []string) (string, bool) {
 	t.Fatal("kontor serve neither started nor refused within a minute")
 	return "", false
 }
+
+// verify-records on the real binary: untouched it passes; a body edited in
+// the table and a version row deleted are each named.
+func TestVerifyRecordsNamesChangedRows(t *testing.T) {
+	for name, urlFor := range journalDatabases(t) {
+		t.Run(name, func(t *testing.T) {
+			url, dataDir := urlFor(t), t.TempDir()
+			env := []string{"KONTOR_DATA_DIR=" + dataDir, "KONTOR_ADMIN_PASSWORD=chosen-by-ops-123"}
+			if url != "" {
+				env = append(env, "KONTOR_DATABASE_URL="+url)
+			}
+			s := startServer(t, env...)
+			admin := apitest.New(t, s.URL)
+			admin.LoginBearer("admin", "chosen-by-ops-123")
+			var ch, edited, other struct{ ID string }
+			admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
+			admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Angebot: 120.000 €"}).JSON(t, &edited)
+			admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Lieferung Freitag"}).JSON(t, &other)
+			admin.Must(200, "PATCH", "/api/v1/channels/"+ch.ID+"/messages/"+edited.ID, map[string]any{"text": "Angebot: 125.000 €"})
+			s.stop()
+
+			out := mustRun(t, env, "", "compliance", "verify-records")
+			if !strings.Contains(out, "messages: 2") || !strings.Contains(out, "versions: 3") || !strings.Contains(out, "OK:") {
+				t.Fatalf("verify-records of untouched tables:\n%s", out)
+			}
+			tamper(t, url, dataDir,
+				fmt.Sprintf(`UPDATE messages SET text = 'Lieferung nächste Woche' WHERE id = '%s'`, other.ID),
+				fmt.Sprintf(`DELETE FROM message_versions WHERE message_id = '%s'`, edited.ID))
+			out, err := run(t, env, "", "compliance", "verify-records")
+			if err == nil || !strings.Contains(out, "2 places where the tables disagree") {
+				t.Fatalf("verify-records after tampering: %v\n%s", err, out)
+			}
+			for _, want := range []string{
+				"MISMATCH message " + other.ID + " version 1 (journal entry ",
+				"content changed: the text in the message row",
+				"MISMATCH message " + edited.ID + " version 1 (journal entry ",
+				"version row missing",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("verify-records output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}

@@ -81,7 +81,7 @@ func TestVerifyProvesTheJournalExtendsCheckpointsKeptElsewhere(t *testing.T) {
 		early := mustCheckpoint(t, j)
 		fill2(t, d, j, 15, 30)
 		late := mustCheckpoint(t, j)
-		rep, err := j.Verify(ctx, journal.VerifyOptions{Key: key.Public, Prior: []journal.Prior{
+		rep, err := j.VerifyWith(ctx, journal.VerifyOptions{Key: key.Public, Prior: []journal.Prior{
 			{Label: "the auditor's copy", Note: early.Note}, {Label: "last week's export", Note: late.Note}}})
 		if err != nil || !rep.OK() || len(rep.Priors) != 2 || rep.Root != late.Root {
 			t.Fatalf("verify against earlier checkpoints: %+v %v", rep, err)
@@ -98,11 +98,11 @@ func TestVerifyFailsOnAWipedJournal(t *testing.T) {
 		kept := mustCheckpoint(t, j)
 		cutBack(t, d, 0)
 
-		rep, err := j.Verify(ctx, journal.VerifyOptions{Key: key.Public})
+		rep, err := j.VerifyWith(ctx, journal.VerifyOptions{Key: key.Public})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, "the journal is empty") {
 			t.Fatalf("a wiped journal verified without a checkpoint to compare: %+v %v", rep, err)
 		}
-		rep, err = j.Verify(ctx, journal.VerifyOptions{Key: key.Public, Prior: []journal.Prior{{Label: "the auditor's copy", Note: kept.Note}}})
+		rep, err = j.VerifyWith(ctx, journal.VerifyOptions{Key: key.Public, Prior: []journal.Prior{{Label: "the auditor's copy", Note: kept.Note}}})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, "the auditor's copy") ||
 			!strings.Contains(rep.Problem, "vouches for 20 entries but the journal is empty") {
 			t.Fatalf("a wiped journal against a kept checkpoint: %+v %v", rep, err)
@@ -125,16 +125,16 @@ func TestVerifyAndCheckpointCatchAJournalCutBack(t *testing.T) {
 
 		// Against the checkpoint kept elsewhere, by a journal that knows no file.
 		bare := keyedJournal(t, d, journal.Key{Public: key.Public}, "")
-		if rep, err := bare.Verify(ctx, journal.VerifyOptions{}); err != nil || !rep.OK() {
+		if rep, err := bare.VerifyWith(ctx, journal.VerifyOptions{}); err != nil || !rep.OK() {
 			t.Fatalf("the cut-back tables should agree with themselves (else this test proves nothing): %+v %v", rep, err)
 		}
 		prior := []journal.Prior{{Label: "the auditor's copy", Note: kept.Note}}
-		rep, err := bare.Verify(ctx, journal.VerifyOptions{Key: key.Public, Prior: prior})
+		rep, err := bare.VerifyWith(ctx, journal.VerifyOptions{Key: key.Public, Prior: prior})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, "vouches for 30 entries but the journal has only 21") {
 			t.Fatalf("a cut-back journal against a kept checkpoint: %+v %v", rep, err)
 		}
 		// On the server's machine, the file copy alone catches it.
-		rep, err = j.Verify(ctx, journal.VerifyOptions{})
+		rep, err = j.VerifyWith(ctx, journal.VerifyOptions{})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, cpFile) || !strings.Contains(rep.Problem, "cut back") {
 			t.Fatalf("a cut-back journal against the checkpoint file: %+v %v", rep, err)
 		}
@@ -150,7 +150,7 @@ func TestVerifyAndCheckpointCatchAJournalCutBack(t *testing.T) {
 		if n, _ := j.Checkpoints(ctx); n[len(n)-1].Size != 21 {
 			t.Fatalf("a checkpoint was signed after the cut: %+v", n[len(n)-1])
 		}
-		rep, err = bare.Verify(ctx, journal.VerifyOptions{Key: key.Public, Prior: prior})
+		rep, err = bare.VerifyWith(ctx, journal.VerifyOptions{Key: key.Public, Prior: prior})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, "rewritten") {
 			t.Fatalf("a rewritten journal against a kept checkpoint: %+v %v", rep, err)
 		}
@@ -182,7 +182,7 @@ func TestVerifyChecksSignaturesWithThePinnedKey(t *testing.T) {
 		j := keyedJournal(t, d, testKey(t), "")
 		fill(t, d, j, 10)
 		other := testKey(t)
-		rep, err := j.Verify(ctx, journal.VerifyOptions{Key: other.Public})
+		rep, err := j.VerifyWith(ctx, journal.VerifyOptions{Key: other.Public})
 		if err != nil || rep.OK() || !strings.Contains(rep.Problem, "does not verify") {
 			t.Fatalf("checkpoints signed by another key verified: %+v %v", rep, err)
 		}

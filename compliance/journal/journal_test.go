@@ -86,7 +86,7 @@ func TestAppendRollbackAndVerify(t *testing.T) {
 			t.Fatal("a rolled-back change left a journal entry")
 		}
 		fill(t, d, j, 5)
-		rep, err := j.Verify(ctx, journal.VerifyOptions{})
+		rep, err := j.Verify(ctx, nil)
 		if err != nil || !rep.OK() || rep.Entries != 35 || rep.Checkpoints != 4 {
 			t.Fatalf("verify: %+v %v", rep, err)
 		}
@@ -126,7 +126,7 @@ func TestVerifyFindsTheFirstBrokenEntry(t *testing.T) {
 				if _, err := d.ExecContext(ctx, q); err != nil {
 					t.Fatal(err)
 				}
-				rep, err := j.Verify(ctx, journal.VerifyOptions{})
+				rep, err := j.Verify(ctx, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -158,7 +158,7 @@ func TestPurgeKeepsTheJournalVerifiable(t *testing.T) {
 		if _, err := j.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := j.Verify(ctx, journal.VerifyOptions{})
+		rep, err := j.Verify(ctx, nil)
 		if err != nil || !rep.OK() || rep.Purged != 1 {
 			t.Fatalf("verify after purge: %+v %v", rep, err)
 		}

@@ -52,7 +52,13 @@ type Prior struct {
 	Note  string // the signed note
 }
 
-// Verify checks the whole journal: every entry is present and in order,
+// Verify is VerifyWith with the journal's own key, the checkpoint file
+// and no other checkpoints; progress, if not nil, is told how far it got.
+func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+	return j.VerifyWith(ctx, VerifyOptions{Progress: progress})
+}
+
+// VerifyWith checks the whole journal: every entry is present and in order,
 // its fields and content match its hashes, the stored Merkle tree is
 // consistent with the entries, every signed checkpoint matches the tree
 // and its signature (by opt.Key), every purged content has its purge on
@@ -60,7 +66,7 @@ type Prior struct {
 // checkpoint kept elsewhere: the ones in opt.Prior and the copy of the
 // last one signed on this machine. An empty journal fails: a wiped
 // journal looks like that. It stops at the first problem.
-func (j *Journal) Verify(ctx context.Context, opt VerifyOptions) (Report, error) {
+func (j *Journal) VerifyWith(ctx context.Context, opt VerifyOptions) (Report, error) {
 	var rep Report
 	if opt.Key == "" {
 		opt.Key = j.vkey
