@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"testing"
 )
 
 // postRaw posts a message and reports its id and seq, or ok=false when the
@@ -35,4 +37,19 @@ func postRaw(c *http.Client, base, token, channelID, text, clientID string) (id 
 		return "", 0, false
 	}
 	return m.ID, m.Seq, true
+}
+
+// serveText serves body at every path but /missing (404) on 127.0.0.1
+// until the test ends, and returns the base URL.
+func serveText(t *testing.T, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

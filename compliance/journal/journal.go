@@ -18,7 +18,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strconv"
 	"time"
 
@@ -35,16 +37,25 @@ type Journal struct {
 	db     *db.DB
 	log    *slog.Logger
 	clock  clock.Clock
-	signer note.Signer
+	signer note.Signer // nil: this process may not sign (see Options.Key)
 	vkey   string
+	// cpFile keeps a copy of the last signed checkpoint outside the
+	// database, so rows cut back together with their checkpoints are
+	// still caught (see Checkpoint).
+	cpFile string
 }
 
 // Options configure a Journal.
 type Options struct {
 	Log   *slog.Logger // required
 	Clock clock.Clock  // nil: system clock
-	// Key is the signing key in signed-note form; see LoadOrCreateKey.
+	// Key is the signing key in signed-note form; see LoadKey. Without
+	// Private the journal appends and verifies but refuses to sign; without
+	// Public too, verifying needs a key given to Verify.
 	Key Key
+	// CheckpointFile, when set, keeps a copy of the newest signed
+	// checkpoint; every new checkpoint must extend it.
+	CheckpointFile string
 }
 
 // New returns the journal.
@@ -55,14 +66,53 @@ func New(d *db.DB, opt Options) (*Journal, error) {
 	if opt.Clock == nil {
 		opt.Clock = clock.System{}
 	}
-	signer, err := note.NewSigner(opt.Key.Private)
-	if err != nil {
-		return nil, fmt.Errorf("journal signing key: %w", err)
+	j := &Journal{db: d, log: opt.Log.With("component", "journal"), clock: opt.Clock, vkey: opt.Key.Public, cpFile: opt.CheckpointFile}
+	if opt.Key.Private != "" {
+		signer, err := note.NewSigner(opt.Key.Private)
+		if err != nil {
+			return nil, fmt.Errorf("journal signing key: %w", err)
+		}
+		j.signer = signer
 	}
-	if _, err := note.NewVerifier(opt.Key.Public); err != nil {
-		return nil, fmt.Errorf("journal verifier key: %w", err)
+	if opt.Key.Public != "" {
+		if _, err := note.NewVerifier(opt.Key.Public); err != nil {
+			return nil, fmt.Errorf("journal verifier key: %w", err)
+		}
 	}
-	return &Journal{db: d, log: opt.Log.With("component", "journal"), clock: opt.Clock, signer: signer, vkey: opt.Key.Public}, nil
+	return j, nil
+}
+
+// Fresh reports whether nothing was ever recorded or signed: no entry, no
+// checkpoint in the database and no copy of one in the checkpoint file.
+// Only then may a new signing key be made; otherwise why says what exists.
+func Fresh(ctx context.Context, q db.Querier, checkpointFile string) (fresh bool, why string, err error) {
+	var n int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM journal_entries`).Scan(&n); err != nil {
+		return false, "", fmt.Errorf("journal: %w", err)
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("the journal has %d entries", n), nil
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM journal_checkpoints`).Scan(&n); err != nil {
+		return false, "", fmt.Errorf("journal: %w", err)
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("the database holds %d signed checkpoints", n), nil
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(value), 0) FROM counters WHERE name = 'journal'`).Scan(&n); err != nil {
+		return false, "", fmt.Errorf("journal: %w", err)
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("the journal counted %d entries", n), nil
+	}
+	if checkpointFile != "" {
+		if _, err := os.Stat(checkpointFile); err == nil {
+			return false, fmt.Sprintf("a signed checkpoint is kept in %s", checkpointFile), nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return false, "", fmt.Errorf("journal: %w", err)
+		}
+	}
+	return true, "", nil
 }
 
 // VerifierKey is the public key that checks the journal's signed

@@ -35,8 +35,21 @@ func newJournal(t *testing.T, d *db.DB) *journal.Journal {
 // every 7 entries.
 func fill(t *testing.T, d *db.DB, j *journal.Journal, n int) {
 	t.Helper()
+	fill2(t, d, j, 1, n)
+}
+
+// fill2 appends entries from to to, as fill does.
+func fill2(t *testing.T, d *db.DB, j *journal.Journal, from, to int) {
+	t.Helper()
+	appendEntries(t, d, j, from, to, true)
+}
+
+// appendEntries appends entries from to to, with a checkpoint every 7
+// entries if checkpoints.
+func appendEntries(t *testing.T, d *db.DB, j *journal.Journal, from, to int, checkpoints bool) {
+	t.Helper()
 	ctx := context.Background()
-	for i := 1; i <= n; i++ {
+	for i := from; i <= to; i++ {
 		err := d.WithTx(ctx, func(tx *db.Tx) error {
 			_, err := j.Append(ctx, tx, record.Entry{Kind: "message.created", ActorID: "u1", ChannelID: "c1",
 				SubjectID: fmt.Sprintf("m%d", i), Content: map[string]string{"text": fmt.Sprintf("Grüße Nr. %d 你好", i)},
@@ -46,7 +59,7 @@ func fill(t *testing.T, d *db.DB, j *journal.Journal, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i%7 == 0 {
+		if checkpoints && i%7 == 0 {
 			if _, err := j.Checkpoint(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -17,6 +18,11 @@ type Report struct {
 	Entries     int64 `json:"entries"`
 	Checkpoints int   `json:"checkpoints"`
 	Purged      int64 `json:"purged" doc:"Entries whose content retention removed, each with its purge on record."`
+	// Root is the tree's root over all entries (empty for an empty journal).
+	Root string `json:"root,omitempty"`
+	// Priors lists the checkpoints kept elsewhere that the journal was
+	// proved to extend.
+	Priors []string `json:"priors,omitempty"`
 	// FirstBroken is the sequence number of the first entry that fails, or 0.
 	FirstBroken int64  `json:"first_broken,omitempty"`
 	Problem     string `json:"problem,omitempty"`
@@ -27,13 +33,47 @@ func (r Report) OK() bool { return r.Problem == "" }
 
 const verifyBatch = 2000
 
-// Verify checks the whole journal: every entry is present and in order,
+// VerifyOptions say what Verify checks against.
+type VerifyOptions struct {
+	// Key is the public key pinned by whoever checks (kept off the server);
+	// empty: the journal's own, which only proves the journal agrees with
+	// itself.
+	Key string
+	// Prior are signed checkpoints seen before and kept elsewhere (label:
+	// where each came from). The journal must extend each of them.
+	Prior []Prior
+	// Progress, if not nil, is told how far Verify got.
+	Progress func(done, total int64)
+}
+
+// Prior is a signed checkpoint kept outside the journal's database.
+type Prior struct {
+	Label string // where it came from, for the report
+	Note  string // the signed note
+}
+
+// Verify is VerifyWith with the journal's own key, the checkpoint file
+// and no other checkpoints; progress, if not nil, is told how far it got.
+func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+	return j.VerifyWith(ctx, VerifyOptions{Progress: progress})
+}
+
+// VerifyWith checks the whole journal: every entry is present and in order,
 // its fields and content match its hashes, the stored Merkle tree is
 // consistent with the entries, every signed checkpoint matches the tree
-// and its signature, and every purged content has its purge on record.
-// It stops at the first problem. progress, if not nil, is told how far it got.
-func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+// and its signature (by opt.Key), every purged content has its purge on
+// record, and the journal extends (RFC 6962 consistency proof) every
+// checkpoint kept elsewhere: the ones in opt.Prior and the copy of the
+// last one signed on this machine. An empty journal fails: a wiped
+// journal looks like that. It stops at the first problem.
+func (j *Journal) VerifyWith(ctx context.Context, opt VerifyOptions) (Report, error) {
 	var rep Report
+	if opt.Key == "" {
+		opt.Key = j.vkey
+	}
+	if opt.Key == "" {
+		return rep, errors.New("verify journal: no public key to check the checkpoints with")
+	}
 	total, err := j.Size(ctx)
 	if err != nil {
 		return rep, err
@@ -42,6 +82,15 @@ func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) 
 	if err != nil {
 		return rep, err
 	}
+	priors := append([]Prior(nil), opt.Prior...)
+	fileNote, err := readCheckpointFile(j.cpFile)
+	if err != nil {
+		return rep, err
+	}
+	if fileNote != "" {
+		priors = append(priors, Prior{Label: "the copy of the last checkpoint in " + j.cpFile, Note: fileNote})
+	}
+	progress := opt.Progress
 	fail := func(seq int64, format string, args ...any) (Report, error) {
 		rep.FirstBroken = seq
 		rep.Problem = fmt.Sprintf(format, args...)
@@ -104,7 +153,7 @@ func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) 
 				}
 			}
 			for cpi < len(cps) && cps[cpi].Size == e.Seq {
-				if r, bad := j.checkCheckpoint(cps[cpi], cache); bad {
+				if r, bad := checkCheckpoint(cps[cpi], opt.Key, cache); bad {
 					return fail(e.Seq, "%s", r)
 				}
 				rep.Checkpoints++
@@ -127,11 +176,32 @@ func (j *Journal) Verify(ctx context.Context, progress func(done, total int64)) 
 	for seq := range purgedWithoutRecord {
 		return fail(seq, "the content of entry %d was removed without a record of the purge", seq)
 	}
+	var root tlog.Hash
+	if rep.Entries > 0 {
+		if root, err = tlog.TreeHash(rep.Entries, cache); err != nil {
+			return fail(rep.Entries, "the tree at %d cannot be computed: %v", rep.Entries, err)
+		}
+		rep.Root = root.String()
+	}
+	for _, p := range priors {
+		tree, err := OpenCheckpoint(p.Note, opt.Key)
+		if err != nil {
+			return fail(0, "%s does not verify with the key %s: %v", p.Label, opt.Key, err)
+		}
+		if err := consistent(rep.Entries, root, tree, cache); err != nil {
+			at := min(tree.N, rep.Entries+1)
+			return fail(at, "%s: %v", p.Label, err)
+		}
+		rep.Priors = append(rep.Priors, fmt.Sprintf("%s (%d entries)", p.Label, tree.N))
+	}
+	if rep.Entries == 0 {
+		return fail(0, "the journal is empty: nothing is on record (a wiped journal looks like this; check it against a checkpoint kept elsewhere)")
+	}
 	return rep, nil
 }
 
-func (j *Journal) checkCheckpoint(c Checkpoint, r tlog.HashReader) (string, bool) {
-	tree, err := OpenCheckpoint(c.Note, j.vkey)
+func checkCheckpoint(c Checkpoint, vkey string, r tlog.HashReader) (string, bool) {
+	tree, err := OpenCheckpoint(c.Note, vkey)
 	if err != nil {
 		return fmt.Sprintf("the checkpoint at %d does not verify: %v", c.Size, err), true
 	}

@@ -7,7 +7,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -46,7 +48,12 @@ type Config struct {
 	Realtime   realtime.Config
 	// JournalKeyFile holds the key that signs journal checkpoints; empty
 	// means keys/journal.key in the data dir. Cluster nodes share one.
-	JournalKeyFile     string
+	JournalKeyFile string
+	// JournalKeyReadOnly: never make a key (the compliance commands, which
+	// check with a pinned key). Otherwise a missing key is made only while
+	// the journal is fresh (journal.Fresh), and Open fails naming the file
+	// when anything was recorded or signed before.
+	JournalKeyReadOnly bool
 	CheckpointInterval time.Duration
 	EventRetention     time.Duration
 	// NATSURL, when set, connects the nodes of a cluster; empty: one node.
@@ -97,14 +104,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		log.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
 	a := &App{Log: log, Clock: clk, DB: d, cfg: cfg}
-	if err := a.build(); err != nil {
+	if err := a.build(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build() error {
+func (a *App) build(ctx context.Context) error {
 	var err error
 	if a.cfg.NATSURL != "" {
 		nb, err := bus.NewNATS(a.cfg.NATSURL, a.Log)
@@ -117,18 +124,12 @@ func (a *App) build() error {
 	}
 	a.Events = eventlog.New(a.DB, a.Bus)
 
-	keyFile := a.cfg.JournalKeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(a.cfg.DataDir, "keys", "journal.key")
-	}
-	key, created, err := journal.LoadOrCreateKey(keyFile, "kontor-journal")
+	key, err := a.journalKey(ctx)
 	if err != nil {
 		return err
 	}
-	if created {
-		a.Log.Info("created the journal signing key", "file", keyFile, "public_key", key.Public)
-	}
-	if a.Journal, err = journal.New(a.DB, journal.Options{Log: a.Log, Clock: a.Clock, Key: key}); err != nil {
+	if a.Journal, err = journal.New(a.DB, journal.Options{Log: a.Log, Clock: a.Clock, Key: key,
+		CheckpointFile: a.JournalCheckpointFile()}); err != nil {
 		return err
 	}
 
@@ -184,6 +185,49 @@ func (a *App) build() error {
 		}
 	}
 	return nil
+}
+
+// JournalKeyFile is the file holding the key that signs checkpoints.
+func (a *App) JournalKeyFile() string {
+	if a.cfg.JournalKeyFile != "" {
+		return a.cfg.JournalKeyFile
+	}
+	return filepath.Join(a.cfg.DataDir, "keys", "journal.key")
+}
+
+// JournalCheckpointFile keeps a copy of the last signed checkpoint in the
+// data dir, out of reach of a rewrite of the database alone.
+func (a *App) JournalCheckpointFile() string {
+	return filepath.Join(a.cfg.DataDir, "journal-checkpoint")
+}
+
+// journalKey reads the signing key. A missing key is never silently
+// replaced: it is made only when nothing was ever recorded or signed.
+func (a *App) journalKey(ctx context.Context) (journal.Key, error) {
+	keyFile := a.JournalKeyFile()
+	key, err := journal.LoadKey(keyFile)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	if a.cfg.JournalKeyReadOnly {
+		return journal.Key{}, nil // the command checks with a pinned key, or says the key is missing
+	}
+	fresh, why, err := journal.Fresh(ctx, a.DB, a.JournalCheckpointFile())
+	if err != nil {
+		return journal.Key{}, err
+	}
+	if !fresh {
+		return journal.Key{}, fmt.Errorf("the journal's signing key %s is missing, but %s: restore the key file from your backup "+
+			"(a new key would leave every earlier checkpoint uncheckable, so Kontor does not make one)", keyFile, why)
+	}
+	key, created, err := journal.CreateKey(keyFile, "kontor-journal")
+	if err != nil {
+		return journal.Key{}, err
+	}
+	if created {
+		a.Log.Info("created the journal signing key", "file", keyFile, "public_key", key.Public)
+	}
+	return key, nil
 }
 
 // Start runs the modules' background work until ctx ends.

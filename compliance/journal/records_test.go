@@ -1,0 +1,90 @@
+package journal_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kontorhq/kontor/internal/app/apptest"
+)
+
+// The live tables compared with the journal, through the real chat module:
+// untouched they agree; each direct change to a row is named with the
+// message, the version and the journal entry that says otherwise.
+func TestCheckRecordsNamesEveryRowThatDisagreesWithTheJournal(t *testing.T) {
+	type posted struct{ ID string }
+	for _, tc := range []struct {
+		name   string
+		tamper func(ids []string) string
+		want   []string // in the one mismatch expected
+	}{
+		{"untouched", nil, nil},
+		{"message body edited in the table", func(ids []string) string {
+			return fmt.Sprintf(`UPDATE messages SET text = 'Angebot: 80.000 €' WHERE id = '%s'`, ids[0])
+		}, []string{"version 2", "journal entry", "content changed", "the message row"}},
+		{"earlier version edited in the table", func(ids []string) string {
+			return fmt.Sprintf(`UPDATE message_versions SET text = 'nie gesagt' WHERE message_id = '%s' AND version = 1`, ids[0])
+		}, []string{"version 1", "journal entry", "content changed", "message_versions"}},
+		{"version row deleted", func(ids []string) string {
+			return fmt.Sprintf(`DELETE FROM message_versions WHERE message_id = '%s' AND version = 1`, ids[0])
+		}, []string{"version 1", "journal entry", "version row missing"}},
+		{"message row deleted", func(ids []string) string {
+			return fmt.Sprintf(`DELETE FROM messages WHERE id = '%s'`, ids[1])
+		}, []string{"journal entry", "row missing"}},
+		{"row inserted without a journal entry", func(ids []string) string {
+			return fmt.Sprintf(`INSERT INTO messages (id, channel_id, seq, user_id, text, created_at)
+				SELECT 'forged-row', channel_id, 999, user_id, 'untergeschoben', created_at FROM messages WHERE id = '%s'`, ids[1])
+		}, []string{"message forged-row", "row without journal entry"}},
+		{"deletion undone in the table", func(ids []string) string {
+			return fmt.Sprintf(`UPDATE messages SET deleted_at = 0 WHERE id = '%s'`, ids[2])
+		}, []string{"journal entry", "deleted on record but not in the table"}},
+		{"author changed in the table", func(ids []string) string {
+			return fmt.Sprintf(`UPDATE messages SET user_id = 'someone-else' WHERE id = '%s'`, ids[1])
+		}, []string{"journal entry", "author changed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+				ctx := context.Background()
+				ann := s.Person("ann")
+				var ch struct{ ID string }
+				ann.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "einkauf"}).JSON(t, &ch)
+				var ids []string
+				for _, text := range []string{"Angebot: 120.000 €", "Lieferung Freitag", "Tippfehler"} {
+					var m posted
+					ann.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": text}).JSON(t, &m)
+					ids = append(ids, m.ID)
+				}
+				ann.Must(200, "PATCH", "/api/v1/channels/"+ch.ID+"/messages/"+ids[0], map[string]any{"text": "Angebot: 125.000 €"})
+				ann.Must(204, "DELETE", "/api/v1/channels/"+ch.ID+"/messages/"+ids[2], nil)
+				if tc.tamper != nil {
+					if _, err := s.App.DB.ExecContext(ctx, tc.tamper(ids)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				rep, err := s.App.Journal.CheckRecords(ctx, s.App.Chat)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.want == nil {
+					if !rep.OK() || rep.Messages != 3 || rep.Versions != 4 {
+						t.Fatalf("untouched tables: %+v", rep)
+					}
+					return
+				}
+				if len(rep.Mismatches) != 1 {
+					t.Fatalf("want one mismatch, got %+v", rep.Mismatches)
+				}
+				got := rep.Mismatches[0].String()
+				for _, w := range tc.want {
+					if !strings.Contains(got, w) {
+						t.Errorf("mismatch %q lacks %q", got, w)
+					}
+				}
+				if !strings.HasPrefix(got, "message "+rep.Mismatches[0].MessageID) {
+					t.Errorf("mismatch does not name the message: %q", got)
+				}
+			})
+		})
+	}
+}
