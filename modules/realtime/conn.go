@@ -90,12 +90,25 @@ func (c *conn) wakeWriter() {
 	}
 }
 
-// shut asks the writer to close the connection with code.
+// shut asks the writer to close the connection with code, dropping what
+// waits: nothing more is delivered.
 func (c *conn) shut(code websocket.StatusCode, why string) {
 	c.mu.Lock()
 	if !c.closing {
 		c.closing, c.closeCode, c.closeWhy = true, code, why
 		c.queue = nil
+	}
+	c.mu.Unlock()
+	c.wakeWriter()
+}
+
+// shutAfterQueue asks the writer to close the connection with code after
+// the frames already waiting, so that the error frames that explain the
+// close reach the client. (Once closing, later shuts change nothing.)
+func (c *conn) shutAfterQueue(code websocket.StatusCode, why string) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing, c.closeCode, c.closeWhy = true, code, why
 	}
 	c.mu.Unlock()
 	c.wakeWriter()
@@ -304,7 +317,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 					m.cfg.FrameRate, m.cfg.PersonFrameRate)}))
 			}
 			if c.refused >= m.cfg.FrameAbuse {
-				c.shut(websocket.StatusPolicyViolation, "too many frames")
+				c.shutAfterQueue(websocket.StatusPolicyViolation, "too many frames")
 				return
 			}
 			continue
@@ -330,7 +343,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			c.send(ephemeral("error", f.ChannelID, perr))
 		}
 		if bad >= 20 {
-			c.shut(websocket.StatusPolicyViolation, "too many malformed frames")
+			c.shutAfterQueue(websocket.StatusPolicyViolation, "too many malformed frames")
 			return
 		}
 	}
