@@ -13,6 +13,7 @@ import (
 
 	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/identity/ldapdir/ldaptest"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
@@ -407,4 +408,33 @@ func TestPresenceSubReportsTheRealLastSeen(t *testing.T) {
 			t.Fatalf("dave was never online; presence_sub says %+v (last seen %v)", p, p.LastSeenAt)
 		}
 	})
+}
+
+// A directory sync that disables someone (gone from the directory, or
+// marked disabled) closes their websockets with 4000.
+func TestDirectorySyncClosesDisabledPeoplesWebsockets(t *testing.T) {
+	tr := ldaptest.NewTree(t)
+	cfg := tr.Config()
+	dn := tr.AddPerson(ldaptest.Person{UID: "block", Password: "block-pw-1", DisplayName: "Blocked Later"})
+	gone := tr.AddPerson(ldaptest.Person{UID: "leave", Password: "leave-pw-1", DisplayName: "Leaving Soon"})
+	tr.AddPerson(ldaptest.Person{UID: "keep", Password: "keep-pw-1", DisplayName: "Keep Me"})
+	s := apptest.NewWith(t, "", func(c *app.Config) { c.LDAP = &cfg })
+	var socks []*rtclient.Client
+	for _, u := range []string{"block", "leave", "keep"} {
+		c := apitest.New(t, s.URL)
+		c.Login(u, u+"-pw-1")
+		socks = append(socks, dial(t, &apptest.Person{Client: c, Username: u}, rtclient.Fresh))
+	}
+	tr.Replace(dn, "employeeType", "disabled")
+	tr.Delete(gone)
+	if _, err := s.App.Identity.SyncDirectory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"disabled", "removed"} {
+		if code, _ := untilClosed(t, socks[i]); code != realtime.CloseSessionEnded {
+			t.Fatalf("the %s person's socket closed with %d", name, code)
+		}
+	}
+	socks[2].Send(context.Background(), realtime.ClientFrame{Type: "ping", ID: "still"})
+	next(t, socks[2], "pong")
 }
