@@ -1,8 +1,8 @@
-// Package modules_test checks the module rules of DESIGN.md: a module may
+// Package modules_test checks the module rules (docs/architecture.md): a module may
 // use modules/platform, its own packages, and other modules' published
 // event types (modules/<x>/events); nothing else of another module.
 // modules/platform and compliance use no module at all. Consumers that
-// need another module declare a small interface and cmd/kontor wires the
+// need another module declare a small interface and internal/app wires the
 // two together.
 package modules_test
 
@@ -57,7 +57,7 @@ func allowed(from, to string) (bool, string) {
 	case to2 == "migrations":
 		return false, "only cmd/kontor applies migrations"
 	}
-	return false, "a module must not import another module's packages; declare a small interface on the consumer side and wire it in cmd/kontor"
+	return false, "a module must not import another module's packages; declare a small interface on the consumer side and wire it in internal/app"
 }
 
 func TestModuleBoundaries(t *testing.T) {

@@ -76,21 +76,9 @@ func (m *Module) ChannelName(ctx context.Context, channelID string) (string, err
 }
 
 // ChannelByName finds the channel called name that userID can see: any
-// public channel, or a private one they are in.
+// public channel, or a private one they are in (that one first).
 func (m *Module) ChannelByName(ctx context.Context, userID, name string) (string, bool, error) {
-	c, err := channelBy(ctx, m.db, "name", strings.ToLower(name))
-	if errors.Is(err, errNotFound) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	if c.Kind != KindPublic {
-		if _, ok, err := member(ctx, m.db, c.ID, userID); err != nil || !ok {
-			return "", false, err
-		}
-	}
-	return c.ID, true, nil
+	return channelByNameFor(ctx, m.db, userID, strings.ToLower(name))
 }
 
 // DirectChannel finds the DM between userID and otherUserID.

@@ -130,9 +130,12 @@ func (m *Module) CreateChannel(ctx context.Context, in NewChannel) (Channel, err
 		return Channel{}, err
 	}
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := checkNameFree(ctx, tx, p.UserID, c); err != nil {
+			return err
+		}
 		if err := insertChannel(ctx, tx, c); err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Conflict("a channel named %q exists already", c.Name).WithCode("channel_name_taken")
+				return nameTaken(c.Name)
 			}
 			return err
 		}
@@ -153,6 +156,25 @@ func (m *Module) CreateChannel(ctx context.Context, in NewChannel) (Channel, err
 		return Channel{}, err
 	}
 	return m.GetChannel(ctx, c.ID)
+}
+
+// checkNameFree refuses a name that a channel userID can see already has.
+// Only public names are unique in the database; a private channel's name
+// may be taken again by someone outside it, or the refusal would tell them
+// that the private channel exists.
+func checkNameFree(ctx context.Context, tx *db.Tx, userID string, c channelRow) error {
+	taken, err := nameSeenBy(ctx, tx, userID, c.Name, c.ID)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return nameTaken(c.Name)
+	}
+	return nil
+}
+
+func nameTaken(name string) error {
+	return apperr.Conflict("a channel named %q exists already", name).WithCode("channel_name_taken")
 }
 
 // channelContent is what the journal keeps about a channel's settings.
@@ -477,9 +499,14 @@ func (m *Module) UpdateChannel(ctx context.Context, channelID string, p ChannelP
 			c.Announcement = *p.Announcement
 		}
 		c.UpdatedAt = millis(m.now())
+		if c.Name != a.ch.Name {
+			if err := checkNameFree(ctx, tx, a.p.UserID, c); err != nil {
+				return err
+			}
+		}
 		if err := updateChannel(ctx, tx, c); err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Conflict("a channel named %q exists already", c.Name).WithCode("channel_name_taken")
+				return nameTaken(c.Name)
 			}
 			return err
 		}

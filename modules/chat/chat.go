@@ -111,9 +111,6 @@ func New(d Deps, cfg Config) (*Module, error) {
 // SetFiles connects the files module after both are built (each needs the other).
 func (m *Module) SetFiles(a Attacher) { m.files = a }
 
-// SetPresence connects the realtime module after both are built.
-func (m *Module) SetPresence(p Presence) { m.presence = p }
-
 // Start runs the job that makes self-destructing messages disappear.
 func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 	s.Every(ctx, "chat-expire", m.cfg.ExpiryInterval, func(ctx context.Context) error {

@@ -8,7 +8,7 @@
 // the client event log (Deps.Events, event names in chat/events) in the
 // same transaction as the change itself.
 //
-// Consumes (interfaces declared here, wired in cmd/kontor): Users
+// Consumes (interfaces declared here, wired in internal/app): Users
 // (identity), Attacher (files), Presence (realtime), Journal (compliance),
 // Events (platform/eventlog). Offers other modules CanRead,
 // ReadableChannels and Members for authorization decisions.

@@ -142,6 +142,11 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 				return apperr.Invalid("body.root_id", "this thread's first message was deleted")
 			}
 		}
+		// A reply lives no longer than the self-destructing message it
+		// answers: the thread goes as a whole.
+		if root.ExpiresAt != 0 && (expiresAt == 0 || root.ExpiresAt < expiresAt) {
+			expiresAt = root.ExpiresAt
+		}
 		seq, err := nextSeq(ctx, tx, channelID, now)
 		if err != nil {
 			return err
@@ -423,13 +428,38 @@ func (m *Module) ExpireDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	ctx = authn.SystemContext(ctx, "chat-expire")
+	expire := func(ctx context.Context, tx *db.Tx, r messageRow) error {
+		// Read again in tx: a reply in due may have gone with its thread.
+		r, err := messageByID(ctx, tx, r.ID)
+		if err != nil || r.ExpiredAt != 0 {
+			return err
+		}
+		if err := m.hide(ctx, tx, r, "", "message.expired", events.MessageExpired, now); err != nil {
+			return err
+		}
+		if !st.ExpiredKeptOnRecord {
+			return m.journal.PurgeSubject(ctx, tx, r.ID, "", "self-destructing message expired")
+		}
+		return nil
+	}
 	for _, r := range due {
 		err := m.db.WithTx(ctx, func(tx *db.Tx) error {
-			if err := m.hide(ctx, tx, r, "", "message.expired", events.MessageExpired, now); err != nil {
+			if err := expire(ctx, tx, r); err != nil {
 				return err
 			}
-			if !st.ExpiredKeptOnRecord {
-				return m.journal.PurgeSubject(ctx, tx, r.ID, "", "self-destructing message expired")
+			if r.RootID != "" {
+				return nil
+			}
+			// Replies that outlive their thread (kept a longer lifetime,
+			// or were posted before replies inherited it) go with it.
+			replies, err := queryMessages(ctx, tx, `root_id = ? AND expired_at = 0 AND deleted_at = 0`, r.ID)
+			if err != nil {
+				return err
+			}
+			for _, reply := range replies {
+				if err := expire(ctx, tx, reply); err != nil {
+					return err
+				}
 			}
 			return nil
 		})

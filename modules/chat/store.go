@@ -59,6 +59,39 @@ func channelBy(ctx context.Context, q db.Querier, column, value string) (channel
 	return c, nil
 }
 
+// nameSeenBy reports whether a channel other than exceptID that userID can
+// see (any public one, or one they are a member of) is called name.
+func nameSeenBy(ctx context.Context, q db.Querier, userID, name, exceptID string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM channels c WHERE c.name = ? AND c.id <> ? AND (c.kind = 'public'
+		OR EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = ?)) LIMIT 1`,
+		name, exceptID, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check channel name: %w", err)
+	}
+	return true, nil
+}
+
+// channelByNameFor finds the channel called name that userID can see,
+// preferring one they are a member of (private channels may share a name
+// with channels they do not know of).
+func channelByNameFor(ctx context.Context, q db.Querier, userID, name string) (string, bool, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT c.id FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
+		WHERE c.name = ? AND (c.kind = 'public' OR m.user_id IS NOT NULL)
+		ORDER BY CASE WHEN m.user_id IS NULL THEN 1 ELSE 0 END, c.created_at LIMIT 1`, userID, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("find channel by name: %w", err)
+	}
+	return id, true, nil
+}
+
 func insertChannel(ctx context.Context, q db.Querier, c channelRow) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO channels (`+channelCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Kind, c.Name, c.DisplayName, c.Topic, c.Purpose, c.Announcement, c.DMKey, c.CreatedBy, c.CreatedAt,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/ids"
+	"github.com/kontorhq/kontor/modules/platform/text"
 )
 
 var channelName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
@@ -21,21 +22,7 @@ func checkChannelName(s string) (string, error) {
 }
 
 // checkLine validates a one-line text field (display name, topic).
-func checkLine(field, s string, maxRunes int) (string, error) {
-	s = strings.TrimSpace(s)
-	if err := checkUTF8(field, s); err != nil {
-		return "", err
-	}
-	if utf8.RuneCountInString(s) > maxRunes {
-		return "", apperr.Invalid(field, "longer than %d characters", maxRunes)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", apperr.Invalid(field, "must be one line without control characters")
-		}
-	}
-	return s, nil
-}
+func checkLine(field, s string, maxRunes int) (string, error) { return text.Line(field, s, maxRunes) }
 
 func checkUTF8(field, s string) error {
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {

@@ -74,7 +74,7 @@ func TestAttachRules(t *testing.T) {
 		for _, tc := range []struct {
 			name  string
 			files []string
-			code  string
+			code  apperr.Code
 		}{
 			{"someone else's file", []string{mine.ID, theirs.ID}, "file_not_attachable"},
 			{"unknown id", []string{ids.New()}, "file_not_attachable"},

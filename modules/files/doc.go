@@ -13,7 +13,7 @@
 // chat satisfies. Downloads are presigned S3 URLs or streamed with Range
 // support; nothing is ever served as HTML or script.
 //
-// Consumes (interfaces declared here, wired in cmd/kontor): Access (chat:
+// Consumes (interfaces declared here, wired in internal/app): Access (chat:
 // who may read a channel), Journal (compliance/journal: "file.attached",
 // "file.deleted" records with the file's SHA-256), Events (platform
 // eventlog: "file.updated" when a preview is ready, "file.deleted").

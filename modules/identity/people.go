@@ -10,6 +10,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
+	"github.com/kontorhq/kontor/modules/platform/text"
 )
 
 // The company directory as colleagues see it: search, profiles, pictures.
@@ -144,15 +145,6 @@ func (m *Module) profilesBy(ctx context.Context, column string, values []string,
 	return out, nil
 }
 
-// ProfileByUsername returns the profile of username (any case).
-func (m *Module) ProfileByUsername(ctx context.Context, username string) (Profile, error) {
-	u, err := userBy(ctx, m.db, "username", normalizeName(username))
-	if errors.Is(err, errNoUser) {
-		return Profile{}, apperr.NotFound("no user %q", username).WithCode("user_not_found")
-	}
-	return u.Profile(), err
-}
-
 // UpdateMe changes the caller's own profile. Directory accounts are kept
 // by the directory.
 func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
@@ -174,6 +166,10 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 		before := u
 		if err := p.applyProfile(&u); err != nil {
 			return err
+		}
+		if p.DisplayName != nil && u.DisplayName != before.DisplayName && text.Reserved(u.DisplayName) && !me.Has(authn.RoleAdmin) {
+			return apperr.Invalid("body.display_name", "%q is kept for the system and its administrators; choose your own name", u.DisplayName).
+				WithCode("reserved_name")
 		}
 		now := m.now()
 		if err := updateUser(ctx, tx, u, now); err != nil {

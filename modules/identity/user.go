@@ -11,6 +11,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/text"
 )
 
 // Status of an account.
@@ -128,21 +129,10 @@ func checkPassword(field, pw string) error {
 	return nil
 }
 
-// checkProfileText validates a free-text profile field.
+// checkProfileText validates a free-text profile field: one readable line
+// (no control or invisible format characters).
 func checkProfileText(field, s string, maxRunes int) (string, error) {
-	s = strings.TrimSpace(s)
-	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return "", apperr.Invalid(field, "not valid UTF-8")
-	}
-	if utf8.RuneCountInString(s) > maxRunes {
-		return "", apperr.Invalid(field, "longer than %d characters", maxRunes)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", apperr.Invalid(field, "contains control characters")
-		}
-	}
-	return s, nil
+	return text.Line(field, s, maxRunes)
 }
 
 func parseRoles(s string) []authn.Role {

@@ -422,7 +422,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		if err := m.reads.MarkRead(rctx, f.ChannelID, f.Seq); err != nil {
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
-				return &ErrorPayload{Code: firstNonEmpty(ae.Code, "rejected"), Detail: ae.Message}
+				return &ErrorPayload{Code: firstNonEmpty(string(ae.Code), "rejected"), Detail: ae.Message}
 			}
 			m.log.Error("mark read over websocket failed", "error", err)
 			return &ErrorPayload{Code: "internal", Detail: "could not mark as read; try again"}

@@ -37,8 +37,8 @@ type Error struct {
 	// RetryAfter, when set, is sent as the Retry-After header.
 	RetryAfter time.Duration
 	// Code is a short stable machine-readable reason, e.g. "account_disabled",
-	// so clients can pick a translated message.
-	Code string
+	// so clients can pick a translated message; one of Codes.
+	Code Code
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -94,7 +94,7 @@ func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
 }
 
 // WithCode sets the machine-readable reason and returns e.
-func (e *Error) WithCode(code string) *Error {
+func (e *Error) WithCode(code Code) *Error {
 	e.Code = code
 	return e
 }

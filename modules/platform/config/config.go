@@ -32,9 +32,6 @@ type Setting struct {
 // Secret marks the setting as a secret: its value is never printed.
 func (s *Setting) Secret() *Setting { s.secret = true; return s }
 
-// IsSecret reports whether the value must never be printed.
-func (s *Setting) IsSecret() bool { return s.secret }
-
 // Source says where the value came from: "flag", "env", "file" or "default".
 func (s *Setting) Source() string { return s.source }
 

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,9 +25,21 @@ type Problem struct {
 	Status   int                 `json:"status" doc:"HTTP status code."`
 	Detail   string              `json:"detail,omitempty" doc:"What went wrong and what to do about it."`
 	Instance string              `json:"instance,omitempty" doc:"The request path."`
-	Code     string              `json:"code,omitempty" doc:"Stable machine-readable reason, e.g. account_disabled."`
+	Code     string              `json:"code,omitempty" doc:"Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md)."`
 	ErrorID  string              `json:"error_id,omitempty" doc:"For internal errors: quote it to your administrator; the server log has the details under this id."`
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"Which inputs were wrong and why."`
+}
+
+// TransformSchema publishes the closed list of codes (apperr.Codes) as the
+// enum of a problem's code, so clients can be generated against it.
+func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	if c := s.Properties["code"]; c != nil {
+		c.Enum = nil
+		for _, code := range slices.Sorted(maps.Keys(apperr.Codes)) {
+			c.Enum = append(c.Enum, string(code))
+		}
+	}
+	return s
 }
 
 func (p *Problem) Error() string             { return p.Detail }
@@ -71,7 +85,7 @@ func toProblem(ctx context.Context, status int, msg string, errs []error) (*Prob
 			if e != nil && errors.As(e, &ae) {
 				p.Status = StatusOf(ae)
 				p.Detail = ae.Message
-				p.Code = ae.Code
+				p.Code = string(ae.Code)
 				retry = ae.RetryAfter
 				if ae.Field != "" {
 					p.Errors = []*huma.ErrorDetail{{Message: ae.Message, Location: ae.Field}}

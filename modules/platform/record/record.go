@@ -1,7 +1,7 @@
 // Package record defines what a module hands to the compliance journal
 // (implemented in compliance/journal). Modules declare their own
 // consumer-side interface with the Append method below and get the
-// journal wired in by cmd/kontor; the journal entry is written in the
+// journal wired in by internal/app; the journal entry is written in the
 // same transaction as the change it records, so a change is never
 // visible without its record and no record exists for a rolled-back change.
 package record

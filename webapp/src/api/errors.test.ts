@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ApiError, isSessionLost, NetworkError, parseRetryAfter, toApiError } from "./errors";
+import { ApiError, type ErrorCode, isSessionLost, NetworkError, parseRetryAfter, toApiError } from "./errors";
 
 describe("toApiError", () => {
   test("keeps the problem's code, detail, field errors and error id", () => {
@@ -50,7 +50,7 @@ describe("parseRetryAfter", () => {
 });
 
 describe("isSessionLost", () => {
-  const e = (status: number, code: string) => new ApiError(status, { code, detail: "x" });
+  const e = (status: number, code: string) => new ApiError(status, { code: code as ErrorCode, detail: "x" });
   test.each([
     ["expired session", e(401, "session_expired"), true],
     ["revoked session", e(401, "token_invalid"), true],

@@ -6,6 +6,8 @@
 import type { components } from "./schema";
 
 export type Problem = components["schemas"]["Problem"];
+/** The closed list of codes the server sends (apperr.Codes on the server). */
+export type ErrorCode = NonNullable<Problem["code"]>;
 
 export class ApiError extends Error {
   readonly status: number;

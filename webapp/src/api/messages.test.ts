@@ -1,11 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { makeI18n } from "../i18n";
-import { ApiError, NetworkError } from "./errors";
+import { ApiError, type ErrorCode, NetworkError } from "./errors";
 import { errorMessage } from "./messages";
 
 const en = makeI18n("en");
 const de = makeI18n("de");
-const problem = (status: number, code: string, detail = "server text", extra: object = {}) => new ApiError(status, { code, detail, ...extra });
+const problem = (status: number, code: string, detail = "server text", extra: object = {}) => new ApiError(status, { code: code as ErrorCode, detail, ...extra });
 
 describe("errorMessage", () => {
   test.each([

@@ -1531,8 +1531,11 @@ export interface components {
             items: components["schemas"]["Presence"][] | null;
         };
         Problem: {
-            /** @description Stable machine-readable reason, e.g. account_disabled. */
-            code?: string;
+            /**
+             * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
+             * @enum {string}
+             */
+            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "internal" | "invalid_credentials" | "invalid_emoji" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_member" | "password_empty" | "quota_exceeded" | "rate_limited" | "read_receipts_off" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "self_destruct_disabled" | "session_expired" | "storage_unavailable" | "token_invalid" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "user_not_found" | "user_required" | "username_taken";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */

@@ -1,0 +1,166 @@
+package apperr
+
+// Code is the stable, machine-readable reason a problem response (and a
+// websocket error frame) carries, so a client can pick a translated message
+// and a program can react to the case. The list is closed: every code is a
+// constant here and an entry of Codes, which the OpenAPI document publishes
+// as the enum of a problem's code. A test fails on a code given as a string
+// literal anywhere else.
+type Code string
+
+// Sign-in, sessions and roles.
+const (
+	CodeAccountDisabled        Code = "account_disabled"
+	CodeCSRFFailed             Code = "csrf_failed"
+	CodeDirectoryAmbiguous     Code = "directory_ambiguous"
+	CodeDirectoryNotConfigured Code = "directory_not_configured"
+	CodeDirectoryUnavailable   Code = "directory_unavailable"
+	CodeInvalidCredentials     Code = "invalid_credentials"
+	CodeLastAdmin              Code = "last_admin"
+	CodeManagedByDirectory     Code = "managed_by_directory"
+	CodePasswordEmpty          Code = "password_empty"
+	CodeRoleRequired           Code = "role_required"
+	CodeSessionExpired         Code = "session_expired"
+	CodeTokenInvalid           Code = "token_invalid"
+	CodeUnauthenticated        Code = "unauthenticated"
+	CodeUserNotFound           Code = "user_not_found"
+	CodeUserRequired           Code = "user_required"
+	CodeUsernameTaken          Code = "username_taken"
+	CodeReservedName           Code = "reserved_name"
+)
+
+// Limits and input.
+const (
+	CodeAddressNotText     Code = "address_not_text"
+	CodeBadCursor          Code = "bad_cursor"
+	CodeBadFrame           Code = "bad_frame"
+	CodeInvalidUTF8        Code = "invalid_utf8"
+	CodeInvisibleCharacter Code = "invisible_character"
+	CodeRateLimited        Code = "rate_limited"
+	CodeTooManyConnections Code = "too_many_connections"
+	CodeInternal           Code = "internal"
+	CodeRejected           Code = "rejected"
+	CodeUnavailable        Code = "unavailable"
+)
+
+// Channels and messages.
+const (
+	CodeAnnouncementOnly     Code = "announcement_only"
+	CodeChannelAdminRequired Code = "channel_admin_required"
+	CodeChannelArchived      Code = "channel_archived"
+	CodeChannelNameTaken     Code = "channel_name_taken"
+	CodeChannelNotFound      Code = "channel_not_found"
+	CodeComplianceRequired   Code = "compliance_required"
+	CodeGroupTooLarge        Code = "group_too_large"
+	CodeInvalidEmoji         Code = "invalid_emoji"
+	CodeLastChannelAdmin     Code = "last_channel_admin"
+	CodeMessageDeleted       Code = "message_deleted"
+	CodeMessageEmpty         Code = "message_empty"
+	CodeMessageNotFound      Code = "message_not_found"
+	CodeMessageTooLong       Code = "message_too_long"
+	CodeNotAuthor            Code = "not_author"
+	CodeNotMember            Code = "not_member"
+	CodeReadReceiptsOff      Code = "read_receipts_off"
+	CodeSelfDestructDisabled Code = "self_destruct_disabled"
+)
+
+// Files.
+const (
+	CodeDuplicateFile      Code = "duplicate_file"
+	CodeEmptyFile          Code = "empty_file"
+	CodeFileDeleted        Code = "file_deleted"
+	CodeFileNotAttachable  Code = "file_not_attachable"
+	CodeFileNotFound       Code = "file_not_found"
+	CodeFileTooLarge       Code = "file_too_large"
+	CodeNameTooLong        Code = "name_too_long"
+	CodeNoPreview          Code = "no_preview"
+	CodeNotAnImage         Code = "not_an_image"
+	CodeNotAudio           Code = "not_audio"
+	CodeNotFileOwner       Code = "not_file_owner"
+	CodeQuotaExceeded      Code = "quota_exceeded"
+	CodeStorageUnavailable Code = "storage_unavailable"
+	CodeTooManyFiles       Code = "too_many_files"
+	CodeUploadExpired      Code = "upload_expired"
+	CodeUploadInterrupted  Code = "upload_interrupted"
+)
+
+// Search.
+const (
+	CodeBadQuery       Code = "bad_query"
+	CodeReindexRunning Code = "reindex_running"
+	CodeUnknownChannel Code = "unknown_channel"
+	CodeUnknownUser    Code = "unknown_user"
+)
+
+// Codes says when each code is sent. It is the closed list: a code that is
+// not here cannot be sent (TestEveryCodeIsListed).
+var Codes = map[Code]string{
+	CodeAccountDisabled:        "The account is disabled; an administrator can enable it.",
+	CodeCSRFFailed:             "A change made with the session cookie lacks the CSRF token header.",
+	CodeDirectoryAmbiguous:     "The username matches more than one entry in the company directory.",
+	CodeDirectoryNotConfigured: "The operation needs an LDAP directory and none is configured.",
+	CodeDirectoryUnavailable:   "Directory sign-in is not configured or the directory cannot be reached.",
+	CodeInvalidCredentials:     "Wrong username or password.",
+	CodeLastAdmin:              "The change would leave no active administrator.",
+	CodeManagedByDirectory:     "The field belongs to the company directory and is changed there.",
+	CodePasswordEmpty:          "No password was given.",
+	CodeRoleRequired:           "The operation needs a role (admin or compliance) the caller lacks.",
+	CodeSessionExpired:         "The session has expired; sign in again.",
+	CodeTokenInvalid:           "The bearer token is not a Kontor session or API token.",
+	CodeUnauthenticated:        "The operation needs a signed-in caller.",
+	CodeUserNotFound:           "No such user.",
+	CodeUserRequired:           "The operation acts for a person and the caller is not one.",
+	CodeUsernameTaken:          "A directory account clashes with a local account of the same name.",
+	CodeReservedName:           "The name belongs to the system (such as Administrator); only admins give it.",
+
+	CodeAddressNotText:     "The request address holds bytes that are not text.",
+	CodeBadCursor:          "A paging cursor is not one the server gave out.",
+	CodeBadFrame:           "A websocket frame the server cannot read or does not know.",
+	CodeInvalidUTF8:        "A text is not valid UTF-8.",
+	CodeInvisibleCharacter: "A name holds an invisible formatting character (such as a bidirectional override).",
+	CodeRateLimited:        "Too many requests or attempts; wait for Retry-After.",
+	CodeTooManyConnections: "The person has as many real-time connections open as allowed.",
+	CodeInternal:           "The server failed; the error id in the log says why.",
+	CodeRejected:           "A websocket request was refused; the detail says why.",
+	CodeUnavailable:        "A dependency is not reachable right now; try again.",
+
+	CodeAnnouncementOnly:     "Only channel admins post in an announcement channel.",
+	CodeChannelAdminRequired: "The change needs a channel admin.",
+	CodeChannelArchived:      "The channel is archived: it can be read but not changed.",
+	CodeChannelNameTaken:     "A channel the caller can see has that name already.",
+	CodeChannelNotFound:      "No such channel, or the caller is not a member.",
+	CodeComplianceRequired:   "The operation needs a compliance officer (or the author).",
+	CodeGroupTooLarge:        "A group conversation has more people than allowed.",
+	CodeInvalidEmoji:         "A reaction is not one emoji or :shortcode:.",
+	CodeLastChannelAdmin:     "The change would leave the channel without an admin.",
+	CodeMessageDeleted:       "The message was deleted.",
+	CodeMessageEmpty:         "A message without text or files.",
+	CodeMessageNotFound:      "No such message in this channel.",
+	CodeMessageTooLong:       "The message is longer than allowed.",
+	CodeNotAuthor:            "Only the author may do this to a message.",
+	CodeNotMember:            "The caller is not a member of the channel.",
+	CodeReadReceiptsOff:      "The caller does not share read receipts and so sees none.",
+	CodeSelfDestructDisabled: "Self-destructing messages are switched off on this server.",
+
+	CodeDuplicateFile:      "A file is listed twice.",
+	CodeEmptyFile:          "The uploaded file is empty.",
+	CodeFileDeleted:        "The file was deleted.",
+	CodeFileNotAttachable:  "The file does not exist, was deleted, or was uploaded by someone else.",
+	CodeFileNotFound:       "No such file, or it is not shared with the caller.",
+	CodeFileTooLarge:       "The file is larger than the upload limit.",
+	CodeNameTooLong:        "The file name is too long.",
+	CodeNoPreview:          "The file has no preview image (yet).",
+	CodeNotAnImage:         "The upload is not a picture of an accepted type.",
+	CodeNotAudio:           "A voice message that is not audio.",
+	CodeNotFileOwner:       "Only the uploader or an admin may do this to a file.",
+	CodeQuotaExceeded:      "The file does not fit into the person's storage quota.",
+	CodeStorageUnavailable: "The file store cannot be reached; nothing was changed.",
+	CodeTooManyFiles:       "A message carries more files than allowed.",
+	CodeUploadExpired:      "The upload took longer than the server allows.",
+	CodeUploadInterrupted:  "The upload ended before the end of the file; nothing was stored.",
+
+	CodeBadQuery:       "A search query does not parse; the detail says where.",
+	CodeReindexRunning: "The search index is being rebuilt already.",
+	CodeUnknownChannel: "A search names a channel the caller has none of.",
+	CodeUnknownUser:    "A search names a user who does not exist.",
+}
