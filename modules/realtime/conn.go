@@ -312,7 +312,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			if c.refused == 1 {
 				// Said once per run of refused frames, so a flood does not
 				// get a flood of answers.
-				c.send(ephemeral("error", "", ErrorPayload{Code: "rate_limited", Detail: fmt.Sprintf(
+				c.send(ephemeral("error", "", ErrorPayload{Code: string(apperr.CodeRateLimited), Detail: fmt.Sprintf(
 					"too many frames: send at most %g a second per connection (%g for all your connections); this frame and the next ones over the limit are dropped",
 					m.cfg.FrameRate, m.cfg.PersonFrameRate)}))
 			}
@@ -408,7 +408,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		seen, err := m.pres.lastSeen(ctx, offline)
 		if err != nil {
 			m.log.Error("read last seen for presence_sub", "error", err)
-			return &ErrorPayload{Code: "internal", Detail: "could not read presence; try again"}
+			return &ErrorPayload{Code: string(apperr.CodeInternal), Detail: "could not read presence; try again"}
 		}
 		for _, u := range f.UserIDs {
 			p := Presence{UserID: u, Status: status[u]}
