@@ -32,6 +32,11 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 			acked := map[string]int64{}
 			var unanswered []string // client ids, which are also the texts
 			stop := make(chan struct{})
+			// The kill comes once enough posts were answered, however fast
+			// the machine is, while the workers keep posting.
+			const beforeKill = 20
+			enough := make(chan struct{})
+			var once sync.Once
 			var wg sync.WaitGroup
 			for w := 0; w < 4; w++ {
 				wg.Add(1)
@@ -55,18 +60,25 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 						}
 						mu.Lock()
 						acked[id] = seq
+						if len(acked) >= beforeKill {
+							once.Do(func() { close(enough) })
+						}
 						mu.Unlock()
 					}
 				}()
 			}
-			time.Sleep(1500 * time.Millisecond)
+			select {
+			case <-enough:
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("fewer than %d posts were answered in two minutes", beforeKill)
+			}
 			if err := s.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			<-s.done
 			close(stop)
 			wg.Wait()
-			if len(acked) < 10 {
+			if len(acked) < beforeKill {
 				t.Fatalf("only %d messages were acknowledged before the kill", len(acked))
 			}
 

@@ -136,7 +136,7 @@ func (a *App) build(ctx context.Context) error {
 	// Realtime and chat need each other (memberships, presence for @here);
 	// the adapters look chat up when they are called, after build.
 	if a.Realtime, err = realtime.New(realtime.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Bus: a.Bus, Events: a.Events,
-		Memberships: realtimeChat{a}, Reads: realtimeChat{a}}, a.cfg.Realtime); err != nil {
+		Memberships: realtimeChat{a}, Reads: realtimeChat{a}, SessionExpiry: identity.SessionExpiry}, a.cfg.Realtime); err != nil {
 		return err
 	}
 

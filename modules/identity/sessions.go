@@ -395,14 +395,32 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 	if err != nil {
 		return err
 	}
-	return m.db.WithTx(ctx, func(tx *db.Tx) error {
+	var ended []string
+	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
 		u.passwordHash = hash
 		if err := updateUser(ctx, tx, u, now); err != nil {
 			return err
+		}
+		// The sessions about to end, read in the transaction that ends
+		// them, so that their websockets can be closed after commit.
+		others, err := listSessions(ctx, tx, u.ID, kindSession, now)
+		if err != nil {
+			return err
+		}
+		for _, s := range others {
+			if s.ID != p.SessionID {
+				ended = append(ended, s.ID)
+			}
 		}
 		if err := revokeOtherSessions(ctx, tx, u.ID, p.SessionID, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, "user.change_password", "user", u.ID, map[string]any{"username": u.Username})
 	})
+	if err == nil && m.revoked != nil {
+		for _, id := range ended {
+			m.revoked.SessionRevoked(ctx, u.ID, id)
+		}
+	}
+	return err
 }

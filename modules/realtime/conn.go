@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -40,10 +41,23 @@ type conn struct {
 	notify    chan struct{}
 	done      chan struct{}
 
-	status     atomic.Value // string: active, away, dnd as the client reported
-	lastActive atomic.Int64 // unix millis of the last client frame
-	typedAt    map[string]time.Time
+	// expires is when the session or token that opened the connection
+	// ends (zero: never); set before the connection is registered.
+	expires time.Time
+
+	status     atomic.Value        // string: active, away, dnd as the client reported
+	lastActive atomic.Int64        // unix millis of the last client frame
 	watching   map[string]struct{} // guarded by the hub's lock
+
+	// Used by the reading goroutine only.
+	frames  bucket // this connection's frame budget
+	refused int    // frames refused in a row for going over a budget
+}
+
+const sessionExpired = "session expired; sign in again"
+
+func (c *conn) expired(now time.Time) bool {
+	return !c.expires.IsZero() && !now.Before(c.expires)
 }
 
 // send queues f without blocking. A client whose queue is full is cut
@@ -76,12 +90,25 @@ func (c *conn) wakeWriter() {
 	}
 }
 
-// shut asks the writer to close the connection with code.
+// shut asks the writer to close the connection with code, dropping what
+// waits: nothing more is delivered.
 func (c *conn) shut(code websocket.StatusCode, why string) {
 	c.mu.Lock()
 	if !c.closing {
 		c.closing, c.closeCode, c.closeWhy = true, code, why
 		c.queue = nil
+	}
+	c.mu.Unlock()
+	c.wakeWriter()
+}
+
+// shutAfterQueue asks the writer to close the connection with code after
+// the frames already waiting, so that the error frames that explain the
+// close reach the client. (Once closing, later shuts change nothing.)
+func (c *conn) shutAfterQueue(code websocket.StatusCode, why string) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing, c.closeCode, c.closeWhy = true, code, why
 	}
 	c.mu.Unlock()
 	c.wakeWriter()
@@ -117,17 +144,21 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = n
 	}
-	if n := len(m.hub.connsOf(p.UserID)); n >= m.cfg.MaxPerUser {
+	// The slot is taken before the upgrade and given back when the
+	// handler ends, whether the upgrade failed or the connection closed:
+	// simultaneous upgrades cannot overrun the cap.
+	if n, ok := m.people.reserve(p.UserID, m.cfg.MaxPerUser); !ok {
 		httpapi.WriteError(w, r, apperr.RateLimited(10*time.Second, "you have %d connections open already; close some tabs or devices", n).WithCode("too_many_connections"))
 		return
 	}
+	defer m.people.release(p.UserID)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: m.cfg.OriginPattern, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return // Accept has answered the request
 	}
 	ws.SetReadLimit(8 << 10)
 	c := &conn{m: m, ws: ws, userID: p.UserID, principal: p, notify: make(chan struct{}, 1), done: make(chan struct{}),
-		typedAt: map[string]time.Time{}}
+		expires: m.expiry(r.Context())}
 	c.status.Store("active")
 	c.lastActive.Store(m.clock.Now().UnixMilli())
 	// The request's context ends with the handler; the connection lives on its own.
@@ -186,6 +217,11 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 		case <-c.notify:
 		}
 		frames, closing, code, why := c.take()
+		if !closing && c.expired(m.clock.Now()) {
+			// Nothing more for a session that ended, even before the
+			// sweep notices it.
+			frames, closing, code, why = nil, true, CloseSessionEnded, sessionExpired
+		}
 		for _, f := range frames {
 			if f.seq > 0 {
 				if f.seq <= lastSent {
@@ -266,6 +302,27 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		if err != nil {
 			return
 		}
+		now := m.clock.Now()
+		if c.expired(now) {
+			c.shut(CloseSessionEnded, sessionExpired)
+			return
+		}
+		if !m.allowFrame(c, now) {
+			c.refused++
+			if c.refused == 1 {
+				// Said once per run of refused frames, so a flood does not
+				// get a flood of answers.
+				c.send(ephemeral("error", "", ErrorPayload{Code: string(apperr.CodeRateLimited), Detail: fmt.Sprintf(
+					"too many frames: send at most %g a second per connection (%g for all your connections); this frame and the next ones over the limit are dropped",
+					m.cfg.FrameRate, m.cfg.PersonFrameRate)}))
+			}
+			if c.refused >= m.cfg.FrameAbuse {
+				c.shutAfterQueue(websocket.StatusPolicyViolation, "too many frames")
+				return
+			}
+			continue
+		}
+		c.refused = 0
 		if typ != websocket.MessageText {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
@@ -286,10 +343,17 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			c.send(ephemeral("error", f.ChannelID, perr))
 		}
 		if bad >= 20 {
-			c.shut(websocket.StatusPolicyViolation, "too many malformed frames")
+			c.shutAfterQueue(websocket.StatusPolicyViolation, "too many malformed frames")
 			return
 		}
 	}
+}
+
+// allowFrame spends one frame of the connection's budget and one of its
+// person's.
+func (m *Module) allowFrame(c *conn, now time.Time) bool {
+	return c.frames.take(now, m.cfg.FrameRate, m.cfg.FrameBurst) &&
+		m.people.allowFrame(c.userID, now, m.cfg.PersonFrameRate, m.cfg.PersonFrameBurst)
 }
 
 func trimErr(err error) string {
@@ -308,11 +372,9 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		if !c.m.hub.isMember(c.userID, f.ChannelID) {
 			return &ErrorPayload{Code: "not_member", Detail: "you are not in that channel"}
 		}
-		now := m.clock.Now()
-		if now.Sub(c.typedAt[f.ChannelID]) < 2*time.Second {
+		if !m.people.typingDue(c.userID, f.ChannelID, m.clock.Now(), m.cfg.TypingEvery) {
 			return nil
 		}
-		c.typedAt[f.ChannelID] = now
 		b, _ := json.Marshal(map[string]string{"channel_id": f.ChannelID, "user_id": c.userID})
 		if err := m.bus.Publish(ctx, subjectTyping, b); err != nil {
 			return &ErrorPayload{Code: "unavailable", Detail: "typing could not be sent"}
@@ -334,9 +396,26 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 			}
 		}
 		m.hub.watch(c, f.UserIDs)
-		// Start them off with where everyone is now.
+		// Start them off with where everyone is now, and for those offline
+		// when they were last seen (none when never).
+		status := make(map[string]string, len(f.UserIDs))
+		var offline []string
 		for _, u := range f.UserIDs {
-			c.send(ephemeral("presence", "", m.pres.view(u, m.pres.status(u))))
+			if status[u] = m.pres.status(u); status[u] == "offline" {
+				offline = append(offline, u)
+			}
+		}
+		seen, err := m.pres.lastSeen(ctx, offline)
+		if err != nil {
+			m.log.Error("read last seen for presence_sub", "error", err)
+			return &ErrorPayload{Code: string(apperr.CodeInternal), Detail: "could not read presence; try again"}
+		}
+		for _, u := range f.UserIDs {
+			p := Presence{UserID: u, Status: status[u]}
+			if t, ok := seen[u]; ok && p.Status == "offline" {
+				p.LastSeenAt = &t
+			}
+			c.send(ephemeral("presence", "", p))
 		}
 	case "read":
 		rctx := authn.WithPrincipal(ctx, c.principal)
@@ -370,6 +449,12 @@ func (m *Module) onTyping(_ string, data []byte) {
 		UserID    string `json:"user_id"`
 	}
 	if json.Unmarshal(data, &v) != nil || v.ChannelID == "" {
+		return
+	}
+	// Senders throttle per person on their node; this drops the repeats
+	// of a person typing through several nodes. A little under the
+	// interval, so that a signal delayed on the way is not lost.
+	if !m.typing.due(v.UserID, v.ChannelID, m.clock.Now(), m.cfg.TypingEvery*3/4) {
 		return
 	}
 	m.hub.sendChannel(v.ChannelID, v.UserID, ephemeral("typing", v.ChannelID,

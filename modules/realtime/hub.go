@@ -262,6 +262,20 @@ func (h *hub) closeUser(userID, sessionID string, code websocket.StatusCode, rea
 	}
 }
 
+// closeExpired closes the connections whose session or token ended by now.
+// shut only flags the connection and wakes its writer: no I/O here.
+func (h *hub) closeExpired(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, cs := range h.byUser {
+		for c := range cs {
+			if c.expired(now) {
+				c.shut(CloseSessionEnded, sessionExpired)
+			}
+		}
+	}
+}
+
 func (h *hub) closeAll(code websocket.StatusCode, reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -153,7 +155,9 @@ func (p *presence) announce(userID string) {
 	p.m.hub.sendWatchers(userID, ephemeral("presence", "", p.view(userID, s)))
 }
 
-// view is userID's presence frame payload for status s.
+// view is userID's presence frame payload for status s, for a live
+// change: someone who just went offline was last seen now. (presence_sub
+// and the presence API read the saved time instead.)
 func (p *presence) view(userID, s string) Presence {
 	pr := Presence{UserID: userID, Status: s}
 	if s == "offline" {
@@ -231,20 +235,36 @@ func (p *presence) run(ctx context.Context) {
 	}
 }
 
-// lastSeen reads when people were last online.
+// lastSeen reads when people were last online; people never seen are
+// not in the answer.
 func (p *presence) lastSeen(ctx context.Context, userIDs []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	for _, u := range userIDs {
-		var at int64
-		err := p.m.db.QueryRowContext(ctx, `SELECT last_seen_at FROM user_presence WHERE user_id = ?`, u).Scan(&at)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
+	for len(userIDs) > 0 {
+		n := min(len(userIDs), 200)
+		chunk := userIDs[:n]
+		userIDs = userIDs[n:]
+		args := make([]any, len(chunk))
+		for i, u := range chunk {
+			args[i] = u
 		}
+		rows, err := p.m.db.QueryContext(ctx, `SELECT user_id, last_seen_at FROM user_presence WHERE user_id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read last seen: %w", err)
 		}
-		if at > 0 {
-			out[u] = time.UnixMilli(at).UTC()
+		for rows.Next() {
+			var u string
+			var at int64
+			if err := rows.Scan(&u, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read last seen: %w", err)
+			}
+			if at > 0 {
+				out[u] = time.UnixMilli(at).UTC()
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("read last seen: %w", err)
 		}
 	}
 	return out, nil

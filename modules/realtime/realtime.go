@@ -46,12 +46,29 @@ type Config struct {
 	TypingTTL     time.Duration
 	PresenceBeat  time.Duration // how often a node tells the others its presence view
 	OriginPattern []string      // extra allowed Origin hosts for browsers (the own host is always allowed)
+	// SessionCheck is how often connections are checked for a session or
+	// token that expired; a frame in either direction checks it at once.
+	SessionCheck time.Duration
+	// Client frames a connection may send: FrameBurst at once, then
+	// FrameRate a second; all of one person's connections on a node share
+	// PersonFrameBurst and PersonFrameRate. A frame over either budget is
+	// refused with an error frame (rate_limited); FrameAbuse refused
+	// frames in a row close the connection with 1008.
+	FrameRate        float64
+	FrameBurst       int
+	PersonFrameRate  float64
+	PersonFrameBurst int
+	FrameAbuse       int
+	// TypingEvery: at most one typing signal per person and channel this
+	// often, across their connections.
+	TypingEvery time.Duration
 }
 
 // DefaultConfig is what production uses.
 func DefaultConfig() Config {
 	return Config{QueueLen: 512, WriteTimeout: 10 * time.Second, MaxPerUser: 64, PingInterval: 25 * time.Second, PingTimeout: 15 * time.Second, IdleAway: 10 * time.Minute,
-		TypingTTL: 6 * time.Second, PresenceBeat: 10 * time.Second}
+		TypingTTL: 6 * time.Second, PresenceBeat: 10 * time.Second, SessionCheck: 15 * time.Second,
+		FrameRate: 10, FrameBurst: 40, PersonFrameRate: 20, PersonFrameBurst: 100, FrameAbuse: 50, TypingEvery: 2 * time.Second}
 }
 
 // Deps are the gateway's dependencies.
@@ -63,6 +80,9 @@ type Deps struct {
 	Events      Events
 	Memberships Memberships
 	Reads       Reads
+	// SessionExpiry tells when the session or token that authenticated a
+	// request ends (zero: never); its websocket closes then. Nil: never.
+	SessionExpiry func(context.Context) time.Time
 }
 
 // Module is the realtime gateway of one node.
@@ -78,6 +98,9 @@ type Module struct {
 	node   string
 	hub    *hub
 	pres   *presence
+	people *people
+	typing typingSeen
+	expiry func(context.Context) time.Time
 	m      metrics
 }
 
@@ -92,14 +115,21 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.DB == nil || d.Log == nil || d.Bus == nil || d.Events == nil || d.Memberships == nil || d.Reads == nil {
 		return nil, errors.New("realtime: DB, Log, Bus, Events, Memberships and Reads are required")
 	}
-	if cfg.QueueLen < 16 || cfg.WriteTimeout <= 0 || cfg.MaxPerUser < 1 || cfg.PingInterval <= 0 || cfg.TypingTTL <= 0 || cfg.PresenceBeat <= 0 {
+	if cfg.QueueLen < 16 || cfg.WriteTimeout <= 0 || cfg.MaxPerUser < 1 || cfg.PingInterval <= 0 || cfg.TypingTTL <= 0 || cfg.PresenceBeat <= 0 ||
+		cfg.SessionCheck <= 0 || cfg.TypingEvery <= 0 {
 		return nil, fmt.Errorf("realtime: queue length must be at least 16 and intervals positive")
+	}
+	if cfg.FrameRate <= 0 || cfg.FrameBurst < 1 || cfg.PersonFrameRate <= 0 || cfg.PersonFrameBurst < 1 || cfg.FrameAbuse < 1 {
+		return nil, fmt.Errorf("realtime: client frame rates, bursts and the abuse limit must be positive")
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
 	m := &Module{db: d.DB, log: d.Log.With("module", "realtime"), clock: d.Clock, bus: d.Bus, events: d.Events,
-		member: d.Memberships, reads: d.Reads, cfg: cfg, node: ids.New()}
+		member: d.Memberships, reads: d.Reads, cfg: cfg, node: ids.New(), people: newPeople(), expiry: d.SessionExpiry}
+	if m.expiry == nil {
+		m.expiry = func(context.Context) time.Time { return time.Time{} }
+	}
 	m.m = metrics{
 		conns:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "kontor_ws_connections", Help: "Open websocket connections on this node."}),
 		frames:   prometheus.NewCounter(prometheus.CounterOpts{Name: "kontor_ws_frames_sent_total", Help: "Frames queued to websocket clients."}),
@@ -140,7 +170,26 @@ func (m *Module) Start(ctx context.Context) error {
 		context.AfterFunc(ctx, unsub)
 	}
 	go m.pres.run(ctx)
+	go m.sweep(ctx)
 	return nil
+}
+
+// sweep closes, every SessionCheck, the connections whose session or
+// token expired (those that receive nothing notice it no other way) and
+// forgets old typing signals.
+func (m *Module) sweep(ctx context.Context) {
+	t := time.NewTicker(m.cfg.SessionCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := m.clock.Now()
+		m.hub.closeExpired(now)
+		m.typing.prune(now, m.cfg.TypingEvery)
+	}
 }
 
 // SessionsRevoked closes every connection of userID on every node.
@@ -149,8 +198,11 @@ func (m *Module) SessionsRevoked(ctx context.Context, userID string) {
 }
 
 // SessionRevoked closes, on every node, the connections opened with one
-// session or token of userID (all of them when sessionID is empty).
+// session or token of userID (all of them when sessionID is empty). This
+// node's close at once, before the call returns, so nothing is delivered
+// here after it; the other nodes close theirs when the bus tells them.
 func (m *Module) SessionRevoked(ctx context.Context, userID, sessionID string) {
+	m.hub.closeUser(userID, sessionID, CloseSessionEnded, "session ended; sign in again")
 	b, _ := json.Marshal(map[string]string{"user_id": userID, "session_id": sessionID})
 	if err := m.bus.Publish(ctx, subjectRevoked, b); err != nil {
 		m.log.Warn("could not announce revoked sessions", "error", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/internal/app/apptest"
@@ -48,13 +48,38 @@ func next(t *testing.T, c *rtclient.Client, types ...string) realtime.ServerFram
 	return f
 }
 
-// nothing asserts that no frame of the given types arrives within d.
-func nothing(t *testing.T, c *rtclient.Client, d time.Duration, types ...string) {
+// nothingBefore asserts that no frame of the given types arrives on c
+// before the frame that marks the end of the check (which the caller
+// causes after the events that must not arrive). It waits for an event,
+// not for a while: a busy machine cannot make it pass without checking.
+func nothingBefore(t *testing.T, c *rtclient.Client, isMarker func(realtime.ServerFrame) bool, types ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if f, err := c.NextOf(ctx, types...); err == nil {
-		t.Fatalf("unexpected %s frame: %s", f.Type, f.Payload)
+	for {
+		f, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the marker: %v", err)
+		}
+		if isMarker(f) {
+			return
+		}
+		for _, ty := range types {
+			if f.Type == ty {
+				t.Fatalf("unexpected %s frame: %s", f.Type, f.Payload)
+			}
+		}
+	}
+}
+
+// messageMarker marks a check's end at the message.created with text.
+func messageMarker(text string) func(realtime.ServerFrame) bool {
+	return func(f realtime.ServerFrame) bool {
+		if f.Type != "message.created" {
+			return false
+		}
+		var m chat.Message
+		return json.Unmarshal(f.Payload, &m) == nil && m.Text == text
 	}
 }
 
@@ -87,6 +112,7 @@ func TestMembersReceiveLiveAndOthersDoNot(t *testing.T) {
 		priv := createChannel(t, ann, map[string]any{"name": "intern", "private": true, "member_ids": []string{bob.ID}})
 		var dm chat.Channel
 		ann.Must(200, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []string{bob.ID}}).JSON(t, &dm)
+		evesOwn := createChannel(t, eve, map[string]any{"name": "eves-own", "private": true})
 		bc, ec := dial(t, bob, rtclient.Fresh), dial(t, eve, rtclient.Fresh)
 		say(t, ann, priv.ID, "nur für uns")
 		say(t, ann, dm.ID, "unter vier Augen")
@@ -96,7 +122,10 @@ func TestMembersReceiveLiveAndOthersDoNot(t *testing.T) {
 		if got := messageText(t, next(t, bc, "message.created")); got != "unter vier Augen" {
 			t.Fatalf("bob got %q", got)
 		}
-		nothing(t, ec, 500*time.Millisecond, "message.created", "channel.created", "member.added")
+		// Events go out in order: once eve has her own later message, the
+		// others would have come first.
+		say(t, eve, evesOwn.ID, "marker")
+		nothingBefore(t, ec, messageMarker("marker"), "message.created", "channel.created", "member.added")
 	})
 }
 
@@ -137,7 +166,8 @@ func TestResumeDeliversEverythingMissedOnceAndInOrder(t *testing.T) {
 				t.Fatalf("message %d is %q; all: %v", i, g, got)
 			}
 		}
-		nothing(t, bc2, 300*time.Millisecond, "message.created")
+		say(t, ann, c.ID, "marker")
+		nothingBefore(t, bc2, messageMarker("marker"), "message.created")
 		// A deletion says where the message was, so clients can fix unread counts.
 		m := say(t, ann, c.ID, "gleich weg")
 		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/messages/"+m.ID, nil)
@@ -225,6 +255,7 @@ func TestRemovedMembersStopReceiving(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
 		ann, bob := s.Person("ann"), s.Person("bob")
 		c := createChannel(t, ann, map[string]any{"name": "team", "private": true, "member_ids": []string{bob.ID}})
+		bobsOwn := createChannel(t, bob, map[string]any{"name": "bobs-own", "private": true})
 		bc := dial(t, bob, rtclient.Fresh)
 		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/members/"+bob.ID, nil)
 		f := next(t, bc, "member.removed")
@@ -232,7 +263,8 @@ func TestRemovedMembersStopReceiving(t *testing.T) {
 			t.Fatalf("removal: %s", f.Payload)
 		}
 		say(t, ann, c.ID, "ohne bob")
-		nothing(t, bc, 500*time.Millisecond, "message.created")
+		say(t, bob, bobsOwn.ID, "marker")
+		nothingBefore(t, bc, messageMarker("marker"), "message.created")
 		// Added again: the channel's events come back.
 		ann.Must(200, "POST", "/api/v1/channels/"+c.ID+"/members", map[string]any{"user_ids": []string{bob.ID}})
 		next(t, bc, "member.added")
@@ -244,15 +276,21 @@ func TestRemovedMembersStopReceiving(t *testing.T) {
 		ann.Must(204, "DELETE", "/api/v1/channels/"+c.ID+"/members/"+bob.ID, nil)
 		say(t, ann, c.ID, "wieder ohne bob")
 		again := dial(t, bob, 1)
+		// The catch-up comes before anything live, so it is complete when
+		// bob's next message in his own channel arrives.
+		say(t, bob, bobsOwn.ID, "marker 2")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			f, err := again.Next(ctx)
-			cancel()
 			if err != nil {
-				break
+				t.Fatalf("waiting for the marker: %v", err)
 			}
-			if f.Type == "message.created" {
+			if f.Type == "message.created" && f.ChannelID == c.ID {
 				t.Fatalf("a non-member's catch-up contains %q", messageText(t, f))
+			}
+			if messageMarker("marker 2")(f) {
+				break
 			}
 		}
 	})
@@ -279,7 +317,13 @@ func TestTypingReadAndPresence(t *testing.T) {
 		if e := next(t, ec, "error"); !strings.Contains(string(e.Payload), "not_member") {
 			t.Fatalf("outsider typing: %s", e.Payload)
 		}
-		nothing(t, bc, 300*time.Millisecond, "typing")
+		// The marker: ann's typing in another channel, after eve's frame was
+		// refused (eve has her error frame by now).
+		c2 := createChannel(t, ann, map[string]any{"name": "team2", "member_ids": []string{bob.ID}})
+		next(t, ac, "channel.created") // the gateway knows both are in c2
+		next(t, bc, "channel.created")
+		ac.Send(ctx, realtime.ClientFrame{Type: "typing", ChannelID: c2.ID})
+		nothingBefore(t, bc, func(f realtime.ServerFrame) bool { return f.Type == "typing" && f.ChannelID == c2.ID }, "typing")
 
 		// Read over the websocket: acked, and bob's other tab learns it.
 		m := say(t, ann, c.ID, "lies mich")
@@ -429,19 +473,22 @@ func TestDisabledUsersAreCutOff(t *testing.T) {
 
 // A client that stops reading is cut off instead of growing the server's
 // memory, and loses nothing: it resumes from its cursor.
+//
+// The test does not race the server's writer. The write timeout is an
+// hour, so the only way out is the queue limit: once the client's small
+// receive buffer and the server's send buffer are full, the writer is
+// stuck, and every further message adds one frame to the queue until it
+// runs over. How fast the machine is changes when that happens, never
+// whether it does.
 func TestSlowClientIsCutOffAndResumes(t *testing.T) {
 	s := apptest.NewWith(t, "", func(c *app.Config) {
-		c.Realtime.QueueLen = 32
-		c.Realtime.WriteTimeout = time.Second
+		c.Realtime.QueueLen = 16
+		c.Realtime.WriteTimeout = time.Hour
 	})
 	ann, bob := s.Person("ann"), s.Person("bob")
 	c := createChannel(t, ann, map[string]any{"name": "flood", "member_ids": []string{bob.ID}})
 	ctx := context.Background()
 	u := strings.Replace(s.URL, "http", "ws", 1) + "/api/v1/ws"
-	// Without compression and with a small receive buffer, a client that
-	// stops reading soon blocks the server's writes, however slowly ann
-	// posts (a busy machine, -race): the test does not depend on a burst
-	// outrunning the writer.
 	small := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
@@ -456,27 +503,34 @@ func TestSlowClientIsCutOffAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
+	ws.SetReadLimit(1 << 20)
 	_, hello, err := ws.Read(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var h struct{ Payload realtime.Hello }
 	json.Unmarshal(hello, &h)
-	// bob reads nothing more while ann floods the channel until the
-	// server gives up on him (bounded: the server's own send buffer on
-	// loopback can hold a few MiB).
+	// bob reads nothing more while ann posts until the server has cut him
+	// off (the counter is read in process, not timed). 2000 messages of
+	// 14 KB are far more than the socket buffers on loopback hold.
 	big := strings.Repeat("Lorem ipsum dolor sit amet. ", 500)
-	cut := func() bool { return strings.Contains(metrics(t, s), "kontor_ws_slow_disconnects_total 1") }
+	cuts := slowCuts(t, s)
 	n := 0
-	for ; n < 2000 && (n%50 != 0 || !cut()); n++ {
+	for ; n < 2000 && cuts() == 0; n++ {
 		say(t, ann, c.ID, fmt.Sprintf("%d %s", n, big))
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !cut() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the slow client was never cut off (%d messages of 14 KB)", n)
+	t.Logf("cut off after %d messages", n)
+	// Now bob reads again: what got through before the cut, then the
+	// close frame that says why (the writer, unstuck, sends it).
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := ws.Read(rctx); err != nil {
+			if code := websocket.CloseStatus(err); code != realtime.CloseTooSlow {
+				t.Fatalf("after %d messages of 14 KB the slow client's socket ended with %d (%v), want %d", n, code, err, realtime.CloseTooSlow)
+			}
+			break
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	// Back, from the cursor of the hello: every message, in order.
 	bc := dial(t, bob, h.Payload.Cursor)
@@ -488,14 +542,22 @@ func TestSlowClientIsCutOffAndResumes(t *testing.T) {
 	}
 }
 
-func metrics(t *testing.T, s *apptest.Stack) string {
+// slowCuts reads the gateway's counter of clients cut off for being slow.
+func slowCuts(t *testing.T, s *apptest.Stack) func() float64 {
 	t.Helper()
-	resp, err := http.Get(s.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.App.Realtime.Collectors()...)
+	return func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "kontor_ws_slow_disconnects_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no kontor_ws_slow_disconnects_total among the gateway's metrics")
+		return 0
 	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	io.Copy(&b, resp.Body)
-	return b.String()
 }

@@ -41,20 +41,36 @@ func each(t *testing.T, fn func(t *testing.T, a, b bus.Bus)) {
 }
 
 type collector struct {
-	mu  sync.Mutex
-	got []string
+	mu     sync.Mutex
+	got    []string
+	notify chan struct{} // a message arrived
 }
 
 func (c *collector) add(subject string, data []byte) {
 	c.mu.Lock()
 	c.got = append(c.got, subject+"="+string(data))
+	if c.notify == nil {
+		c.notify = make(chan struct{}, 1)
+	}
 	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
 }
 
+// wait returns the messages once there are n, woken by each arrival; the
+// bound is only there so that a lost message fails instead of hanging.
 func (c *collector) wait(t *testing.T, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	c.mu.Lock()
+	if c.notify == nil {
+		c.notify = make(chan struct{}, 1)
+	}
+	notify := c.notify
+	c.mu.Unlock()
+	timeout := time.After(30 * time.Second)
+	for {
 		c.mu.Lock()
 		if len(c.got) >= n {
 			out := append([]string(nil), c.got...)
@@ -62,12 +78,15 @@ func (c *collector) wait(t *testing.T, n int) []string {
 			return out
 		}
 		c.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-notify:
+		case <-timeout:
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			t.Fatalf("got %d messages, want %d: %v", len(c.got), n, c.got)
+			return nil
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Fatalf("got %d messages, want %d: %v", len(c.got), n, c.got)
-	return nil
 }
 
 func TestBusDeliversInOrderAcrossConnections(t *testing.T) {
