@@ -253,11 +253,7 @@ func profileDiff(a, b User) map[string]any {
 	return d
 }
 
-func (m *Module) notifyRevoked(ctx context.Context, userID string) {
-	if m.revoked != nil {
-		m.revoked.SessionsRevoked(ctx, userID)
-	}
-}
+func (m *Module) notifyRevoked(ctx context.Context, userID string) { m.sessionsEnded(ctx, userID) }
 
 // ResetPassword sets a new password for a local account (admins only),
 // making one when password is empty, and ends all the user's sessions.

@@ -19,8 +19,25 @@ import (
 type Config struct {
 	SessionTTL       time.Duration // how long a browser session lasts
 	CookieSecure     bool          // set the Secure flag on cookies (HTTPS deployments)
-	LoginMaxFailures int           // failed logins per username per window before 429
-	LoginWindow      time.Duration
+	// LoginMaxFailures bounds failed sign-ins per window for one username
+	// from one address, and from one known device.
+	LoginMaxFailures int
+	// LoginMaxFailuresUser bounds failed sign-ins per window for one
+	// username from all unknown devices together (a guesser with many
+	// addresses); 0: ten times LoginMaxFailures. Known devices do not count
+	// towards it and are not held back by it.
+	LoginMaxFailuresUser int
+	// LoginMaxFailuresAddress bounds failed sign-ins per window from one
+	// address for all usernames together (an office behind NAT shares one);
+	// 0: twenty times LoginMaxFailures. Known devices are not held back by it.
+	LoginMaxFailuresAddress int
+	LoginWindow             time.Duration
+
+	// APITokenTTL is how long a personal API token lasts when its owner
+	// does not say (0: 90 days); APITokenMaxTTL is the longest anyone may
+	// ask for (0: 365 days).
+	APITokenTTL    time.Duration
+	APITokenMaxTTL time.Duration
 
 	// LDAP sign-in is on when Directory is given in Deps.
 	LDAPAdminGroup      string // group DN or cn whose members are admins; empty: roles not managed by the directory
@@ -36,6 +53,15 @@ func (c Config) Validate() error {
 	}
 	if c.LoginMaxFailures < 1 {
 		return fmt.Errorf("login-max-failures %d: must be at least 1", c.LoginMaxFailures)
+	}
+	if c.LoginMaxFailuresUser < 0 || c.LoginMaxFailuresAddress < 0 {
+		return fmt.Errorf("login-max-failures-per-user and -per-address must not be negative")
+	}
+	if c.APITokenTTL < 0 || c.APITokenMaxTTL < 0 {
+		return fmt.Errorf("api-token-ttl and api-token-max-ttl must not be negative")
+	}
+	if c.APITokenTTL > 0 && c.APITokenMaxTTL > 0 && c.APITokenTTL > c.APITokenMaxTTL {
+		return fmt.Errorf("api-token-ttl %s is longer than api-token-max-ttl %s", c.APITokenTTL, c.APITokenMaxTTL)
 	}
 	if c.LoginWindow < time.Second {
 		return fmt.Errorf("login-window %s: must be at least 1s", c.LoginWindow)
@@ -96,6 +122,18 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
+	if cfg.LoginMaxFailuresUser == 0 {
+		cfg.LoginMaxFailuresUser = 10 * cfg.LoginMaxFailures
+	}
+	if cfg.LoginMaxFailuresAddress == 0 {
+		cfg.LoginMaxFailuresAddress = 20 * cfg.LoginMaxFailures
+	}
+	if cfg.APITokenTTL == 0 {
+		cfg.APITokenTTL = 90 * 24 * time.Hour
+	}
+	if cfg.APITokenMaxTTL == 0 {
+		cfg.APITokenMaxTTL = max(365*24*time.Hour, cfg.APITokenTTL)
+	}
 	return &Module{
 		db:      d.DB,
 		log:     d.Log.With("module", "identity"),
@@ -125,6 +163,10 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 	})
 	s.Every(ctx, "login-failures-cleanup", m.cfg.LoginWindow, func(ctx context.Context) error {
 		_, err := m.limit.prune(ctx, m.now())
+		return err
+	})
+	s.Every(ctx, "known-devices-cleanup", 24*time.Hour, func(ctx context.Context) error {
+		_, err := forgetOldDevices(ctx, m.db, m.now().Add(-deviceTTL))
 		return err
 	})
 }
