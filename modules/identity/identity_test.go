@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,11 +25,16 @@ type env struct {
 	mod   *identity.Module
 	db    *db.DB
 	clock *clock.Manual
+	cfg   identity.Config
+	opt   httpapi.Options
 }
 
 type options struct {
 	dir  identity.Directory
 	conf func(*identity.Config)
+	// trustProxy believes X-Forwarded-For from 127.0.0.1, so a test can
+	// speak from many addresses.
+	trustProxy bool
 }
 
 func newEnv(t *testing.T, d *db.DB, o options) *env {
@@ -47,11 +53,34 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 	if created, _, err := m.Bootstrap(context.Background(), adminPW); err != nil || !created {
 		t.Fatalf("bootstrap: %v %v", created, err)
 	}
-	srv := httpapi.New(httpapi.Options{Log: log, Middleware: []func(http.Handler) http.Handler{m.Middleware}})
+	opt := httpapi.Options{Log: log, Middleware: []func(http.Handler) http.Handler{m.Middleware}}
+	if o.trustProxy {
+		_, lo, _ := net.ParseCIDR("127.0.0.0/8")
+		opt.TrustedProxies = []*net.IPNet{lo}
+	}
+	srv := httpapi.New(opt)
 	m.Register(srv.API())
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, mod: m, db: d, clock: clk}
+	return &env{t: t, url: ts.URL, mod: m, db: d, clock: clk, cfg: cfg, opt: opt}
+}
+
+// node starts a second server on the same database, clock and
+// configuration: another node of a cluster.
+func (e *env) node() string {
+	e.t.Helper()
+	log := logtest.New(e.t)
+	m, err := identity.New(identity.Deps{DB: e.db, Log: log, Clock: e.clock}, e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	opt := e.opt
+	opt.Log, opt.Middleware = log, []func(http.Handler) http.Handler{m.Middleware}
+	srv := httpapi.New(opt)
+	m.Register(srv.API())
+	ts := httptest.NewServer(srv.Handler())
+	e.t.Cleanup(ts.Close)
+	return ts.URL
 }
 
 func (e *env) client() *apitest.Client { return apitest.New(e.t, e.url) }
