@@ -17,8 +17,8 @@ import (
 
 // Config is the identity module's configuration.
 type Config struct {
-	SessionTTL       time.Duration // how long a browser session lasts
-	CookieSecure     bool          // set the Secure flag on cookies (HTTPS deployments)
+	SessionTTL   time.Duration // how long a browser session lasts
+	CookieSecure bool          // set the Secure flag on cookies (HTTPS deployments)
 	// LoginMaxFailures bounds failed sign-ins per window for one username
 	// from one address, and from one known device.
 	LoginMaxFailures int
