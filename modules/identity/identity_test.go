@@ -1,11 +1,14 @@
 package identity_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +38,26 @@ type options struct {
 	// trustProxy believes X-Forwarded-For from 127.0.0.1, so a test can
 	// speak from many addresses.
 	trustProxy bool
+	// logs, when set, receives the module's log lines too.
+	logs *lockedBuffer
+}
+
+// lockedBuffer collects log lines written by the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newEnv(t *testing.T, d *db.DB, o options) *env {
@@ -45,6 +68,9 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 		LDAPAdminGroup: "kontor-admins", LDAPComplianceGroup: "compliance", LDAPSyncProvision: true}
 	if o.conf != nil {
 		o.conf(&cfg)
+	}
+	if o.logs != nil {
+		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clk, Directory: o.dir}, cfg)
 	if err != nil {
