@@ -108,13 +108,20 @@ func TestLoginLimitHoldsAcrossNodes(t *testing.T) {
 		}
 		a.clock.Advance(5*time.Minute + time.Second)
 		nodes[1].Login("admin", adminPW)
-		// A success forgets the failures everywhere.
+		// That browser is now a known device with its own allowance; the
+		// failures of another browser at the same address are counted on
+		// both nodes and a success elsewhere does not wipe them.
 		for i := 0; i < 4; i++ {
 			nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "again-" + strconv.Itoa(i)})
 		}
 		nodes[1].Login("admin", adminPW)
+		nodes[1].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "typo"})
 		nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "once-more"})
-		nodes[0].Login("admin", adminPW)
+		if r := nodes[0].Do("POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": adminPW}); r.Status != 429 {
+			t.Fatalf("fifth failure of a browser, counted over two nodes: %d", r.Status)
+		}
+		// A success from the known device forgets its own typo.
+		nodes[1].Login("admin", adminPW)
 	})
 }
 

@@ -86,7 +86,6 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 	if err != nil && !errors.Is(err, errNoUser) {
 		return LoginResult{}, fmt.Errorf("login: %w", err)
 	}
-	pair := "p:" + name + "|" + ip
 	known := false
 	if err == nil {
 		if known, err = m.knownClient(ctx, u.ID, device); err != nil {
@@ -99,7 +98,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 	if known {
 		keys = []limitKey{{"d:" + hashToken(device)[:32] + ":" + name, m.cfg.LoginMaxFailures}}
 	} else {
-		keys = []limitKey{{pair, m.cfg.LoginMaxFailures}, {"u:" + name, m.cfg.LoginMaxFailuresUser},
+		keys = []limitKey{{"p:" + name + "|" + ip, m.cfg.LoginMaxFailures}, {"u:" + name, m.cfg.LoginMaxFailuresUser},
 			{"ip:" + ip, m.cfg.LoginMaxFailuresAddress}}
 	}
 	attempt, wait, err := m.limit.reserve(ctx, keys, now)
@@ -163,11 +162,16 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		_, _ = m.hash.Verify(ctx, "", password) // same cost as a real check
 		return LoginResult{}, fail("unknown user")
 	}
-	// The password was right: the deferred release takes the reservation
-	// back, and this client's own failures (its device's, its address's
-	// for this name) are forgotten; the name's failures from elsewhere stay.
-	if err := m.limit.reset(ctx, keys[0].key, pair); err != nil {
-		return LoginResult{}, err
+	// The password was right: the deferred release takes this attempt's
+	// reservation back. A known device's earlier failures are forgotten
+	// too; other failures stay counted until they leave the window, so a
+	// success among a burst of guesses does not open the door to more of
+	// them. (After this sign-in the browser is a known device with its own
+	// allowance, so the person is not held back by them.)
+	if known {
+		if err := m.limit.reset(ctx, keys[0].key); err != nil {
+			return LoginResult{}, err
+		}
 	}
 	if u.Status != StatusActive {
 		m.log.Warn("sign-in refused: account disabled", "user", u.Username, "user_id", u.ID, "ip", ip)
