@@ -139,7 +139,7 @@ func (a *App) build() error {
 		return err
 	}
 
-	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime}
+	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime, Journal: a.Journal}
 	if a.cfg.LDAP != nil {
 		dir, err := ldapdir.New(*a.cfg.LDAP)
 		if err != nil {

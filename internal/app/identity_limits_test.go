@@ -2,14 +2,18 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 )
@@ -103,4 +107,25 @@ func TestMadeUpCredentialsAreRateLimited(t *testing.T) {
 			p.Must(200, "GET", "/api/v1/users/me", nil)
 		})
 	}
+}
+
+// A change of roles is on the compliance record (the real journal), in the
+// same transaction as the change.
+func TestRoleChangesAreOnTheRecord(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		boss := s.Person("boss", authn.RoleAdmin)
+		carla := s.Person("carla", authn.RoleCompliance) // made by the system, as on the command line
+		bob := s.Person("bob")
+		if r := boss.Do("PATCH", "/api/v1/admin/users/bob", map[string]any{"roles": []string{"compliance"}}); r.Status != 403 {
+			t.Fatalf("admin granting compliance: %d %s", r.Status, r.Body)
+		}
+		carla.Must(200, "PATCH", "/api/v1/admin/users/bob", map[string]any{"roles": []string{"compliance"}})
+		es, err := s.App.Journal.Entries(context.Background(), journal.Filter{SubjectID: bob.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 1 || es[0].Kind != identity.KindRolesChanged || es[0].ActorID != carla.ID || es[0].Meta["to"] != "compliance" {
+			t.Fatalf("journal for bob: %+v", es)
+		}
+	})
 }

@@ -88,7 +88,7 @@ func TestLoginLimitHoldsAcrossNodes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		a := newEnv(t, d, options{})
 		log := logtest.New(t)
-		other, err := identity.New(identity.Deps{DB: d, Log: log, Clock: a.clock},
+		other, err := identity.New(identity.Deps{DB: d, Log: log, Clock: a.clock, Journal: a.journal},
 			identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute})
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 	"github.com/kontorhq/kontor/modules/platform/logtest"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 const adminPW = "first-admin-pw-123"
@@ -30,6 +31,36 @@ type env struct {
 	clock *clock.Manual
 	cfg   identity.Config
 	opt   httpapi.Options
+	// journal holds what the module put on the record (the real journal
+	// is tested with the whole stack in internal/app).
+	journal *journalRec
+}
+
+// journalRec keeps journal entries, each once its transaction committed.
+type journalRec struct {
+	mu      sync.Mutex
+	entries []record.Entry
+}
+
+func (j *journalRec) Append(_ context.Context, tx *db.Tx, e record.Entry) (int64, error) {
+	tx.AfterCommit(func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.entries = append(j.entries, e)
+	})
+	return 0, nil
+}
+
+func (j *journalRec) kinds(kind string) []record.Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []record.Entry
+	for _, e := range j.entries {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 type options struct {
@@ -72,7 +103,8 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 	if o.logs != nil {
 		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clk, Directory: o.dir}, cfg)
+	rec := &journalRec{}
+	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clk, Directory: o.dir, Journal: rec}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +120,7 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 	m.Register(srv.API())
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{t: t, url: ts.URL, mod: m, db: d, clock: clk, cfg: cfg, opt: opt}
+	return &env{t: t, url: ts.URL, mod: m, db: d, clock: clk, cfg: cfg, opt: opt, journal: rec}
 }
 
 // node starts a second server on the same database, clock and
@@ -96,7 +128,7 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 func (e *env) node() string {
 	e.t.Helper()
 	log := logtest.New(e.t)
-	m, err := identity.New(identity.Deps{DB: e.db, Log: log, Clock: e.clock}, e.cfg)
+	m, err := identity.New(identity.Deps{DB: e.db, Log: log, Clock: e.clock, Journal: e.journal}, e.cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

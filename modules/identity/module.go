@@ -13,6 +13,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // Config is the identity module's configuration.
@@ -85,10 +86,17 @@ type Revoker interface {
 	SessionRevoked(ctx context.Context, userID, sessionID string)
 }
 
+// Journal is the compliance journal: role changes go on the record, in
+// the same transaction as the change.
+type Journal interface {
+	Append(ctx context.Context, tx *db.Tx, e record.Entry) (int64, error)
+}
+
 // Deps are the identity module's dependencies.
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger // required
+	Journal   Journal      // required
 	Clock     clock.Clock  // nil: the system clock
 	Directory Directory    // nil: no LDAP sign-in
 	// Revoked, when set, is told about revoked sessions after commit.
@@ -103,6 +111,7 @@ type Module struct {
 	cfg     Config
 	dir     Directory
 	revoked Revoker
+	journal Journal
 	hash    *hasher
 	limit   *limiter
 
@@ -113,8 +122,8 @@ type Module struct {
 
 // New returns the identity module.
 func New(d Deps, cfg Config) (*Module, error) {
-	if d.DB == nil || d.Log == nil {
-		return nil, errors.New("identity: DB and Log are required")
+	if d.DB == nil || d.Log == nil || d.Journal == nil {
+		return nil, errors.New("identity: DB, Log and Journal are required")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
@@ -141,6 +150,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		cfg:     cfg,
 		dir:     d.Directory,
 		revoked: d.Revoked,
+		journal: d.Journal,
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil
