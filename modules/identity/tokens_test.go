@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
@@ -118,6 +119,39 @@ func TestFailedSignInLogsNoTypedUsername(t *testing.T) {
 		}
 		if !strings.Contains(out, "sign-in failed") || !strings.Contains(out, "user.name=admin") {
 			t.Fatalf("a failed sign-in of a known account is not logged with its name:\n%s", out)
+		}
+	})
+}
+
+// Over HTTPS the cookies carry the __Host- prefix: the browser keeps them
+// to this host, Secure and Path=/, so a sibling subdomain cannot plant a
+// session (fixation) or overwrite the CSRF cookie.
+func TestSecureCookiesUseTheHostPrefix(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{conf: func(c *identity.Config) { c.CookieSecure = true }})
+		r := e.client().Must(200, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": adminPW})
+		var session string
+		names := map[string]bool{}
+		for _, c := range r.Header.Values("Set-Cookie") {
+			name, rest, _ := strings.Cut(c, "=")
+			names[name] = true
+			if !strings.HasPrefix(name, "__Host-") || !strings.Contains(rest, "Secure") || !strings.Contains(rest, "Path=/") || strings.Contains(rest, "Domain=") {
+				t.Fatalf("cookie without the __Host- rules: %s", c)
+			}
+			if name == "__Host-kontor_session" {
+				session, _, _ = strings.Cut(rest, ";")
+			}
+		}
+		if !names["__Host-kontor_session"] || !names["__Host-kontor_csrf"] || !names["__Host-kontor_device"] {
+			t.Fatalf("cookies set: %v", names)
+		}
+		c := e.client()
+		c.Headers["Cookie"] = "__Host-kontor_session=" + session
+		c.Must(200, "GET", "/api/v1/users/me", nil)
+		// The unprefixed name is what another subdomain could set: ignored.
+		c.Headers["Cookie"] = "kontor_session=" + session
+		if r := c.Do("GET", "/api/v1/users/me", nil); r.Status != 401 {
+			t.Fatalf("session in the unprefixed cookie: %d", r.Status)
 		}
 	})
 }
