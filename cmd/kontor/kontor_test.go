@@ -391,7 +391,7 @@ func TestSearchReindexCommand(t *testing.T) {
 	admin.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "suche"}).JSON(t, &ch)
 	admin.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Wiederaufbau des Suchindex"})
 	var tok struct{ Token string }
-	admin.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "reindex"}).JSON(t, &tok)
+	admin.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "reindex", "scopes": []string{"write", "admin"}}).JSON(t, &tok)
 
 	// Running server: it holds the index, so the command asks it.
 	if out, err := run(t, env, "", "search", "reindex", "--url", s.URL); err == nil || !strings.Contains(out, "--token") {

@@ -24,7 +24,7 @@ func searchCmd(s *settings) *cobra.Command {
 		Use:   "reindex",
 		Short: "Rebuild the search index from the database, with a progress bar",
 		Long: "With the server stopped, rebuilds the index here. With the server running (it holds the index), " +
-			"asks the server to rebuild it while it keeps answering searches: give an admin's API token with " +
+			"asks the server to rebuild it while it keeps answering searches: give an admin's API token (scopes write and admin) with " +
 			"--token or KONTOR_TOKEN.",
 		Args: cobra.NoArgs,
 	}

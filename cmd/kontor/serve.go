@@ -69,7 +69,8 @@ func serve(ctx context.Context, s *settings, out io.Writer) error {
 	if write != read {
 		reg.MustRegister(collectors.NewDBStatsCollector(write, "write"))
 	}
-	srv := a.Server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted})
+	srv := a.Server(httpapi.Options{Log: log, Version: version, Registry: reg, TrustedProxies: trusted,
+		MetricsToken: s.MetricsToken, HSTSMaxAge: s.HSTSMaxAge})
 
 	sched := jobs.New(log, a.DB)
 	if err := a.Start(ctx, sched); err != nil {

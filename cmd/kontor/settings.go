@@ -40,10 +40,16 @@ type settings struct {
 	ShutdownTimeout time.Duration
 	RateLimit       float64
 	RateBurst       int
+	MetricsToken    string
+	HSTSMaxAge      time.Duration
 
-	SessionTTL       time.Duration
-	LoginMaxFailures int
-	LoginWindow      time.Duration
+	SessionTTL              time.Duration
+	LoginMaxFailures        int
+	LoginMaxFailuresUser    int
+	LoginMaxFailuresAddress int
+	LoginWindow             time.Duration
+	APITokenTTL             time.Duration
+	APITokenMaxTTL          time.Duration
 
 	LDAP                 ldapdir.Config
 	LDAPBindPasswordFile string
@@ -76,6 +82,8 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.Duration(&s.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "How long a shutdown waits for requests in flight.")
 	c.Float64(&s.RateLimit, "rate-limit", 50, "API requests per second one person (or one address, before sign-in) may make on average; 0 turns the limit off.")
 	c.Int(&s.RateBurst, "rate-limit-burst", 300, "How many API requests one person may make at once before rate-limit applies.")
+	c.String(&s.MetricsToken, "metrics-token", "", "Bearer token that lets other machines read /metrics. Empty: only clients on this machine (loopback, not through a proxy) may.").Secret()
+	c.Duration(&s.HSTSMaxAge, "hsts-max-age", 365*24*time.Hour, "Strict-Transport-Security max-age sent with answers to HTTPS requests (directly or from a trusted proxy saying X-Forwarded-Proto: https); 0 sends none.")
 	c.String(&s.LogFormat, "log-format", "auto", "Log format: text, json, or auto (json unless stderr is a terminal).")
 	c.String(&s.LogLevel, "log-level", "info", "Log level: debug, info, warn, error.")
 
@@ -86,8 +94,12 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.Group("Accounts and sessions")
 	c.String(&s.AdminPassword, "admin-password", "", "Password for the first admin (username admin), used only when the database is empty. Empty: one is made and printed once.").Secret()
 	c.Duration(&s.SessionTTL, "session-ttl", 30*24*time.Hour, "How long a browser session lasts.")
-	c.Int(&s.LoginMaxFailures, "login-max-failures", 5, "Failed sign-ins per username within login-window before sign-in answers 429.")
+	c.Int(&s.LoginMaxFailures, "login-max-failures", 5, "Failed sign-ins within login-window for one username from one address, and from one known device (a browser the person signed in from before), before sign-in answers 429 there.")
+	c.Int(&s.LoginMaxFailuresUser, "login-max-failures-per-user", 0, "Failed sign-ins within login-window for one username from all unknown devices together before new devices must wait; known devices are not held back. 0: ten times login-max-failures.")
+	c.Int(&s.LoginMaxFailuresAddress, "login-max-failures-per-address", 0, "Failed sign-ins within login-window from one address for all usernames together (an office behind NAT shares one) before new devices there must wait. 0: twenty times login-max-failures.")
 	c.Duration(&s.LoginWindow, "login-window", 5*time.Minute, "Window for counting failed sign-ins.")
+	c.Duration(&s.APITokenTTL, "api-token-ttl", 90*24*time.Hour, "How long a personal API token lasts when its owner does not say.")
+	c.Duration(&s.APITokenMaxTTL, "api-token-max-ttl", 365*24*time.Hour, "The longest lifetime anyone may give a personal API token.")
 
 	c.Group("LDAP / Active Directory")
 	l := &s.LDAP
@@ -217,14 +229,18 @@ func (s *settings) identityConfig() (identity.Config, error) {
 		return identity.Config{}, err
 	}
 	return identity.Config{
-		SessionTTL:          s.SessionTTL,
-		CookieSecure:        secure,
-		LoginMaxFailures:    s.LoginMaxFailures,
-		LoginWindow:         s.LoginWindow,
-		LDAPAdminGroup:      s.LDAPAdminGroup,
-		LDAPComplianceGroup: s.LDAPComplianceGroup,
-		LDAPSyncInterval:    s.LDAPSyncInterval,
-		LDAPSyncProvision:   s.LDAPSyncProvision,
+		SessionTTL:              s.SessionTTL,
+		CookieSecure:            secure,
+		LoginMaxFailures:        s.LoginMaxFailures,
+		LoginMaxFailuresUser:    s.LoginMaxFailuresUser,
+		LoginMaxFailuresAddress: s.LoginMaxFailuresAddress,
+		LoginWindow:             s.LoginWindow,
+		APITokenTTL:             s.APITokenTTL,
+		APITokenMaxTTL:          s.APITokenMaxTTL,
+		LDAPAdminGroup:          s.LDAPAdminGroup,
+		LDAPComplianceGroup:     s.LDAPComplianceGroup,
+		LDAPSyncInterval:        s.LDAPSyncInterval,
+		LDAPSyncProvision:       s.LDAPSyncProvision,
 	}, nil
 }
 

@@ -140,7 +140,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 
-	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime}
+	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime, Journal: a.Journal}
 	if a.cfg.LDAP != nil {
 		dir, err := ldapdir.New(*a.cfg.LDAP)
 		if err != nil {
@@ -280,7 +280,9 @@ func (a *App) Close() error {
 // Server builds the HTTP edge with every module's middleware, operations
 // and readiness checks.
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
-	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Middleware, httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst)}
+	// The rate limit runs inside the authenticator, so that it counts
+	// requests refused for a made-up token or cookie too.
+	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Guard(httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst))}
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)

@@ -84,7 +84,8 @@ func (p UserPatch) touchesProfile() bool {
 // CreateUser creates a local account. When in.Password is empty it makes
 // one and returns it; it is never shown again.
 func (m *Module) CreateUser(ctx context.Context, in NewUser) (User, string, error) {
-	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
+	caller, err := authn.RequireRole(ctx, authn.RoleAdmin)
+	if err != nil {
 		return User{}, "", err
 	}
 	username, err := checkNewUsername(in.Username)
@@ -92,6 +93,9 @@ func (m *Module) CreateUser(ctx context.Context, in NewUser) (User, string, erro
 		return User{}, "", err
 	}
 	if err := checkRoles(in.Roles); err != nil {
+		return User{}, "", err
+	}
+	if err := checkRoleChange(caller, nil, normalizeRoles(in.Roles)); err != nil {
 		return User{}, "", err
 	}
 	generated := ""
@@ -121,6 +125,11 @@ func (m *Module) CreateUser(ctx context.Context, in NewUser) (User, string, erro
 				return apperr.Conflict("the username %q is taken", username).WithCode("username_taken")
 			}
 			return err
+		}
+		if len(u.Roles) > 0 {
+			if err := m.recordRoles(ctx, tx, u, nil, u.Roles, "account created"); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, now, "user.create", "user", u.ID, map[string]any{
 			"username": u.Username, "roles": u.Roles, "password_generated": generated != ""})
@@ -159,7 +168,15 @@ func (m *Module) GetUser(ctx context.Context, idOrName string) (User, error) {
 // accounts belong to the directory and cannot be changed here. The last
 // active admin cannot be disabled or lose the admin role.
 func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (User, error) {
-	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
+	caller, err := authn.Require(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	// Admins change accounts; a compliance officer who is no admin may
+	// only grant or remove the compliance role (checked below).
+	onlyRoles := p.Roles != nil && !p.touchesProfile() && p.TimeZone == nil && p.Status == nil
+	if !caller.Has(authn.RoleAdmin) && !(onlyRoles && caller.Has(authn.RoleCompliance)) {
+		_, err := authn.RequireRole(ctx, authn.RoleAdmin)
 		return User{}, err
 	}
 	if p.Roles != nil {
@@ -172,7 +189,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 	}
 	var out User
 	revoked := false
-	err := m.db.WithTx(ctx, func(tx *db.Tx) error {
+	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
 		u, err := m.lookup(ctx, tx, idOrName)
 		if err != nil {
 			return err
@@ -191,13 +208,24 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 			}
 		}
 		if p.Roles != nil && !slices.Equal(normalizeRoles(*p.Roles), u.Roles) {
+			if err := checkRoleChange(caller, u.Roles, normalizeRoles(*p.Roles)); err != nil {
+				return err
+			}
 			u.Roles = normalizeRoles(*p.Roles)
 			if err := audit.Record(ctx, tx, now, "user.set_roles", "user", u.ID, map[string]any{
 				"username": u.Username, "from": before.Roles, "to": u.Roles}); err != nil {
 				return err
 			}
+			if err := m.recordRoles(ctx, tx, u, before.Roles, u.Roles, "changed by hand"); err != nil {
+				return err
+			}
 		}
 		if p.Status != nil && *p.Status != u.Status {
+			if u.Status == StatusActive {
+				if err := guardComplianceOfficer(caller, before, "disable the account"); err != nil {
+					return err
+				}
+			}
 			u.Status = *p.Status
 			u.disabledBy = ""
 			action := "user.enable"
@@ -253,16 +281,13 @@ func profileDiff(a, b User) map[string]any {
 	return d
 }
 
-func (m *Module) notifyRevoked(ctx context.Context, userID string) {
-	if m.revoked != nil {
-		m.revoked.SessionsRevoked(ctx, userID)
-	}
-}
+func (m *Module) notifyRevoked(ctx context.Context, userID string) { m.sessionsEnded(ctx, userID) }
 
 // ResetPassword sets a new password for a local account (admins only),
 // making one when password is empty, and ends all the user's sessions.
 func (m *Module) ResetPassword(ctx context.Context, idOrName, password string) (string, error) {
-	if _, err := authn.RequireRole(ctx, authn.RoleAdmin); err != nil {
+	caller, err := authn.RequireRole(ctx, authn.RoleAdmin)
+	if err != nil {
 		return "", err
 	}
 	generated := ""
@@ -284,6 +309,9 @@ func (m *Module) ResetPassword(ctx context.Context, idOrName, password string) (
 		}
 		if u.Source != SourceLocal {
 			return apperr.Invalid("user", "%s signs in with the company directory; reset the password there", u.Username).WithCode("managed_by_directory")
+		}
+		if err := guardComplianceOfficer(caller, u, "set their password"); err != nil {
+			return err
 		}
 		now := m.now()
 		u.passwordHash = hash

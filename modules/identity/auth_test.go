@@ -88,7 +88,7 @@ func TestLoginLimitHoldsAcrossNodes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		a := newEnv(t, d, options{})
 		log := logtest.New(t)
-		other, err := identity.New(identity.Deps{DB: d, Log: log, Clock: a.clock},
+		other, err := identity.New(identity.Deps{DB: d, Log: log, Clock: a.clock, Journal: a.journal},
 			identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
@@ -108,13 +108,20 @@ func TestLoginLimitHoldsAcrossNodes(t *testing.T) {
 		}
 		a.clock.Advance(5*time.Minute + time.Second)
 		nodes[1].Login("admin", adminPW)
-		// A success forgets the failures everywhere.
+		// That browser is now a known device with its own allowance; the
+		// failures of another browser at the same address are counted on
+		// both nodes and a success elsewhere does not wipe them.
 		for i := 0; i < 4; i++ {
 			nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "again-" + strconv.Itoa(i)})
 		}
 		nodes[1].Login("admin", adminPW)
+		nodes[1].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "typo"})
 		nodes[0].Must(401, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": "once-more"})
-		nodes[0].Login("admin", adminPW)
+		if r := nodes[0].Do("POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": adminPW}); r.Status != 429 {
+			t.Fatalf("fifth failure of a browser, counted over two nodes: %d", r.Status)
+		}
+		// A success from the known device forgets its own typo.
+		nodes[1].Login("admin", adminPW)
 	})
 }
 
@@ -223,8 +230,10 @@ func TestAPITokens(t *testing.T) {
 		script := e.client()
 		script.Bearer = tok.Token
 		script.Must(200, "GET", "/api/v1/users/me", nil)
-		// Bearer clients need no CSRF header.
-		script.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "made by a script"})
+		// A token cannot mint tokens (nor outlive its own revocation that way).
+		if r := script.Do("POST", "/api/v1/auth/tokens", map[string]any{"name": "made by a script"}); r.Status != 403 || problemCode(r) != "session_required" {
+			t.Fatalf("a token made a token: %d %s", r.Status, r.Body)
+		}
 		list := a.Must(200, "GET", "/api/v1/auth/tokens", nil).Map(t)["items"].([]any)
 		for _, it := range list {
 			if strings.Contains(string(mustJSON(t, it)), "kt_") {

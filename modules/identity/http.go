@@ -60,8 +60,9 @@ type (
 	}
 	tokenInput struct {
 		Body struct {
-			Name          string `json:"name" maxLength:"100" example:"backup script"`
-			ExpiresInDays int    `json:"expires_in_days,omitempty" minimum:"0" maximum:"3650" doc:"0: the token does not expire."`
+			Name          string   `json:"name" maxLength:"100" example:"backup script"`
+			ExpiresInDays int      `json:"expires_in_days,omitempty" minimum:"0" maximum:"3650" doc:"0 or absent: the server's default (api-token-ttl, 90 days unless configured); at most api-token-max-ttl."`
+			Scopes        []string `json:"scopes,omitempty" maxItems:"3" enum:"read,write,admin" doc:"What the token may do: read; write (changes, implies read); admin (its owner's admin and compliance roles). Absent: read and write."`
 		}
 	}
 	tokenOutput struct {
@@ -74,6 +75,7 @@ type (
 		Body struct {
 			CurrentPassword string `json:"current_password" maxLength:"1024"`
 			NewPassword     string `json:"new_password" maxLength:"1024"`
+			KeepAPITokens   bool   `json:"keep_api_tokens,omitempty" doc:"Keep my personal API tokens working; by default a password change ends them with my other sessions."`
 		}
 	}
 	userPath struct {
@@ -85,7 +87,8 @@ type (
 func (m *Module) registerAuth(api huma.API) {
 	huma.Register(api, op("auth-login", http.MethodPost, "/auth/login", "Sign in with username and password", "auth", true),
 		func(ctx context.Context, in *loginInput) (*loginOutput, error) {
-			res, err := m.Login(ctx, in.Body.Username, in.Body.Password)
+			device, _ := ctx.Value(deviceKey{}).(string)
+			res, err := m.Login(ctx, in.Body.Username, in.Body.Password, device)
 			if err != nil {
 				return nil, err
 			}
@@ -96,6 +99,7 @@ func (m *Module) registerAuth(api huma.API) {
 				out.Body.CSRFToken = res.CSRF
 				out.SetCookie = m.sessionCookies(res.Token, res.CSRF, res.ExpiresAt)
 			}
+			out.SetCookie = append(out.SetCookie, m.deviceCookie(res.Device))
 			return out, nil
 		})
 	huma.Register(api, op("auth-logout", http.MethodPost, "/auth/logout", "Sign out (end this session)", "auth", false),
@@ -144,7 +148,8 @@ func (m *Module) registerAuth(api huma.API) {
 	create := op("auth-create-token", http.MethodPost, "/auth/tokens", "Create a personal API token", "auth", false)
 	create.DefaultStatus = http.StatusCreated
 	huma.Register(api, create, func(ctx context.Context, in *tokenInput) (*tokenOutput, error) {
-		t, secret, err := m.CreateToken(ctx, in.Body.Name, time.Duration(in.Body.ExpiresInDays)*24*time.Hour)
+		t, secret, err := m.CreateToken(ctx, TokenRequest{Name: in.Body.Name, TTL: time.Duration(in.Body.ExpiresInDays) * 24 * time.Hour,
+			Scopes: in.Body.Scopes})
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +163,7 @@ func (m *Module) registerAuth(api huma.API) {
 		})
 	huma.Register(api, op("auth-change-password", http.MethodPost, "/auth/password", "Change my password (local accounts)", "auth", false),
 		func(ctx context.Context, in *passwordInput) (*struct{}, error) {
-			return nil, m.ChangePassword(ctx, in.Body.CurrentPassword, in.Body.NewPassword)
+			return nil, m.ChangePassword(ctx, in.Body.CurrentPassword, in.Body.NewPassword, in.Body.KeepAPITokens)
 		})
 }
 

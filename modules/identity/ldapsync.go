@@ -82,6 +82,11 @@ func (m *Module) syncEntry(ctx context.Context, e ldapdir.Entry, actor string) (
 				return err
 			}
 			what = created
+			if len(u.Roles) > 0 {
+				if err := m.recordRoles(ctx, tx, u, nil, u.Roles, "directory groups"); err != nil {
+					return err
+				}
+			}
 			if err := audit.Record(ctx, tx, now, "user.provision", "user", u.ID, map[string]any{
 				"username": u.Username, "dn": u.ldapDN, "roles": u.Roles, "status": u.Status}); err != nil {
 				return err
@@ -134,6 +139,9 @@ func (m *Module) auditDirectoryChanges(ctx context.Context, tx *db.Tx, before, a
 		}
 	}
 	if formatRoles(before.Roles) != formatRoles(after.Roles) {
+		if err := m.recordRoles(ctx, tx, after, before.Roles, after.Roles, "directory groups"); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, "user.set_roles", "user", after.ID, map[string]any{
 			"username": after.Username, "from": before.Roles, "to": after.Roles, "reason": "directory groups"})
 	}

@@ -13,14 +13,32 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // Config is the identity module's configuration.
 type Config struct {
-	SessionTTL       time.Duration // how long a browser session lasts
-	CookieSecure     bool          // set the Secure flag on cookies (HTTPS deployments)
-	LoginMaxFailures int           // failed logins per username per window before 429
-	LoginWindow      time.Duration
+	SessionTTL   time.Duration // how long a browser session lasts
+	CookieSecure bool          // set the Secure flag on cookies (HTTPS deployments)
+	// LoginMaxFailures bounds failed sign-ins per window for one username
+	// from one address, and from one known device.
+	LoginMaxFailures int
+	// LoginMaxFailuresUser bounds failed sign-ins per window for one
+	// username from all unknown devices together (a guesser with many
+	// addresses); 0: ten times LoginMaxFailures. Known devices do not count
+	// towards it and are not held back by it.
+	LoginMaxFailuresUser int
+	// LoginMaxFailuresAddress bounds failed sign-ins per window from one
+	// address for all usernames together (an office behind NAT shares one);
+	// 0: twenty times LoginMaxFailures. Known devices are not held back by it.
+	LoginMaxFailuresAddress int
+	LoginWindow             time.Duration
+
+	// APITokenTTL is how long a personal API token lasts when its owner
+	// does not say (0: 90 days); APITokenMaxTTL is the longest anyone may
+	// ask for (0: 365 days).
+	APITokenTTL    time.Duration
+	APITokenMaxTTL time.Duration
 
 	// LDAP sign-in is on when Directory is given in Deps.
 	LDAPAdminGroup      string // group DN or cn whose members are admins; empty: roles not managed by the directory
@@ -36,6 +54,15 @@ func (c Config) Validate() error {
 	}
 	if c.LoginMaxFailures < 1 {
 		return fmt.Errorf("login-max-failures %d: must be at least 1", c.LoginMaxFailures)
+	}
+	if c.LoginMaxFailuresUser < 0 || c.LoginMaxFailuresAddress < 0 {
+		return fmt.Errorf("login-max-failures-per-user and -per-address must not be negative")
+	}
+	if c.APITokenTTL < 0 || c.APITokenMaxTTL < 0 {
+		return fmt.Errorf("api-token-ttl and api-token-max-ttl must not be negative")
+	}
+	if c.APITokenTTL > 0 && c.APITokenMaxTTL > 0 && c.APITokenTTL > c.APITokenMaxTTL {
+		return fmt.Errorf("api-token-ttl %s is longer than api-token-max-ttl %s", c.APITokenTTL, c.APITokenMaxTTL)
 	}
 	if c.LoginWindow < time.Second {
 		return fmt.Errorf("login-window %s: must be at least 1s", c.LoginWindow)
@@ -59,10 +86,17 @@ type Revoker interface {
 	SessionRevoked(ctx context.Context, userID, sessionID string)
 }
 
+// Journal is the compliance journal: role changes go on the record, in
+// the same transaction as the change.
+type Journal interface {
+	Append(ctx context.Context, tx *db.Tx, e record.Entry) (int64, error)
+}
+
 // Deps are the identity module's dependencies.
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger // required
+	Journal   Journal      // required
 	Clock     clock.Clock  // nil: the system clock
 	Directory Directory    // nil: no LDAP sign-in
 	// Revoked, when set, is told about revoked sessions after commit.
@@ -77,6 +111,7 @@ type Module struct {
 	cfg     Config
 	dir     Directory
 	revoked Revoker
+	journal Journal
 	hash    *hasher
 	limit   *limiter
 
@@ -87,14 +122,26 @@ type Module struct {
 
 // New returns the identity module.
 func New(d Deps, cfg Config) (*Module, error) {
-	if d.DB == nil || d.Log == nil {
-		return nil, errors.New("identity: DB and Log are required")
+	if d.DB == nil || d.Log == nil || d.Journal == nil {
+		return nil, errors.New("identity: DB, Log and Journal are required")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
+	}
+	if cfg.LoginMaxFailuresUser == 0 {
+		cfg.LoginMaxFailuresUser = 10 * cfg.LoginMaxFailures
+	}
+	if cfg.LoginMaxFailuresAddress == 0 {
+		cfg.LoginMaxFailuresAddress = 20 * cfg.LoginMaxFailures
+	}
+	if cfg.APITokenTTL == 0 {
+		cfg.APITokenTTL = 90 * 24 * time.Hour
+	}
+	if cfg.APITokenMaxTTL == 0 {
+		cfg.APITokenMaxTTL = max(365*24*time.Hour, cfg.APITokenTTL)
 	}
 	return &Module{
 		db:      d.DB,
@@ -103,6 +150,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		cfg:     cfg,
 		dir:     d.Directory,
 		revoked: d.Revoked,
+		journal: d.Journal,
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil
@@ -125,6 +173,10 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 	})
 	s.Every(ctx, "login-failures-cleanup", m.cfg.LoginWindow, func(ctx context.Context) error {
 		_, err := m.limit.prune(ctx, m.now())
+		return err
+	})
+	s.Every(ctx, "known-devices-cleanup", 24*time.Hour, func(ctx context.Context) error {
+		_, err := forgetOldDevices(ctx, m.db, m.now().Add(-deviceTTL))
 		return err
 	})
 }

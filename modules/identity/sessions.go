@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 const (
 	sessionPrefix  = "ks_"
 	apiTokenPrefix = "kt_"
+	devicePrefix   = "kd_"
 )
 
 // Session is a sign-in as its owner sees it in "my sessions".
@@ -42,6 +45,7 @@ type APIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	LastUsedAt time.Time  `json:"last_used_at"`
+	Scopes     []string   `json:"scopes" doc:"What the token may do: read, write (changes), admin (its owner's admin and compliance roles)."`
 }
 
 // LoginResult is a successful sign-in.
@@ -50,6 +54,7 @@ type LoginResult struct {
 	Token     string // the secret; goes into the cookie or to the API client
 	CSRF      string
 	ExpiresAt time.Time
+	Device    string // the device cookie to set (the browser's own, or a new one)
 }
 
 func hashToken(token string) string {
@@ -60,8 +65,11 @@ func hashToken(token string) string {
 var errWrongCredentials = apperr.Unauthenticated("wrong username or password").WithCode("invalid_credentials")
 
 // Login checks a username and password, against the local account or the
-// company directory, and starts a session.
-func (m *Module) Login(ctx context.Context, username, password string) (LoginResult, error) {
+// company directory, and starts a session. device is the browser's device
+// cookie (empty if it has none); a sign-in from a device the person signed
+// in from before is throttled on its own, so strangers guessing their
+// password do not lock them out.
+func (m *Module) Login(ctx context.Context, username, password, device string) (LoginResult, error) {
 	name, err := checkLoginName(username)
 	if err != nil {
 		return LoginResult{}, err
@@ -74,38 +82,64 @@ func (m *Module) Login(ctx context.Context, username, password string) (LoginRes
 	}
 	now := m.now()
 	ip := authn.OriginFrom(ctx).IP
-	userKey, ipKey := "u:"+name, "ip:"+ip
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{userKey, m.cfg.LoginMaxFailures}, {ipKey, m.cfg.LoginMaxFailures * 5}} {
-		blocked, wait, err := m.limit.blocked(ctx, k.key, now, k.limit)
-		if err != nil {
+	u, err := userBy(ctx, m.db, "username", name)
+	if err != nil && !errors.Is(err, errNoUser) {
+		return LoginResult{}, fmt.Errorf("login: %w", err)
+	}
+	known := false
+	if err == nil {
+		if known, err = m.knownClient(ctx, u.ID, device); err != nil {
 			return LoginResult{}, err
 		}
-		if blocked {
-			return LoginResult{}, apperr.RateLimited(wait, "too many failed sign-ins; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
-		}
 	}
-	fail := func(reason string) error {
-		m.log.Warn("sign-in failed", "user", name, "ip", ip, "reason", reason)
-		if err := errors.Join(m.limit.fail(ctx, userKey, now), m.limit.fail(ctx, ipKey, now)); err != nil {
-			return err
+	// Which counters this attempt spends. Never the username alone for a
+	// known device, nor the address: nobody else's failures hold it back.
+	var keys []limitKey
+	if known {
+		keys = []limitKey{{"d:" + hashToken(device)[:32] + ":" + name, m.cfg.LoginMaxFailures}}
+	} else {
+		keys = []limitKey{{"p:" + name + "|" + ip, m.cfg.LoginMaxFailures}, {"u:" + name, m.cfg.LoginMaxFailuresUser},
+			{"ip:" + ip, m.cfg.LoginMaxFailuresAddress}}
+	}
+	attempt, wait, err := m.limit.reserve(ctx, keys, now)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if wait > 0 {
+		// Even the right password waits: otherwise the limit tells a
+		// guesser when they hit.
+		m.log.Warn("sign-in refused: too many failures", m.nameAttr(u), "ip", ip, "known_device", known)
+		return LoginResult{}, apperr.RateLimited(wait, "too many failed sign-ins; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
+	}
+	// From here on every way out either keeps the reservation (a wrong
+	// password) or gives it back (a right one, or one that could not be
+	// checked).
+	checked := false
+	defer func() {
+		if !checked {
+			if err := m.limit.release(ctx, attempt); err != nil {
+				m.log.Error("could not release a sign-in attempt", "error", err)
+			}
 		}
+	}()
+	fail := func(reason string) error {
+		checked = true
+		// Never the typed name of an unknown account: people type their
+		// password into the username field.
+		m.log.Warn("sign-in failed", m.nameAttr(u), "ip", ip, "reason", reason, "known_device", known)
 		return errWrongCredentials
 	}
 
-	u, err := userBy(ctx, m.db, "username", name)
 	switch {
-	case err == nil && u.Source == SourceLocal:
+	case u.ID != "" && u.Source == SourceLocal:
 		ok, err := m.hash.Verify(ctx, u.passwordHash, password)
 		if err != nil {
-			return LoginResult{}, fmt.Errorf("login %s: %w", name, err)
+			return LoginResult{}, fmt.Errorf("login %s: %w", u.ID, err)
 		}
 		if !ok {
 			return LoginResult{}, fail("wrong password")
 		}
-	case (err == nil && u.Source == SourceLDAP) || (errors.Is(err, errNoUser) && m.dir != nil):
+	case u.ID != "" && u.Source == SourceLDAP || u.ID == "" && m.dir != nil:
 		if m.dir == nil {
 			return LoginResult{}, apperr.Unavailable("directory sign-in is not configured on this server; ask your administrator").WithCode("directory_unavailable")
 		}
@@ -114,44 +148,78 @@ func (m *Module) Login(ctx context.Context, username, password string) (LoginRes
 		case errors.Is(derr, ldapdir.ErrUserNotFound), errors.Is(derr, ldapdir.ErrInvalidCredentials), errors.Is(derr, ldapdir.ErrEmptyPassword):
 			return LoginResult{}, fail(derr.Error())
 		case errors.Is(derr, ldapdir.ErrAmbiguous):
+			checked = true
 			m.log.Error("directory has several entries for one username; fix the directory or ldap-user-filter", "user", name)
-			if err := m.limit.fail(ctx, ipKey, now); err != nil {
-				return LoginResult{}, err
-			}
 			return LoginResult{}, apperr.Unauthenticated("this username matches more than one directory entry; ask your administrator").WithCode("directory_ambiguous")
 		case derr != nil:
-			m.log.Error("directory unavailable for sign-in", "user", name, "error", derr)
+			m.log.Error("directory unavailable for sign-in", m.nameAttr(u), "error", derr)
 			return LoginResult{}, apperr.Unavailable("the company directory cannot be reached, so directory accounts cannot sign in right now; try again later").WithCode("directory_unavailable")
 		}
-		u, err = m.applyDirectoryEntry(ctx, entry, "ldap-login")
-		if err != nil {
+		if u, err = m.applyDirectoryEntry(ctx, entry, "ldap-login"); err != nil {
 			return LoginResult{}, err
 		}
-	case errors.Is(err, errNoUser):
+	default:
 		_, _ = m.hash.Verify(ctx, "", password) // same cost as a real check
 		return LoginResult{}, fail("unknown user")
-	default:
-		return LoginResult{}, fmt.Errorf("login %s: %w", name, err)
+	}
+	// The password was right: the deferred release takes this attempt's
+	// reservation back. A known device's earlier failures are forgotten
+	// too; other failures stay counted until they leave the window, so a
+	// success among a burst of guesses does not open the door to more of
+	// them. (After this sign-in the browser is a known device with its own
+	// allowance, so the person is not held back by them.)
+	if known {
+		if err := m.limit.reset(ctx, keys[0].key); err != nil {
+			return LoginResult{}, err
+		}
 	}
 	if u.Status != StatusActive {
-		m.log.Warn("sign-in refused: account disabled", "user", name, "ip", ip)
+		m.log.Warn("sign-in refused: account disabled", "user", u.Username, "user_id", u.ID, "ip", ip)
 		return LoginResult{}, apperr.Forbidden("this account is disabled; ask your administrator").WithCode("account_disabled")
 	}
-	if err := m.limit.reset(ctx, userKey); err != nil {
-		return LoginResult{}, err
-	}
-	s, token, err := m.newSession(ctx, u, kindSession, "", now.Add(m.cfg.SessionTTL))
+	s, token, err := m.newSession(ctx, u, kindSession, "", now.Add(m.cfg.SessionTTL), nil)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	if err := setLastLogin(ctx, m.db, u.ID, now); err != nil {
 		return LoginResult{}, fmt.Errorf("login %s: %w", name, err)
 	}
-	m.log.Info("signed in", "user", u.Username, "source", u.Source, "ip", ip)
-	return LoginResult{User: u, Token: token, CSRF: s.CSRF, ExpiresAt: s.ExpiresAt}, nil
+	if !validDeviceToken(device) {
+		device = devicePrefix + ids.Token(32)
+	}
+	if err := rememberDevice(ctx, m.db, hashToken(device), u.ID, now); err != nil {
+		return LoginResult{}, err
+	}
+	m.log.Info("signed in", "user", u.Username, "source", u.Source, "ip", ip, "known_device", known)
+	return LoginResult{User: u, Token: token, CSRF: s.CSRF, ExpiresAt: s.ExpiresAt, Device: device}, nil
 }
 
-func (m *Module) newSession(ctx context.Context, u User, kind, name string, expires time.Time) (session, string, error) {
+// nameAttr names an account in a log line by what is known about it: the
+// username and id of an existing account, never what someone typed.
+func (m *Module) nameAttr(u User) slog.Attr {
+	if u.ID == "" {
+		return slog.String("user", "(unknown)")
+	}
+	return slog.Group("user", "id", u.ID, "name", u.Username)
+}
+
+// knownClient reports whether this sign-in comes from a browser userID
+// signed in from before (its device cookie), or from their own session.
+func (m *Module) knownClient(ctx context.Context, userID, device string) (bool, error) {
+	if p := authn.FromContext(ctx); p != nil && p.UserID == userID {
+		return true, nil
+	}
+	if !validDeviceToken(device) {
+		return false, nil
+	}
+	return isKnownDevice(ctx, m.db, hashToken(device), userID)
+}
+
+func validDeviceToken(t string) bool {
+	return strings.HasPrefix(t, devicePrefix) && len(t) > len(devicePrefix)+20 && len(t) <= 100
+}
+
+func (m *Module) newSession(ctx context.Context, u User, kind, name string, expires time.Time, scopes []string) (session, string, error) {
 	o := authn.OriginFrom(ctx)
 	prefix := sessionPrefix
 	if kind == kindToken {
@@ -160,7 +228,7 @@ func (m *Module) newSession(ctx context.Context, u User, kind, name string, expi
 	token := prefix + ids.Token(32)
 	now := m.now()
 	s := session{ID: ids.NewAt(now), UserID: u.ID, Kind: kind, Name: name, CreatedAt: now, ExpiresAt: expires,
-		IP: o.IP, UserAgent: o.UserAgent}
+		IP: o.IP, UserAgent: o.UserAgent, Scopes: scopes}
 	if kind == kindSession {
 		s.CSRF = ids.Token(24)
 	}
@@ -215,7 +283,7 @@ func (m *Module) Authenticate(ctx context.Context, token string, viaCookie bool)
 			m.log.Warn("could not record session use", "error", err)
 		}
 	}
-	return Authenticated{Principal: u.principal(s.ID, viaCookie), CSRF: s.CSRF, ExpiresAt: s.ExpiresAt}, nil
+	return Authenticated{Principal: u.principal(s, viaCookie), CSRF: s.CSRF, ExpiresAt: s.ExpiresAt}, nil
 }
 
 // CheckCSRF compares the header value with the session's CSRF token.
@@ -232,9 +300,7 @@ func (m *Module) Logout(ctx context.Context) error {
 	if _, err := revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now()); err != nil {
 		return err
 	}
-	if m.revoked != nil {
-		m.revoked.SessionRevoked(ctx, p.UserID, p.SessionID)
-	}
+	m.sessionsEnded(ctx, p.UserID, p.SessionID)
 	return nil
 }
 
@@ -294,43 +360,94 @@ func (m *Module) revokeMine(ctx context.Context, id, kind, what string) error {
 	if !ok {
 		return apperr.NotFound("you have no %s %q", what, id)
 	}
-	if m.revoked != nil {
-		m.revoked.SessionRevoked(ctx, p.UserID, id)
-	}
+	m.sessionsEnded(ctx, p.UserID, id)
 	return nil
 }
 
-// CreateToken makes a personal API token for the caller. ttl 0 means it
-// does not expire. The secret is returned once.
-func (m *Module) CreateToken(ctx context.Context, name string, ttl time.Duration) (APIToken, string, error) {
+// Token scopes: what a personal API token may do with its owner's rights.
+const (
+	ScopeRead  = "read"  // read what the owner may read
+	ScopeWrite = "write" // also make changes
+	ScopeAdmin = "admin" // also use the owner's admin and compliance roles
+)
+
+// TokenRequest is what a person asks for in a new API token.
+type TokenRequest struct {
+	Name string
+	// TTL 0 means the configured default (api-token-ttl); longer than
+	// api-token-max-ttl is refused.
+	TTL time.Duration
+	// Scopes: read, write, admin; empty means read and write.
+	Scopes []string
+}
+
+// CreateToken makes a personal API token for the caller. The secret is
+// returned once. A token cannot make tokens: that takes a sign-in.
+func (m *Module) CreateToken(ctx context.Context, in TokenRequest) (APIToken, string, error) {
 	p, err := authn.Require(ctx)
 	if err != nil {
 		return APIToken{}, "", err
 	}
-	name, err = checkProfileText("body.name", name, 100)
+	if p.APIToken {
+		return APIToken{}, "", apperr.Forbidden("an API token cannot make API tokens; sign in to make one").WithCode("session_required")
+	}
+	name, err := checkProfileText("body.name", in.Name, 100)
 	if err != nil {
 		return APIToken{}, "", err
 	}
 	if name == "" {
 		return APIToken{}, "", apperr.Invalid("body.name", "give the token a name, e.g. the script that uses it")
 	}
+	ttl := in.TTL
+	if ttl == 0 {
+		ttl = m.cfg.APITokenTTL
+	}
+	if ttl < 0 || ttl > m.cfg.APITokenMaxTTL {
+		return APIToken{}, "", apperr.Invalid("body.expires_in_days", "a token may last at most %d days on this server", int(m.cfg.APITokenMaxTTL/(24*time.Hour))).WithCode("token_ttl_too_long")
+	}
 	u, err := m.lookup(ctx, m.db, p.UserID)
 	if err != nil {
 		return APIToken{}, "", err
 	}
-	var expires time.Time
-	if ttl > 0 {
-		expires = m.now().Add(ttl)
+	scopes, err := checkScopes(in.Scopes, u)
+	if err != nil {
+		return APIToken{}, "", err
 	}
-	s, token, err := m.newSession(ctx, u, kindToken, name, expires)
+	s, token, err := m.newSession(ctx, u, kindToken, name, m.now().Add(ttl), scopes)
 	if err != nil {
 		return APIToken{}, "", err
 	}
 	return tokenView(s), token, nil
 }
 
+// checkScopes validates and orders the scopes asked for. Write implies
+// read; admin is only for people who hold a role it would carry.
+func checkScopes(in []string, u User) ([]string, error) {
+	if len(in) == 0 {
+		in = []string{ScopeRead, ScopeWrite}
+	}
+	var out []string
+	for _, s := range []string{ScopeRead, ScopeWrite, ScopeAdmin} {
+		if slices.Contains(in, s) || s == ScopeRead {
+			out = append(out, s)
+		}
+	}
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			return nil, apperr.Invalid("body.scopes", "unknown scope %q: use read, write or admin", s).WithCode("token_scope_unknown")
+		}
+	}
+	if slices.Contains(out, ScopeAdmin) && !u.has(authn.RoleAdmin) && !u.has(authn.RoleCompliance) {
+		return nil, apperr.Invalid("body.scopes", "the admin scope carries the admin and compliance roles, and you hold neither").WithCode("token_scope_not_held")
+	}
+	return out, nil
+}
+
 func tokenView(s session) APIToken {
-	t := APIToken{ID: s.ID, Name: s.Name, CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt}
+	t := APIToken{ID: s.ID, Name: s.Name, CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt, Scopes: s.Scopes}
+	if t.Scopes == nil {
+		t.Scopes = []string{}
+	}
 	if !s.ExpiresAt.IsZero() {
 		e := s.ExpiresAt
 		t.ExpiresAt = &e
@@ -356,11 +473,16 @@ func (m *Module) MyTokens(ctx context.Context) ([]APIToken, error) {
 }
 
 // ChangePassword changes the caller's local password after checking the
-// current one, and ends their other sessions.
-func (m *Module) ChangePassword(ctx context.Context, current, next string) error {
+// current one, and ends their other sessions and, unless keepTokens, their
+// API tokens. Wrong current passwords count like failed sign-ins (reserved
+// before the check, so guesses sent at once do not get past the limit).
+func (m *Module) ChangePassword(ctx context.Context, current, next string, keepTokens bool) error {
 	p, err := authn.Require(ctx)
 	if err != nil {
 		return err
+	}
+	if p.APIToken {
+		return apperr.Forbidden("an API token cannot change its owner's password; sign in to do it").WithCode("session_required")
 	}
 	u, err := m.lookup(ctx, m.db, p.UserID)
 	if err != nil {
@@ -369,27 +491,24 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 	if u.Source != SourceLocal {
 		return apperr.Invalid("", "you sign in with the company directory; change your password there").WithCode("managed_by_directory")
 	}
+	if err := checkPassword("body.new_password", next); err != nil {
+		return err
+	}
 	now := m.now()
-	key := "u:" + u.Username
-	blocked, wait, err := m.limit.blocked(ctx, key, now, m.cfg.LoginMaxFailures)
+	attempt, wait, err := m.limit.reserve(ctx, []limitKey{{"pw:" + u.ID, m.cfg.LoginMaxFailures}}, now)
 	if err != nil {
 		return err
 	}
-	if blocked {
+	if wait > 0 {
 		return apperr.RateLimited(wait, "too many wrong passwords; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
 	}
 	ok, err := m.hash.Verify(ctx, u.passwordHash, current)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := m.limit.fail(ctx, key, now); err != nil {
-			return err
-		}
+	if err == nil && !ok {
+		m.log.Warn("password change refused: wrong current password", "user", u.Username, "user_id", u.ID)
 		return apperr.Invalid("body.current_password", "the current password is wrong").WithCode("invalid_credentials")
 	}
-	if err := checkPassword("body.new_password", next); err != nil {
-		return err
+	if rerr := m.limit.release(ctx, attempt); rerr != nil || err != nil {
+		return errors.Join(err, rerr)
 	}
 	hash, err := m.hash.Hash(ctx, next)
 	if err != nil {
@@ -401,26 +520,33 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string) error
 		if err := updateUser(ctx, tx, u, now); err != nil {
 			return err
 		}
-		// The sessions about to end, read in the transaction that ends
-		// them, so that their websockets can be closed after commit.
-		others, err := listSessions(ctx, tx, u.ID, kindSession, now)
-		if err != nil {
+		if ended, err = revokeOtherSessions(ctx, tx, u.ID, p.SessionID, keepTokens, now); err != nil {
 			return err
 		}
-		for _, s := range others {
-			if s.ID != p.SessionID {
-				ended = append(ended, s.ID)
-			}
-		}
-		if err := revokeOtherSessions(ctx, tx, u.ID, p.SessionID, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, "user.change_password", "user", u.ID, map[string]any{"username": u.Username})
+		return audit.Record(ctx, tx, now, "user.change_password", "user", u.ID, map[string]any{"username": u.Username,
+			"ended": len(ended), "kept_api_tokens": keepTokens})
 	})
-	if err == nil && m.revoked != nil {
-		for _, id := range ended {
-			m.revoked.SessionRevoked(ctx, u.ID, id)
-		}
+	if err != nil {
+		return err
 	}
-	return err
+	m.sessionsEnded(ctx, u.ID, ended...)
+	return nil
+}
+
+// sessionsEnded is the one place that says sessions have ended (sign-out,
+// a revoked session or token, a password change or reset, a disabled
+// account), after the change committed: the Revoker (the websocket
+// gateway) closes their connections. No ids means every session of userID.
+// Expiry is not announced: whoever holds a session checks its expiry.
+func (m *Module) sessionsEnded(ctx context.Context, userID string, sessionIDs ...string) {
+	if m.revoked == nil {
+		return
+	}
+	if len(sessionIDs) == 0 {
+		m.revoked.SessionsRevoked(ctx, userID)
+		return
+	}
+	for _, id := range sessionIDs {
+		m.revoked.SessionRevoked(ctx, userID, id)
+	}
 }

@@ -206,6 +206,7 @@ type session struct {
 	LastUsedAt time.Time
 	IP         string
 	UserAgent  string
+	Scopes     []string // tokens: read, write, admin
 }
 
 const (
@@ -215,9 +216,9 @@ const (
 
 func insertSession(ctx context.Context, q db.Querier, s session, tokenHash string) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO sessions (id, user_id, kind, name, token_hash, csrf_token, created_at,
-		expires_at, last_used_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		expires_at, last_used_at, ip, user_agent, scopes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.Kind, s.Name, tokenHash, s.CSRF, s.CreatedAt.UnixMilli(), unixOrZero(s.ExpiresAt),
-		s.CreatedAt.UnixMilli(), s.IP, s.UserAgent)
+		s.CreatedAt.UnixMilli(), s.IP, s.UserAgent, strings.Join(s.Scopes, " "))
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
@@ -242,11 +243,13 @@ func timeOrZero(ms int64) time.Time {
 func sessionByHash(ctx context.Context, q db.Querier, hash string) (session, User, error) {
 	var s session
 	var created, expires, lastUsed, revoked int64
+	var scopes string
 	row := q.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.kind, s.name, s.csrf_token, s.created_at, s.expires_at,
-		s.last_used_at, s.ip, s.user_agent, s.revoked_at, `+prefixed("u.", userColumns)+`
+		s.last_used_at, s.ip, s.user_agent, s.revoked_at, s.scopes, `+prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash)
-	u, err := scanUser(row, &s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent, &revoked)
+	u, err := scanUser(row, &s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent, &revoked, &scopes)
 	s.Revoked = revoked > 0
+	s.Scopes = strings.Fields(scopes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return session{}, User{}, errNoSession
 	}
@@ -273,7 +276,7 @@ func touchSession(ctx context.Context, q db.Querier, id string, at time.Time) er
 }
 
 func listSessions(ctx context.Context, q db.Querier, userID, kind string, now time.Time) ([]session, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, user_id, kind, name, csrf_token, created_at, expires_at, last_used_at, ip, user_agent
+	rows, err := q.QueryContext(ctx, `SELECT id, user_id, kind, name, csrf_token, created_at, expires_at, last_used_at, ip, user_agent, scopes
 		FROM sessions WHERE user_id = ? AND kind = ? AND revoked_at = 0 AND (expires_at = 0 OR expires_at > ?)
 		ORDER BY created_at DESC`, userID, kind, now.UnixMilli())
 	if err != nil {
@@ -284,9 +287,11 @@ func listSessions(ctx context.Context, q db.Querier, userID, kind string, now ti
 	for rows.Next() {
 		var s session
 		var created, expires, lastUsed int64
-		if err := rows.Scan(&s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent); err != nil {
+		var scopes string
+		if err := rows.Scan(&s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent, &scopes); err != nil {
 			return nil, fmt.Errorf("list sessions: %w", err)
 		}
+		s.Scopes = strings.Fields(scopes)
 		s.CreatedAt, s.ExpiresAt, s.LastUsedAt = timeOrZero(created), timeOrZero(expires), timeOrZero(lastUsed)
 		out = append(out, s)
 	}
@@ -314,14 +319,24 @@ func revokeAll(ctx context.Context, q db.Querier, userID string, now time.Time) 
 	return res.RowsAffected()
 }
 
-// revokeOtherSessions ends every browser session of userID but keep.
-func revokeOtherSessions(ctx context.Context, q db.Querier, userID, keep string, now time.Time) error {
-	_, err := q.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND kind = 'session' AND id <> ? AND revoked_at = 0`,
-		now.UnixMilli(), userID, keep)
+// revokeOtherSessions ends every browser session of userID but keep, and
+// its API tokens too unless keepTokens. It returns the ids it ended.
+func revokeOtherSessions(ctx context.Context, q db.Querier, userID, keep string, keepTokens bool, now time.Time) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND (kind = 'session' OR ?) AND id <> ? AND revoked_at = 0
+		RETURNING id`, now.UnixMilli(), userID, !keepTokens, keep)
 	if err != nil {
-		return fmt.Errorf("revoke other sessions: %w", err)
+		return nil, fmt.Errorf("revoke other sessions: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("revoke other sessions: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // deleteExpiredSessions removes rows that can no longer authenticate anyone.
@@ -330,6 +345,37 @@ func deleteExpiredSessions(ctx context.Context, q db.Querier, now time.Time, kee
 		now.UnixMilli(), now.Add(-keepRevoked).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// ---- known devices ----
+
+func isKnownDevice(ctx context.Context, q db.Querier, tokenHash, userID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM known_devices WHERE token_hash = ? AND user_id = ?`, tokenHash, userID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up device: %w", err)
+	}
+	return n > 0, nil
+}
+
+// rememberDevice notes that userID signed in from the browser holding the
+// device token.
+func rememberDevice(ctx context.Context, q db.Querier, tokenHash, userID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at`, tokenHash, userID, now.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("remember device: %w", err)
+	}
+	return nil
+}
+
+// forgetOldDevices removes devices unused for longer than age.
+func forgetOldDevices(ctx context.Context, q db.Querier, before time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM known_devices WHERE last_used_at < ?`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("forget old devices: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -74,8 +74,17 @@ func (u User) Profile() Profile {
 	return p
 }
 
-func (u User) principal(sessionID string, viaCookie bool) *authn.Principal {
-	return &authn.Principal{UserID: u.ID, Username: u.Username, Roles: u.Roles, SessionID: sessionID, ViaCookie: viaCookie}
+func (u User) principal(s session, viaCookie bool) *authn.Principal {
+	p := &authn.Principal{UserID: u.ID, Username: u.Username, Roles: u.Roles, SessionID: s.ID, ViaCookie: viaCookie}
+	if s.Kind == kindToken {
+		// A token holds its owner's rights only as far as its scopes say.
+		p.APIToken = true
+		p.ReadOnly = !slices.Contains(s.Scopes, ScopeWrite)
+		if !slices.Contains(s.Scopes, ScopeAdmin) {
+			p.Roles = nil
+		}
+	}
+	return p
 }
 
 func (u User) has(r authn.Role) bool { return slices.Contains(u.Roles, r) }

@@ -35,6 +35,11 @@ type Principal struct {
 	ViaCookie bool
 	// System marks an internal caller (CLI, jobs) that acts for Kontor itself.
 	System bool
+	// APIToken is true when a personal API token authenticated the call.
+	// Such a caller holds only the roles its token's scopes grant (Roles
+	// is filtered already) and, when ReadOnly, may make no change.
+	APIToken bool
+	ReadOnly bool
 }
 
 // Has reports whether p holds role r. Every principal is a member.

@@ -6,11 +6,13 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -19,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
 )
 
 // Options configure a Server.
@@ -34,6 +38,14 @@ type Options struct {
 	TrustedProxies []*net.IPNet
 	// Registry collects metrics; New makes one when nil.
 	Registry *prometheus.Registry
+	// MetricsToken, when set, lets any client read /metrics with
+	// Authorization: Bearer <token>. Without it only clients on this
+	// machine (loopback, not forwarded by a proxy) may.
+	MetricsToken string
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with
+	// answers to requests that came over HTTPS (directly, or from a
+	// trusted proxy that says X-Forwarded-Proto: https).
+	HSTSMaxAge time.Duration
 }
 
 // Server is the HTTP edge.
@@ -73,7 +85,7 @@ func New(opt Options) *Server {
 		metrics:  newHTTPMetrics(reg),
 	}
 	s.router.Use(s.requestContext(opt.TrustedProxies))
-	s.router.Use(securityHeaders, textOnly)
+	s.router.Use(securityHeaders(opt.HSTSMaxAge, opt.TrustedProxies), textOnly)
 	for _, mw := range opt.Middleware {
 		s.router.Use(mw)
 	}
@@ -100,7 +112,7 @@ func New(opt Options) *Server {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.router.Get("/readyz", s.readyz)
-	s.router.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.router.Handle("/metrics", metricsGuard(opt.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	s.router.Get("/api/docs", s.docsHandler)
 	s.router.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, r, http.StatusNotFound, "no such page or API operation: "+r.URL.Path)
@@ -175,12 +187,55 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return nil
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(hsts time.Duration, trusted []*net.IPNet) func(http.Handler) http.Handler {
+	hstsValue := fmt.Sprintf("max-age=%d", int64(hsts.Seconds()))
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			if hsts > 0 && overHTTPS(r, trusted) {
+				h.Set("Strict-Transport-Security", hstsValue)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// overHTTPS reports whether the browser reached us over HTTPS: directly,
+// or through a trusted proxy that says so. Anyone else's word is not taken.
+func overHTTPS(r *http.Request, trusted []*net.IPNet) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil || !isTrusted(host, trusted) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// metricsGuard lets a request read the metrics when it carries the token,
+// or comes from this machine itself and not through a proxy: the metrics
+// name operations, counts and timings an outsider has no business seeing.
+func metricsGuard(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		next.ServeHTTP(w, r)
+		if token != "" {
+			scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1 {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+		if err == nil && ip != nil && ip.IsLoopback() && !forwarded {
+			next.ServeHTTP(w, r)
+			return
+		}
+		WriteError(w, r, apperr.Forbidden("the metrics are served to this machine only, or with the metrics token (setting metrics-token) as a bearer token").WithCode("metrics_forbidden"))
 	})
 }

@@ -1052,6 +1052,8 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             name: string;
+            /** @description What the token may do: read, write (changes), admin (its owner's admin and compliance roles). */
+            scopes: string[] | null;
         };
         AdminUsageOutputBody: {
             items: components["schemas"]["StorageUsage"][] | null;
@@ -1515,6 +1517,8 @@ export interface components {
         };
         PasswordInputBody: {
             current_password: string;
+            /** @description Keep my personal API tokens working; by default a password change ends them with my other sessions. */
+            keep_api_tokens?: boolean;
             new_password: string;
         };
         Presence: {
@@ -1792,11 +1796,13 @@ export interface components {
         TokenInputBody: {
             /**
              * Format: int64
-             * @description 0: the token does not expire.
+             * @description 0 or absent: the server's default (api-token-ttl, 90 days unless configured); at most api-token-max-ttl.
              */
             expires_in_days?: number;
             /** @example backup script */
             name: string;
+            /** @description What the token may do: read; write (changes, implies read); admin (its owner's admin and compliance roles). Absent: read and write. */
+            scopes?: ("read" | "write" | "admin")[] | null;
         };
         TokenOutputBody: {
             /** Format: date-time */
@@ -1807,6 +1813,8 @@ export interface components {
             /** Format: date-time */
             last_used_at: string;
             name: string;
+            /** @description What the token may do: read, write (changes), admin (its owner's admin and compliance roles). */
+            scopes: string[] | null;
             /** @description The secret. It is shown only this once. */
             token: string;
         };

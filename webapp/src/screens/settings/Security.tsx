@@ -87,6 +87,13 @@ export function describeAgent(ua: string): string {
   return browser || os || ua || "—";
 }
 
+/** What each choice of access asks the server for (see the API's token scopes). */
+const scopesFor = {
+  read: ["read"],
+  write: ["read", "write"],
+  admin: ["read", "write", "admin"],
+} satisfies Record<string, ("read" | "write" | "admin")[]>;
+
 function Tokens() {
   const { t, dateTime, date } = useI18n();
   const list = usePaged(async (_after, signal) => {
@@ -96,13 +103,14 @@ function Tokens() {
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
+  const [access, setAccess] = useState<keyof typeof scopesFor>("write");
   const [secret, setSecret] = useState("");
   const create = useAction();
   const revoke = useAction();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const res = await create.run(() => ok(api.POST("/api/v1/auth/tokens", { body: { name: name.trim(), expires_in_days: Number(days) || 0 } })));
+    const res = await create.run(() => ok(api.POST("/api/v1/auth/tokens", { body: { name: name.trim(), expires_in_days: Number(days) || 0, scopes: scopesFor[access] } })));
     if (res) {
       setSecret(res.token);
       setName("");
@@ -134,6 +142,7 @@ function Tokens() {
                 <th scope="col">{t("security.tokenName")}</th>
                 <th scope="col">{t("security.created")}</th>
                 <th scope="col">{t("security.expires")}</th>
+                <th scope="col">{t("security.access")}</th>
                 <th scope="col">{t("security.lastUsed")}</th>
                 <th scope="col">
                   <span className="sr-only">{t("common.actions")}</span>
@@ -146,6 +155,7 @@ function Tokens() {
                   <td>{tok.name}</td>
                   <td>{date(tok.created_at)}</td>
                   <td>{tok.expires_at ? date(tok.expires_at) : t("security.noExpiry")}</td>
+                  <td>{(tok.scopes ?? []).join(", ")}</td>
                   <td>{dateTime(tok.last_used_at)}</td>
                   <td className="row-actions">
                     <button
@@ -180,6 +190,14 @@ function Tokens() {
               value={days}
               onChange={(e) => setDays(e.target.value)}
             />
+            <label className="field">
+              <span className="field-label">{t("security.access")}</span>
+              <select value={access} onChange={(e) => setAccess(e.target.value as keyof typeof scopesFor)}>
+                <option value="read">{t("security.accessRead")}</option>
+                <option value="write">{t("security.accessWrite")}</option>
+                <option value="admin">{t("security.accessAdmin")}</option>
+              </select>
+            </label>
             {create.error !== undefined && <ErrorState error={create.error} />}
             <button type="submit" className="btn btn-primary" disabled={create.busy || !name.trim()}>
               {t("security.create")}
