@@ -24,7 +24,9 @@ export type SyncReport = Schemas["SyncReport"];
 
 export { ApiError, NetworkError };
 
-const CSRF_COOKIE = "kontor_csrf";
+// Over HTTPS the server names its cookies with the __Host- prefix (bound to
+// this origin, never set by a subdomain); over plain HTTP without it.
+const CSRF_COOKIES = ["__Host-kontor_csrf", "kontor_csrf"];
 let csrfToken = "";
 
 /** Remembers the token from sign-in or the session call (the cookie has it too). */
@@ -43,7 +45,7 @@ export function cookieValue(cookies: string, name: string): string {
 
 /** The CSRF token for a write the generated client cannot make (uploads with progress use XMLHttpRequest). */
 export function currentCsrf(): string {
-  const fromCookie = typeof document === "undefined" ? "" : cookieValue(document.cookie, CSRF_COOKIE);
+  const fromCookie = typeof document === "undefined" ? "" : CSRF_COOKIES.map((name) => cookieValue(document.cookie, name)).find((v) => v !== "") ?? "";
   return fromCookie || csrfToken;
 }
 
