@@ -86,7 +86,8 @@ func TestIndexFromTheJournal(t *testing.T) {
 	posted := clock.Add(-time.Hour)
 	content := fakeContent{
 		messages: map[string]Message{
-			// m1 was edited after it was posted; m2 is gone (deleted since).
+			// m1 was edited after it was posted; m2 is gone (deleted since,
+			// its deletion not yet read).
 			"m1": {ChannelID: ch, ChannelName: "allgemein", AuthorID: ann, Text: "Hafenrundfahrt morgen um neun", CreatedAt: posted},
 			"m3": {ChannelID: ch, ChannelName: "allgemein", AuthorID: ann, Text: "Antwort zur Hafenrundfahrt", RootID: "m1", CreatedAt: clock},
 		},
@@ -105,7 +106,7 @@ func TestIndexFromTheJournal(t *testing.T) {
 		Entry{Kind: record.ReactionAdded, ActorID: ann, ChannelID: ch, SubjectID: "m1"},
 		Entry{Kind: record.FileAttached, ActorID: ann, ChannelID: ch, SubjectID: "f1", At: clock,
 			Meta: map[string]string{"message_id": "m1", "name": "protokoll.md"}},
-		Entry{Kind: record.MessageDeleted, ActorID: ann, ChannelID: ch, SubjectID: "m2"},
+		Entry{Kind: record.MessageEdited, ActorID: ann, ChannelID: ch, SubjectID: "m2"},
 	)
 	src := FromJournal(j, content)
 	if _, ok := src.(SourceHead); !ok {
@@ -123,6 +124,7 @@ func TestIndexFromTheJournal(t *testing.T) {
 		t.Fatalf("cursor %d, want 9", c)
 	}
 	f := &fixture{t: t, w: w, m: m}
+	f.expect(ann, "in:~allgemein", "f1", "m1", "m3") // m2 is gone: never indexed, not even empty
 	f.expect(ann, "Hafenrundfahrt", "m1", "m3")
 	f.expect(ann, "neun", "m1") // the text as it is now
 	f.expect(ann, "is:thread", "m1", "m3")
