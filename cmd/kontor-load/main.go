@@ -5,6 +5,10 @@
 //	kontor-load --url http://127.0.0.1:8080 --admin-password ... \
 //	    --clients 1000 --channels 1 --posters 1 --rate 10 --duration 30s
 //
+// With --posts N the posters stop after N posts in all (or at --duration,
+// whichever comes first); the report then also gives the server's CPU time
+// (user + system, from its /metrics) per post.
+//
 // Every client is its own user (load-00001, ...), a member of one of the
 // channels (round robin); posters are the first users. Users, channels and
 // bearer tokens are created once and remembered in --state, so that a
@@ -30,7 +34,7 @@ import (
 
 type options struct {
 	url, adminUser, adminPassword, state string
-	clients, channels, posters           int
+	clients, channels, posters, posts    int
 	rate                                 float64
 	duration, settle                     time.Duration
 	idle                                 bool
@@ -48,12 +52,13 @@ func main() {
 	flag.IntVar(&o.posters, "posters", 1, "clients that also post")
 	flag.Float64Var(&o.rate, "rate", 10, "messages per second from all posters together (0: as fast as they can)")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to post")
+	flag.IntVar(&o.posts, "posts", 0, "stop after this many posts in all (0: post for --duration)")
 	flag.DurationVar(&o.settle, "settle", 5*time.Second, "how long to wait for the last deliveries")
 	flag.BoolVar(&o.idle, "idle", false, "connect the clients, post nothing, report memory per connection")
 	flag.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 	flag.Parse()
-	if o.clients < 1 || o.channels < 1 || o.posters < 0 || o.posters > o.clients || o.duration <= 0 {
-		fmt.Fprintln(os.Stderr, "kontor-load: need clients >= 1, channels >= 1, 0 <= posters <= clients, duration > 0")
+	if o.clients < 1 || o.channels < 1 || o.posters < 0 || o.posters > o.clients || o.duration <= 0 || o.posts < 0 {
+		fmt.Fprintln(os.Stderr, "kontor-load: need clients >= 1, channels >= 1, 0 <= posters <= clients, duration > 0, posts >= 0")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -89,6 +94,11 @@ type report struct {
 	ServerHeapMiB  [2]float64 `json:"server_heap_mib"` // before clients, with clients
 	KiBPerConn     float64    `json:"server_kib_per_connection"`
 	ConnectSeconds float64    `json:"connect_seconds"`
+	// ServerCPUSeconds is the server's CPU time (user + system) from the
+	// first post until the last delivery; CPUMSPerPost divides it by the
+	// posts.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	CPUMSPerPost     float64 `json:"server_cpu_ms_per_post"`
 }
 
 func (r *report) print(o options) {
@@ -101,6 +111,7 @@ func (r *report) print(o options) {
 	fmt.Printf("posted %d in %.1fs (%.1f/s), %d post errors\n", r.Posted, r.PostSeconds, r.PostedPerSec, r.PostErrors)
 	fmt.Printf("delivered %d of %d expected (%.0f/s), %d websocket errors\n", r.Delivered, r.Expected, r.DeliverPerSec, r.WSErrors)
 	fmt.Printf("latency send->receive ms: p50 %.1f  p95 %.1f  p99 %.1f  max %.1f\n", r.P50, r.P95, r.P99, r.Max)
+	fmt.Printf("server CPU %.2fs while posting: %.3f ms per post\n", r.ServerCPUSeconds, r.CPUMSPerPost)
 }
 
 func run(ctx context.Context, o options) (*report, error) {
@@ -196,9 +207,14 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 
 	// Post.
-	var posted, postErrs atomic.Int64
+	var posted, postErrs, claimed atomic.Int64
 	pctx, pcancel := context.WithTimeout(ctx, o.duration)
 	defer pcancel()
+	cpu0, err := serverMemory(ctx, o.url)
+	if err != nil {
+		rcancel()
+		return nil, err
+	}
 	var interval time.Duration
 	if o.rate > 0 {
 		interval = time.Duration(float64(o.posters) / o.rate * float64(time.Second))
@@ -213,6 +229,9 @@ func run(ctx context.Context, o options) (*report, error) {
 			tick := time.NewTicker(max(interval, time.Microsecond))
 			defer tick.Stop()
 			for pctx.Err() == nil {
+				if o.posts > 0 && claimed.Add(1) > int64(o.posts) {
+					return
+				}
 				if interval > 0 {
 					select {
 					case <-pctx.Done():
@@ -248,13 +267,21 @@ func run(ctx context.Context, o options) (*report, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	deliverSeconds := time.Since(t1).Seconds()
+	cpu1, err := serverMemory(ctx, o.url)
 	rcancel()
+	if err != nil {
+		return nil, err
+	}
 	rwg.Wait()
 	close(lat)
 	<-doneCollect
 
 	rep.Posted, rep.PostErrors, rep.Delivered, rep.Expected, rep.WSErrors = posted.Load(), postErrs.Load(), delivered.Load(), expected, wsErrs.Load()
 	rep.PostedPerSec = float64(rep.Posted) / rep.PostSeconds
+	rep.ServerCPUSeconds = cpu1.cpu - cpu0.cpu
+	if rep.Posted > 0 {
+		rep.CPUMSPerPost = rep.ServerCPUSeconds * 1000 / float64(rep.Posted)
+	}
 	rep.DeliverPerSec = float64(rep.Delivered) / deliverSeconds
 	sort.Float64s(lats)
 	pct := func(p float64) float64 {

@@ -201,9 +201,11 @@ func setup(ctx context.Context, o options) (*env, error) {
 	return e, nil
 }
 
-type memory struct{ rss, heap float64 }
+type memory struct{ rss, heap, cpu float64 }
 
-// serverMemory reads the server's resident memory and Go heap from /metrics.
+// serverMemory reads the server's resident memory, Go heap and CPU time
+// (process_cpu_seconds_total: utime + stime from /proc/<pid>/stat) from
+// /metrics.
 func serverMemory(ctx context.Context, base string) (memory, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -224,6 +226,8 @@ func serverMemory(ctx context.Context, base string) (memory, error) {
 			m.rss = v
 		case "go_memstats_heap_inuse_bytes":
 			m.heap = v
+		case "process_cpu_seconds_total":
+			m.cpu = v
 		}
 	}
 	if m.rss == 0 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/modules/identity"
+	"github.com/kontorhq/kontor/modules/platform/record"
 	"github.com/kontorhq/kontor/modules/search"
 )
 
@@ -66,68 +67,50 @@ func (u searchUsers) UserByName(ctx context.Context, username string) (string, b
 	return "", false, nil
 }
 
-// journalSource is search.Source over the compliance journal: each entry
-// becomes a change, with the document as chat and files hold it now (so
-// an edit, a deletion or a purge recorded later is never undone by
-// replaying an earlier entry).
-type journalSource struct{ a *App }
+// searchJournal is search.Journal (and search.SourceHead) over the
+// compliance journal. What each kind means for the index is search's
+// decision (search.FromJournal).
+type searchJournal struct{ a *App }
 
-func (s journalSource) Head(ctx context.Context) (int64, error) { return s.a.Journal.Size(ctx) }
+func (s searchJournal) Head(ctx context.Context) (int64, error) { return s.a.Journal.Size(ctx) }
 
-func (s journalSource) Changes(ctx context.Context, after int64, limit int) ([]search.Change, error) {
+func (s searchJournal) Entries(ctx context.Context, after int64, limit int) ([]search.Entry, error) {
 	es, err := s.a.Journal.Entries(ctx, journal.Filter{After: after, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{} // user id -> username, for this batch
-	username := func(id string) (string, error) {
-		if n, ok := names[id]; ok {
-			return n, nil
-		}
-		ps, err := s.a.Identity.ProfilesByID(ctx, []string{id})
-		if err != nil {
-			return "", err
-		}
-		names[id] = ps[id].Username
-		return names[id], nil
-	}
-	out := make([]search.Change, 0, len(es))
-	for _, e := range es {
-		c := search.Change{Seq: e.Seq, Kind: search.Kind(e.Kind), ChannelID: e.ChannelID, SubjectID: e.SubjectID, At: e.At}
-		switch e.Kind {
-		case "message.created", "message.edited":
-			d, ok, err := s.a.Chat.IndexDoc(ctx, e.SubjectID)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				c.Kind = search.MessageDeleted
-				break
-			}
-			c.Text, c.AuthorID, c.RootID, c.HasFile, c.At, c.ChannelName = d.Text, d.AuthorID, d.RootID, d.HasFile, d.CreatedAt, d.ChannelName
-			if c.AuthorUsername, err = username(d.AuthorID); err != nil {
-				return nil, err
-			}
-		case "file.attached":
-			c.MessageID, c.FileName, c.AuthorID = e.Meta["message_id"], e.Meta["name"], e.ActorID
-			if c.AuthorUsername, err = username(e.ActorID); err != nil {
-				return nil, err
-			}
-			if c.ChannelName, err = s.a.Chat.ChannelName(ctx, e.ChannelID); err != nil {
-				return nil, err
-			}
-			if search.IsTextFile(c.FileName) {
-				if c.FileContent, err = s.a.Files.TextContent(ctx, e.SubjectID, search.MaxFileText); err != nil {
-					return nil, err
-				}
-			}
-		case "channel.changed":
-			c.Kind = search.ChannelRenamed
-			if c.ChannelName, err = s.a.Chat.ChannelName(ctx, e.ChannelID); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, c)
+	out := make([]search.Entry, len(es))
+	for i, e := range es {
+		out[i] = search.Entry{Seq: e.Seq, Kind: record.Kind(e.Kind), ActorID: e.ActorID, ChannelID: e.ChannelID,
+			SubjectID: e.SubjectID, At: e.At, Meta: e.Meta}
 	}
 	return out, nil
+}
+
+// searchContent is search.Content over chat, identity and files.
+type searchContent struct{ a *App }
+
+func (s searchContent) Message(ctx context.Context, id string) (search.Message, bool, error) {
+	d, ok, err := s.a.Chat.IndexDoc(ctx, id)
+	if err != nil || !ok {
+		return search.Message{}, false, err
+	}
+	return search.Message{ChannelID: d.ChannelID, ChannelName: d.ChannelName, AuthorID: d.AuthorID, Text: d.Text,
+		RootID: d.RootID, HasFile: d.HasFile, CreatedAt: d.CreatedAt}, true, nil
+}
+
+func (s searchContent) ChannelName(ctx context.Context, channelID string) (string, error) {
+	return s.a.Chat.ChannelName(ctx, channelID)
+}
+
+func (s searchContent) Username(ctx context.Context, userID string) (string, error) {
+	ps, err := s.a.Identity.ProfilesByID(ctx, []string{userID})
+	if err != nil {
+		return "", err
+	}
+	return ps[userID].Username, nil
+}
+
+func (s searchContent) FileText(ctx context.Context, fileID string, max int) (string, error) {
+	return s.a.Files.TextContent(ctx, fileID, max)
 }

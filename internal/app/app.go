@@ -179,7 +179,8 @@ func (a *App) build(ctx context.Context) error {
 		if dir == "" {
 			dir = filepath.Join(a.cfg.DataDir, "search")
 		}
-		if a.Search, err = search.New(search.Deps{Log: a.Log, Source: journalSource{a}, Access: a.Chat,
+		src := search.FromJournal(searchJournal{a}, searchContent{a})
+		if a.Search, err = search.New(search.Deps{Log: a.Log, Source: src, Access: a.Chat,
 			Users: searchUsers{a.Identity}, Channels: a.Chat, DB: a.DB}, search.Config{Dir: dir}); err != nil {
 			return err
 		}

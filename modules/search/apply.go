@@ -10,6 +10,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // applier applies a run of changes to one index as one batch. Changes can
@@ -49,32 +51,31 @@ func apply(ctx context.Context, l *live, log *slog.Logger, changes []Change) err
 }
 
 func (a *applier) change(ctx context.Context, c Change) error {
+	e := meanings[c.Kind]
 	// A broken entry must not stop the index for good: say so and go on.
-	switch c.Kind {
-	case MessageCreated, MessageEdited, MessageDeleted, MessageExpired, FileAttached, FileDeleted:
+	switch e {
+	case indexMessage, removeMessage, indexFile, removeFile:
 		if c.SubjectID == "" {
 			a.log.Warn("search: change without a subject id skipped", "seq", c.Seq, "kind", c.Kind)
 			return nil
 		}
-	case ChannelRenamed, ChannelDeleted:
+	case renameChannel:
 		if c.ChannelID == "" {
 			a.log.Warn("search: change without a channel id skipped", "seq", c.Seq, "kind", c.Kind)
 			return nil
 		}
 	}
-	switch c.Kind {
-	case MessageCreated, MessageEdited:
+	switch e {
+	case indexMessage:
 		return a.message(ctx, c)
-	case MessageDeleted, MessageExpired:
+	case removeMessage:
 		return a.deleteMessage(ctx, c.SubjectID)
-	case FileAttached:
+	case indexFile:
 		return a.file(ctx, c)
-	case FileDeleted:
+	case removeFile:
 		return a.del(fileDocID(c.SubjectID))
-	case ChannelRenamed:
+	case renameChannel:
 		return a.renameChannel(ctx, c.ChannelID, c.ChannelName)
-	case ChannelDeleted:
-		return a.eachInChannel(ctx, c.ChannelID, func(id string, _ *doc) error { return a.del(id) })
 	}
 	return nil
 }
@@ -86,7 +87,7 @@ func (a *applier) message(ctx context.Context, c Change) error {
 		AuthorID: c.AuthorID, AuthorName: c.AuthorUsername, At: clampTime(c.At.UTC()), Text: cleanText(c.Text, 0),
 		RootID: c.RootID, InThread: c.RootID != "", HasFile: c.HasFile, HasLink: c.HasLink || hasLink(c.Text),
 	}
-	if c.Kind == MessageEdited {
+	if c.Kind == record.MessageEdited {
 		// What other changes added stays: replies, attachments.
 		old, err := a.get(ctx, id)
 		if err != nil {

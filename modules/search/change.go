@@ -5,34 +5,8 @@ import (
 	"path"
 	"strings"
 	"time"
-)
 
-// Kind says what a Change did. The values are the journal's record kinds.
-type Kind string
-
-// The kinds the indexer acts on. Any other kind (member.added, ...) is
-// skipped; the cursor still moves past it.
-const (
-	// MessageCreated: a message was posted. The Change carries the whole
-	// document.
-	MessageCreated Kind = "message.created"
-	// MessageEdited: a message's text changed. The Change carries the
-	// whole current document (not a diff), with At still the post time.
-	MessageEdited Kind = "message.edited"
-	// MessageDeleted and MessageExpired (retention) remove the message and
-	// the files attached to it from the index; only SubjectID is needed.
-	MessageDeleted Kind = "message.deleted"
-	MessageExpired Kind = "message.expired"
-	// FileAttached: a file was shared; SubjectID is the file id and
-	// MessageID the message it is attached to.
-	FileAttached Kind = "file.attached"
-	// FileDeleted removes the file; only SubjectID is needed.
-	FileDeleted Kind = "file.deleted"
-	// ChannelRenamed: ChannelID got the name ChannelName; results show
-	// the new name.
-	ChannelRenamed Kind = "channel.renamed"
-	// ChannelDeleted removes everything of ChannelID from the index.
-	ChannelDeleted Kind = "channel.deleted"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // Change is one entry of the record journal, as the indexer needs it.
@@ -40,8 +14,8 @@ type Change struct {
 	// Seq is the journal sequence number. Source returns changes in
 	// ascending Seq; the indexer's cursor is the last Seq it applied.
 	Seq int64
-	// Kind is what happened.
-	Kind Kind
+	// Kind is what happened; what it means for the index is meanings[Kind].
+	Kind record.Kind
 	// ChannelID is the channel or DM the message or file belongs to; for
 	// channel kinds, the channel itself.
 	ChannelID string
@@ -49,7 +23,9 @@ type Change struct {
 	// kinds); empty for channel kinds.
 	SubjectID string
 
-	// The document: set for MessageCreated, MessageEdited and FileAttached.
+	// The document: set for kinds that index a message or a file
+	// (message.created, message.edited, file.attached); for
+	// channel.changed, ChannelName is the channel's name now.
 
 	// At is when the message was posted (also for edits) or the file shared.
 	At time.Time
@@ -67,17 +43,17 @@ type Change struct {
 	// is:thread once its first reply is indexed.
 	RootID string
 	// HasFile is true when the message carries attachments. (A later
-	// FileAttached for the message sets it too.)
+	// file.attached for the message sets it too.)
 	HasFile bool
 	// HasLink is true when the message contains a link. The indexer also
 	// sets it when Text contains http://, https:// or www.
 	HasLink bool
-	// MessageID is, for FileAttached, the message the file is attached to
-	// (results link to it).
+	// MessageID is, for file.attached, the message the file is attached
+	// to (results link to it).
 	MessageID string
-	// FileName is the file's name, for FileAttached.
+	// FileName is the file's name, for file.attached.
 	FileName string
-	// FileContent is, for FileAttached of a text file (IsTextFile), its
+	// FileContent is, for file.attached of a text file (IsTextFile), its
 	// UTF-8 content; the indexer keeps the first MaxFileText bytes. Empty
 	// for other files, which are found by name.
 	FileContent string
@@ -96,8 +72,9 @@ func IsTextFile(name string) bool {
 	return false
 }
 
-// Source is how the indexer learns about changes: it reads the record
-// journal in sequence order.
+// Source is how the indexer learns about changes in sequence order. The
+// server's Source is FromJournal (the record journal, mapped to changes by
+// this package); tests and tools may hand changes in directly.
 type Source interface {
 	// Changes returns up to limit changes with Seq > after, in ascending
 	// Seq order; fewer than limit (or none) means the caller has reached

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/logtest"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // journal is an in-test Source: a slice of changes, numbered as appended.
@@ -36,6 +37,13 @@ func (j *journal) Changes(_ context.Context, after int64, limit int) ([]Change, 
 	i := sort.Search(len(j.changes), func(i int) bool { return j.changes[i].Seq > after })
 	end := min(len(j.changes), i+limit)
 	return slices.Clone(j.changes[i:end]), nil
+}
+
+// readsAfter returns the after of every Changes call so far.
+func (j *journal) readsAfter() []int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.reads)
 }
 
 func (j *journal) head() int64 {
@@ -189,7 +197,7 @@ var clock = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 func (f *fixture) post(channelID, authorID, text string, opts ...func(*Change)) string {
 	f.t.Helper()
 	id := fmt.Sprintf("msg%03d", f.j.head()+1)
-	c := Change{Kind: MessageCreated, ChannelID: channelID, SubjectID: id, Text: text, AuthorID: authorID,
+	c := Change{Kind: record.MessageCreated, ChannelID: channelID, SubjectID: id, Text: text, AuthorID: authorID,
 		AuthorUsername: authorID[2:], ChannelName: channelID[2:], At: clock.Add(time.Duration(f.j.head()) * time.Minute)}
 	for _, o := range opts {
 		o(&c)

@@ -190,14 +190,42 @@ func newMapping() *mapping.IndexMappingImpl {
 // instead of waiting for the lock forever.
 //
 // unsafe_batch lets a batch return once it is searchable instead of
-// waiting for it to be written to disk. Nothing is lost that matters: the
-// cursor travels in the same batch, so after a crash the index comes back
-// at a consistent earlier point and the indexer replays the rest of the
-// journal. Waiting for each fsync would make a new message take a
-// persister cycle (about 100ms) to appear and cut the indexing rate.
+// waiting for it to be written to disk. Nothing acknowledged is lost: the
+// journal in the database is the record, the index only a view of it, and
+// the cursor travels in the same batch as the documents, so after a crash
+// the index comes back at a consistent earlier point and the indexer
+// replays the journal from there. Waiting for each fsync would make a new
+// message take a persister cycle (about 100ms) to appear and cut the
+// indexing rate.
+//
+// The persister naps persistNap between writes (Bleve's advice for
+// unsafe_batch): the small segments of the batches of that time are
+// merged in memory and written as one file, instead of one file per batch
+// that the merger then reads and rewrites again and again. The nap is
+// also how long a crash can set the index back; a clean shutdown and a
+// rebuild's swap wait for it (flush). floorSegmentSize is the size (in
+// documents) below which the merger treats segments as one tier. With
+// Bleve's 2,000 every few new small files were merged into the growing
+// segment of the newest ~2,000 messages, rewriting it again and again;
+// with 100 the tiers are 100, 1,000, 10,000, ... documents and a message
+// is rewritten about once per tier (docs/benchmarks.md).
 func runtimeConfig() map[string]interface{} {
-	return map[string]interface{}{"bolt_timeout": "2s", "unsafe_batch": true}
+	return map[string]interface{}{
+		"bolt_timeout": "2s",
+		"unsafe_batch": true,
+		"scorchPersisterOptions": map[string]interface{}{
+			"PersisterNapTimeMSec": persistNap.Milliseconds(),
+		},
+		"scorchMergePlanOptions": map[string]interface{}{
+			"FloorSegmentSize": floorSegmentSize,
+		},
+	}
 }
+
+const (
+	persistNap       = 500 * time.Millisecond
+	floorSegmentSize = 100
+)
 
 // live is one index directory with the journal position it reflects.
 type live struct {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
@@ -23,7 +24,17 @@ type Config struct {
 	// changes when nobody calls Notify. Zero: 500ms.
 	PollInterval time.Duration
 	// BatchSize is how many changes go into one index batch. Zero: 500.
+	// It is also the size threshold of BatchDelay: after this many
+	// Notify calls the indexer stops waiting.
 	BatchSize int
+	// BatchDelay is how long the indexer gathers changes after a Notify
+	// before it writes them as one batch (unless BatchSize Notify calls
+	// come first). Every batch is a segment the index merges later, so
+	// one batch per message costs several times the CPU of one batch per
+	// few tens of milliseconds (docs/benchmarks.md); a new message still
+	// shows within BatchDelay plus the time to index it. Zero:
+	// DefaultBatchDelay; at most 500ms.
+	BatchDelay time.Duration
 	// FilterTermsMax is the number of readable channels up to which the
 	// permission filter is a disjunction of channel terms; above it, hits
 	// are checked against the set of channels (docs/search.md). Zero:
@@ -33,6 +44,9 @@ type Config struct {
 	// {channel} and {message} in place of the ids. Zero: DefaultMessageLink.
 	MessageLink string
 }
+
+// DefaultBatchDelay is the default Config.BatchDelay.
+const DefaultBatchDelay = 50 * time.Millisecond
 
 // DefaultFilterTermsMax is where the permission filter changes shape; see
 // docs/benchmarks.md.
@@ -47,6 +61,9 @@ func (c *Config) defaults() {
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = 500
+	}
+	if c.BatchDelay == 0 {
+		c.BatchDelay = DefaultBatchDelay
 	}
 	if c.FilterTermsMax == 0 {
 		c.FilterTermsMax = DefaultFilterTermsMax
@@ -66,6 +83,9 @@ func (c Config) Validate() error {
 	}
 	if c.BatchSize < 1 || c.BatchSize > 100000 {
 		return fmt.Errorf("search batch size %d: must be between 1 and 100000", c.BatchSize)
+	}
+	if c.BatchDelay < 0 || c.BatchDelay > 500*time.Millisecond {
+		return fmt.Errorf("search batch delay %s: must be between 0 and 500ms", c.BatchDelay)
 	}
 	if !strings.Contains(c.MessageLink, "{message}") {
 		return fmt.Errorf("search message link %q: must contain {message}", c.MessageLink)
@@ -107,6 +127,9 @@ type Module struct {
 	stale   bool // the index was built with an older mapping
 
 	wake chan struct{}
+	// notified counts Notify calls since the indexer last started a
+	// batch: the size threshold of BatchDelay.
+	notified atomic.Int64
 
 	runMu   sync.Mutex
 	cancel  context.CancelFunc
@@ -169,9 +192,10 @@ func (m *Module) Start(ctx context.Context) {
 	}
 }
 
-// Notify tells the indexer that the journal has grown; it looks at once
-// instead of at the next poll. It never blocks.
+// Notify tells the indexer that the journal has grown; it looks within
+// BatchDelay instead of at the next poll. It never blocks.
 func (m *Module) Notify() {
+	m.notified.Add(1)
 	select {
 	case m.wake <- struct{}{}:
 	default:
@@ -183,6 +207,7 @@ func (m *Module) run(ctx context.Context) {
 	backoff := m.cfg.PollInterval
 	for {
 		wait := m.cfg.PollInterval
+		m.notified.Store(0) // what is notified from now on, this CatchUp may not see
 		if _, err := m.CatchUp(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("search indexer", "error", err)
 			wait = backoff
@@ -197,7 +222,33 @@ func (m *Module) run(ctx context.Context) {
 			return
 		case <-m.wake:
 			t.Stop()
+			if !m.gather(ctx) {
+				return
+			}
 		case <-t.C:
+		}
+	}
+}
+
+// gather waits, after a Notify, for BatchDelay or until BatchSize Notify
+// calls have come, so that the changes of a busy moment go into one batch
+// instead of one batch each. It returns false when ctx ends.
+func (m *Module) gather(ctx context.Context) bool {
+	if m.notified.Load() >= int64(m.cfg.BatchSize) {
+		return true
+	}
+	t := time.NewTimer(m.cfg.BatchDelay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-m.wake:
+			if m.notified.Load() >= int64(m.cfg.BatchSize) {
+				return true
+			}
 		}
 	}
 }

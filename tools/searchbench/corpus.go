@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/platform/record"
 	"github.com/kontorhq/kontor/modules/search"
 )
 
@@ -137,7 +138,7 @@ func (c *corpus) change(seq int64) search.Change {
 		t += " https://wiki.example.com/page/" + fmt.Sprint(seq)
 	}
 	chg := search.Change{
-		Seq: seq, Kind: search.MessageCreated, ChannelID: c.channelID(ch), SubjectID: fmt.Sprintf("m%09d", seq),
+		Seq: seq, Kind: record.MessageCreated, ChannelID: c.channelID(ch), SubjectID: fmt.Sprintf("m%09d", seq),
 		Text: t, AuthorID: c.userID(author), AuthorUsername: fmt.Sprintf("user-%d", author),
 		ChannelName: fmt.Sprintf("chan-%d", ch), At: c.start.Add(time.Duration(seq) * c.step),
 	}

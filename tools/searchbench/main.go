@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/record"
 	"github.com/kontorhq/kontor/modules/search"
 )
 
@@ -299,7 +300,7 @@ func freshness(m *search.Module, src *source, w *world) (durations, error) {
 	for i := 0; i < 30; i++ {
 		word := fmt.Sprintf("frischwort%dx", i)
 		t0 := time.Now()
-		src.append(search.Change{Kind: search.MessageCreated, ChannelID: w.members["few"][0], SubjectID: fmt.Sprintf("fresh%d", i),
+		src.append(search.Change{Kind: record.MessageCreated, ChannelID: w.members["few"][0], SubjectID: fmt.Sprintf("fresh%d", i),
 			Text: "Neu: " + word, AuthorID: "u00001", At: time.Now()})
 		m.Notify()
 		for {

@@ -1,0 +1,50 @@
+package record
+
+// Kind says what a journal entry records, "<subject>.<verb>". Every kind
+// a module appends is one of the constants below: readers of the journal
+// (search, exports, the compliance desk) decide per kind what it means to
+// them, and a kind added here is a kind they must decide about.
+type Kind string
+
+// The kinds of the journal, by the module that appends them.
+const (
+	// chat: channels and their members.
+	ChannelCreated    Kind = "channel.created"
+	ChannelChanged    Kind = "channel.changed" // name, topic or purpose
+	ChannelArchived   Kind = "channel.archived"
+	ChannelUnarchived Kind = "channel.unarchived"
+	MemberJoined      Kind = "member.joined"
+	MemberAdded       Kind = "member.added"
+	MemberLeft        Kind = "member.left"
+	MemberRemoved     Kind = "member.removed"
+	MemberRoleChanged Kind = "member.role_changed"
+
+	// chat: messages.
+	MessageCreated  Kind = "message.created"
+	MessageEdited   Kind = "message.edited"
+	MessageDeleted  Kind = "message.deleted"
+	MessageExpired  Kind = "message.expired" // retention
+	MessagePinned   Kind = "message.pinned"
+	MessageUnpinned Kind = "message.unpinned"
+	ReactionAdded   Kind = "reaction.added"
+	ReactionRemoved Kind = "reaction.removed"
+
+	// files.
+	FileAttached Kind = "file.attached"
+	FileDeleted  Kind = "file.deleted"
+
+	// the journal itself: an earlier entry's content was purged.
+	ContentPurged Kind = "content.purged"
+)
+
+// Kinds returns every kind, in the order above.
+func Kinds() []Kind {
+	return []Kind{
+		ChannelCreated, ChannelChanged, ChannelArchived, ChannelUnarchived,
+		MemberJoined, MemberAdded, MemberLeft, MemberRemoved, MemberRoleChanged,
+		MessageCreated, MessageEdited, MessageDeleted, MessageExpired, MessagePinned, MessageUnpinned,
+		ReactionAdded, ReactionRemoved,
+		FileAttached, FileDeleted,
+		ContentPurged,
+	}
+}
