@@ -147,6 +147,11 @@ func (l leaf) bytes() []byte {
 // serialised by the journal counter row, which stays locked until tx
 // commits, so sequence numbers follow commit order without gaps.
 func (j *Journal) Append(ctx context.Context, tx *db.Tx, e record.Entry) (int64, error) {
+	// The list of kinds is closed, so that every reader of the journal
+	// (search, exports) has decided what each one means.
+	if !record.Known(e.Kind) {
+		return 0, fmt.Errorf("journal: %q is not a kind of record.Kinds; add it there first", e.Kind)
+	}
 	content, err := json.Marshal(e.Content)
 	if err != nil {
 		return 0, fmt.Errorf("journal %s: content: %w", e.Kind, err)

@@ -11,7 +11,7 @@ import (
 )
 
 // KindRolesChanged is the journal kind of a change of someone's roles.
-const KindRolesChanged = "user.roles_changed"
+const KindRolesChanged = string(record.UserRolesChanged)
 
 // Admin and compliance are separate powers. An admin runs the server and
 // the accounts; a compliance officer decides what the record keeps and

@@ -5,7 +5,7 @@
 // searcher may read now.
 //
 // What it consumes, through interfaces declared here and wired in
-// cmd/kontor:
+// internal/app:
 //   - Source: the changes to index, in sequence order (Change). The server
 //     passes FromJournal(Journal, Content): the record journal's entries,
 //     and chat, identity and files as they are now; what each journal kind

@@ -57,6 +57,8 @@ var meanings = map[record.Kind]effect{
 	record.MessageUnpinned: ignored,
 	record.ReactionAdded:   ignored,
 	record.ReactionRemoved: ignored,
+	// Roles are not searched.
+	record.UserRolesChanged: ignored,
 	// A purge removes content from the journal; the message itself left
 	// the index with its message.expired entry.
 	record.ContentPurged: ignored,

@@ -23,7 +23,7 @@ const (
 	MessageCreated  Kind = "message.created"
 	MessageEdited   Kind = "message.edited"
 	MessageDeleted  Kind = "message.deleted"
-	MessageExpired  Kind = "message.expired" // retention
+	MessageExpired  Kind = "message.expired" // self-destructed
 	MessagePinned   Kind = "message.pinned"
 	MessageUnpinned Kind = "message.unpinned"
 	ReactionAdded   Kind = "reaction.added"
@@ -32,6 +32,9 @@ const (
 	// files.
 	FileAttached Kind = "file.attached"
 	FileDeleted  Kind = "file.deleted"
+
+	// identity: someone's roles changed (admin, compliance).
+	UserRolesChanged Kind = "user.roles_changed"
 
 	// the journal itself: an earlier entry's content was purged.
 	ContentPurged Kind = "content.purged"
@@ -45,6 +48,17 @@ func Kinds() []Kind {
 		MessageCreated, MessageEdited, MessageDeleted, MessageExpired, MessagePinned, MessageUnpinned,
 		ReactionAdded, ReactionRemoved,
 		FileAttached, FileDeleted,
+		UserRolesChanged,
 		ContentPurged,
 	}
+}
+
+// Known reports whether kind is one of Kinds.
+func Known(kind string) bool {
+	for _, k := range Kinds() {
+		if string(k) == kind {
+			return true
+		}
+	}
+	return false
 }
