@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/platform/authn"
 )
 
 // The live tables compared with the journal, through the real chat module:
@@ -87,4 +89,38 @@ func TestCheckRecordsNamesEveryRowThatDisagreesWithTheJournal(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Expired self-destructing messages, kept on record and purged from it:
+// the tables still agree with the journal, the purged one counted apart.
+func TestCheckRecordsAcceptsExpiredAndPurgedMessages(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ctx := context.Background()
+		ann := s.Person("ann")
+		officer := s.Person("officer", authn.RoleCompliance)
+		var ch struct{ ID string }
+		ann.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "geheim"}).JSON(t, &ch)
+		ann.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Code 4711", "expires_in_seconds": 60})
+		s.Clock.Advance(time.Minute + time.Second)
+		if n, err := s.App.Chat.ExpireDue(ctx); err != nil || n != 1 {
+			t.Fatalf("expire: %d %v", n, err)
+		}
+		officer.Must(200, "PATCH", "/api/v1/chat/settings", map[string]any{"expired_kept_on_record": false})
+		ann.Must(201, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Passwort hunter2", "expires_in_seconds": 60})
+		s.Clock.Advance(time.Minute + time.Second)
+		if n, err := s.App.Chat.ExpireDue(ctx); err != nil || n != 1 {
+			t.Fatalf("expire: %d %v", n, err)
+		}
+		rep, err := s.App.Journal.CheckRecords(ctx, s.App.Chat)
+		if err != nil || !rep.OK() || rep.Messages != 2 || rep.Purged != 1 {
+			t.Fatalf("expired messages: %+v %v", rep, err)
+		}
+		if _, err := s.App.DB.ExecContext(ctx, `UPDATE messages SET expired_at = 0, expires_at = 0`); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = s.App.Journal.CheckRecords(ctx, s.App.Chat)
+		if err != nil || len(rep.Mismatches) != 2 || !strings.Contains(rep.Mismatches[0].Problem, "expired on record but not in the table") {
+			t.Fatalf("expiry undone in the table: %+v %v", rep, err)
+		}
+	})
 }
