@@ -207,9 +207,10 @@ func keyCmd(s *settings) *cobra.Command {
 func verifyRecordsCmd(s *settings) *cobra.Command {
 	records := &cobra.Command{
 		Use:   "verify-records",
-		Short: "Compare the live messages and their earlier versions with what the journal recorded; name every mismatch",
-		Long: "Compares every message and message version in the tables (what people see) with the content the journal\n" +
-			"committed to, and names each mismatch: the message, the version, the journal entry, and what differs\n" +
+		Short: "Compare the live messages, their earlier versions, channels and members with what the journal recorded; name every mismatch",
+		Long: "Compares every message, message version, channel and channel member in the tables (what people see)\n" +
+			"with what the journal committed to, and names each mismatch: the message (or channel, member), the version,\n" +
+			"the journal entry, and what differs\n" +
 			"(content changed, row missing, row without journal entry, deletion or author changed). Run verify-journal\n" +
 			"first: this command trusts the journal's entries and checks the tables against them.",
 		Args: cobra.NoArgs,
@@ -220,14 +221,15 @@ func verifyRecordsCmd(s *settings) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "messages: %d\nversions: %d\npurged on record (presence checked only): %d\n", rep.Messages, rep.Versions, rep.Purged)
+		fmt.Fprintf(out, "messages: %d\nversions: %d\npurged on record (presence checked only): %d\nchannels: %d\n",
+			rep.Messages, rep.Versions, rep.Purged, rep.Channels)
 		for _, m := range rep.Mismatches {
 			fmt.Fprintf(out, "MISMATCH %s\n", m)
 		}
 		if !rep.OK() {
 			return fmt.Errorf("%d places where the tables disagree with the journal", len(rep.Mismatches))
 		}
-		fmt.Fprintln(out, "OK: the messages and their versions agree with the journal")
+		fmt.Fprintln(out, "OK: the messages, their versions, the channels and their members agree with the journal")
 		return nil
 	})
 	return records

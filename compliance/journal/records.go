@@ -7,13 +7,18 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
-// Mismatch is one place where the live tables and the journal disagree.
+// Mismatch is one place where the live tables and the journal disagree:
+// about a message (MessageID), a channel (ChannelID), or a member (UserID
+// in ChannelID).
 type Mismatch struct {
-	MessageID string `json:"message_id"`
+	MessageID string `json:"message_id,omitempty"`
+	ChannelID string `json:"channel_id,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
 	// Version is the message version concerned; 0: the message as a whole.
 	Version int `json:"version,omitempty"`
 	// Seq is the journal entry that says otherwise; 0: none does.
@@ -22,7 +27,15 @@ type Mismatch struct {
 }
 
 func (m Mismatch) String() string {
-	s := "message " + m.MessageID
+	var s string
+	switch {
+	case m.MessageID != "":
+		s = "message " + m.MessageID
+	case m.UserID != "":
+		s = "member " + m.UserID + " of channel " + m.ChannelID
+	default:
+		s = "channel " + m.ChannelID
+	}
 	if m.Version > 0 {
 		s += " version " + strconv.Itoa(m.Version)
 	}
@@ -35,6 +48,7 @@ func (m Mismatch) String() string {
 // RecordsReport is the outcome of CheckRecords.
 type RecordsReport struct {
 	Messages int `json:"messages"` // live messages compared
+	Channels int `json:"channels"` // live channels compared (with their members)
 	Versions int `json:"versions"` // message versions compared
 	// Purged counts versions whose content the journal no longer holds
 	// (retention, expired self-destructing messages): only their presence
@@ -74,6 +88,7 @@ type recordedMessage struct {
 func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (RecordsReport, error) {
 	var rep RecordsReport
 	msgs := map[string]*recordedMessage{}
+	chans := map[string]*recordedChannel{}
 	for after := int64(0); ; {
 		es, err := entries(ctx, j.db, Filter{After: after, Limit: verifyBatch})
 		if err != nil {
@@ -84,6 +99,12 @@ func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (R
 		}
 		for _, e := range es {
 			after = e.Seq
+			if strings.HasPrefix(e.Kind, "channel.") || strings.HasPrefix(e.Kind, "member.") {
+				if err := replayChannel(chans, e); err != nil {
+					return rep, fmt.Errorf("check records: entry %d: %w", e.Seq, err)
+				}
+				continue
+			}
 			switch e.Kind {
 			case "message.created":
 				var c struct {
@@ -162,14 +183,174 @@ func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (R
 				Problem: fmt.Sprintf("row missing: the journal recorded the message in channel %s but the table no longer has it", m.channelID)})
 		}
 	}
+	if lc, ok := live.(record.LiveChannels); ok {
+		if err := checkChannels(ctx, lc, chans, &rep); err != nil {
+			return rep, err
+		}
+	}
 	sort.SliceStable(rep.Mismatches, func(a, b int) bool {
 		x, y := rep.Mismatches[a], rep.Mismatches[b]
 		if x.MessageID != y.MessageID {
 			return x.MessageID < y.MessageID
 		}
+		if x.ChannelID != y.ChannelID {
+			return x.ChannelID < y.ChannelID
+		}
+		if x.UserID != y.UserID {
+			return x.UserID < y.UserID
+		}
 		return x.Version < y.Version
 	})
 	return rep, nil
+}
+
+// recordedChannel is a channel as the journal last recorded it.
+type recordedChannel struct {
+	seq     int64 // the last entry with the channel's settings
+	content *channelContent
+	members map[string]recordedMember
+	purged  bool
+	dm      bool // a direct conversation records only its kind and members
+	seen    bool
+}
+
+type recordedMember struct {
+	seq  int64
+	role string
+}
+
+// channelContent is what chat records of a channel's settings.
+type channelContent struct {
+	Name         string `json:"name"`
+	DisplayName  string `json:"display_name"`
+	Topic        string `json:"topic"`
+	Purpose      string `json:"purpose"`
+	Kind         string `json:"kind"`
+	Announcement bool   `json:"announcement"`
+	Archived     bool   `json:"archived"`
+}
+
+// replayChannel applies a channel.* or member.* entry.
+func replayChannel(chans map[string]*recordedChannel, e Entry) error {
+	c := chans[e.ChannelID]
+	if c == nil {
+		c = &recordedChannel{members: map[string]recordedMember{}}
+		chans[e.ChannelID] = c
+	}
+	switch e.Kind {
+	case "channel.created", "channel.changed", "channel.archived", "channel.unarchived":
+		c.seq = e.Seq
+		if e.Content == nil {
+			c.purged, c.content = true, nil
+			return nil
+		}
+		var cc channelContent
+		if err := json.Unmarshal(e.Content, &cc); err != nil {
+			return err
+		}
+		_, hasName := jsonHas(e.Content, "name")
+		c.purged, c.content, c.dm = false, &cc, !hasName
+	case "member.joined", "member.added", "member.role_changed":
+		var r struct {
+			Role string `json:"role"`
+		}
+		if e.Content != nil {
+			if err := json.Unmarshal(e.Content, &r); err != nil {
+				return err
+			}
+		}
+		c.members[e.SubjectID] = recordedMember{seq: e.Seq, role: r.Role}
+	case "member.left", "member.removed":
+		delete(c.members, e.SubjectID)
+	}
+	return nil
+}
+
+func jsonHas(b []byte, key string) (json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil, false
+	}
+	v, ok := m[key]
+	return v, ok
+}
+
+// checkChannels compares the live channels and members with the record.
+func checkChannels(ctx context.Context, live record.LiveChannels, chans map[string]*recordedChannel, rep *RecordsReport) error {
+	add := func(m Mismatch) { rep.Mismatches = append(rep.Mismatches, m) }
+	for after := ""; ; {
+		ls, err := live.LiveChannels(ctx, after, verifyBatch)
+		if err != nil {
+			return fmt.Errorf("check records: %w", err)
+		}
+		if len(ls) == 0 {
+			return checkUnseenChannels(chans, rep)
+		}
+		for _, l := range ls {
+			after = l.ID
+			rep.Channels++
+			c := chans[l.ID]
+			if c == nil || c.seq == 0 {
+				add(Mismatch{ChannelID: l.ID, Problem: "row without journal entry: the channel is in the table but was never recorded as created"})
+				continue
+			}
+			c.seen = true
+			if cc := c.content; cc != nil {
+				want := *cc
+				got := channelContent{Name: l.Name, DisplayName: l.DisplayName, Topic: l.Topic, Purpose: l.Purpose,
+					Kind: l.Kind, Announcement: l.Announcement, Archived: l.Archived}
+				if c.dm {
+					want = channelContent{Kind: cc.Kind, Archived: l.Archived}
+					got = channelContent{Kind: l.Kind, Archived: l.Archived}
+				}
+				if got != want {
+					add(Mismatch{ChannelID: l.ID, Seq: c.seq, Problem: "settings changed: " + channelDiff(got, want)})
+				}
+			}
+			for user, role := range l.Members {
+				m, ok := c.members[user]
+				switch {
+				case !ok:
+					add(Mismatch{ChannelID: l.ID, UserID: user, Problem: "member row without journal entry: no member.joined or member.added records it"})
+				case m.role != "" && m.role != role:
+					add(Mismatch{ChannelID: l.ID, UserID: user, Seq: m.seq, Problem: fmt.Sprintf("role changed: the table says %s, the journal %s", role, m.role)})
+				}
+			}
+			for user, m := range c.members {
+				if _, ok := l.Members[user]; !ok {
+					add(Mismatch{ChannelID: l.ID, UserID: user, Seq: m.seq, Problem: "member row missing: the journal has them in the channel, the table does not"})
+				}
+			}
+		}
+	}
+}
+
+func checkUnseenChannels(chans map[string]*recordedChannel, rep *RecordsReport) error {
+	for id, c := range chans {
+		if !c.seen && c.seq != 0 {
+			rep.Mismatches = append(rep.Mismatches, Mismatch{ChannelID: id, Seq: c.seq,
+				Problem: "row missing: the journal recorded the channel but the table no longer has it"})
+		}
+	}
+	return nil
+}
+
+// channelDiff names the settings in which got differs from want.
+func channelDiff(got, want channelContent) string {
+	var d []string
+	f := func(name string, g, w any) {
+		if g != w {
+			d = append(d, fmt.Sprintf("%s is %v in the table, %v on record", name, g, w))
+		}
+	}
+	f("name", got.Name, want.Name)
+	f("display name", got.DisplayName, want.DisplayName)
+	f("topic", got.Topic, want.Topic)
+	f("purpose", got.Purpose, want.Purpose)
+	f("kind", got.Kind, want.Kind)
+	f("announcement", got.Announcement, want.Announcement)
+	f("archived", got.Archived, want.Archived)
+	return strings.Join(d, "; ")
 }
 
 // compareMessage names where the live message l differs from its record m.

@@ -23,3 +23,22 @@ type LiveMessage struct {
 type LiveMessages interface {
 	LiveMessages(ctx context.Context, afterID string, limit int) ([]LiveMessage, error)
 }
+
+// LiveChannel is a channel and its members as the live tables hold them.
+type LiveChannel struct {
+	ID           string
+	Kind         string
+	Name         string
+	DisplayName  string
+	Topic        string
+	Purpose      string
+	Announcement bool
+	Archived     bool
+	Members      map[string]string // user id -> role
+}
+
+// LiveChannels lists live channels in id order, after afterID, up to
+// limit; an empty answer ends the list. Chat implements it.
+type LiveChannels interface {
+	LiveChannels(ctx context.Context, afterID string, limit int) ([]LiveChannel, error)
+}
