@@ -303,7 +303,7 @@ func trimErr(err error) string {
 func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload {
 	switch f.Type {
 	case "ping":
-		c.send(ephemeral("pong", "", map[string]string{"id": f.ID}))
+		c.send(ephemeral("pong", "", Ack{ID: f.ID}))
 	case "typing":
 		if !c.m.hub.isMember(c.userID, f.ChannelID) {
 			return &ErrorPayload{Code: "not_member", Detail: "you are not in that channel"}
@@ -348,7 +348,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 			m.log.Error("mark read over websocket failed", "error", err)
 			return &ErrorPayload{Code: "internal", Detail: "could not mark as read; try again"}
 		}
-		c.send(ephemeral("ack", f.ChannelID, map[string]string{"id": f.ID}))
+		c.send(ephemeral("ack", f.ChannelID, Ack{ID: f.ID}))
 	default:
 		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}

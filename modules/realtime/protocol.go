@@ -3,6 +3,8 @@ package realtime
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 )
 
 // ServerFrame is every frame the server sends.
@@ -59,6 +61,26 @@ type Presence struct {
 	UserID     string     `json:"user_id"`
 	Status     string     `json:"status" enum:"active,away,dnd,offline"`
 	LastSeenAt *time.Time `json:"last_seen_at,omitempty" doc:"When they were last online, for offline people."`
+}
+
+// Ack is the payload of ack and pong: the id of the client frame answered.
+type Ack struct {
+	ID string `json:"id"`
+}
+
+// Frames lists the frames the server sends besides the event log's
+// events, with their payloads, for the OpenAPI document (the union Frame
+// there; the events are the union Event).
+func Frames() []eventlog.Spec {
+	return []eventlog.Spec{
+		eventlog.Kind[Hello]("hello").Spec(),
+		eventlog.Kind[Resync]("resync").Spec(),
+		eventlog.Kind[Ack]("pong").Spec(),
+		eventlog.Kind[Ack]("ack").Spec(),
+		eventlog.Kind[ErrorPayload]("error").Spec(),
+		eventlog.Kind[Typing]("typing").Spec(),
+		eventlog.Kind[Presence]("presence").Spec(),
+	}
 }
 
 // ErrorPayload answers a client frame that could not be handled.
