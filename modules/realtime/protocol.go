@@ -68,19 +68,23 @@ type Ack struct {
 	ID string `json:"id"`
 }
 
-// Frames lists the frames the server sends besides the event log's
-// events, with their payloads, for the OpenAPI document (the union Frame
-// there; the events are the union Event).
+// The frames the server sends besides the event log's events, each bound
+// to its payload: ephemeral takes only a Draft made from one of these.
+const (
+	frameHello    eventlog.Kind[Hello]        = "hello"
+	frameResync   eventlog.Kind[Resync]       = "resync"
+	framePong     eventlog.Kind[Ack]          = "pong"
+	frameAck      eventlog.Kind[Ack]          = "ack"
+	frameError    eventlog.Kind[ErrorPayload] = "error"
+	frameTyping   eventlog.Kind[Typing]       = "typing"
+	framePresence eventlog.Kind[Presence]     = "presence"
+)
+
+// Frames lists them for the OpenAPI document (the union Frame there; the
+// events are the union Event).
 func Frames() []eventlog.Spec {
-	return []eventlog.Spec{
-		eventlog.Kind[Hello]("hello").Spec(),
-		eventlog.Kind[Resync]("resync").Spec(),
-		eventlog.Kind[Ack]("pong").Spec(),
-		eventlog.Kind[Ack]("ack").Spec(),
-		eventlog.Kind[ErrorPayload]("error").Spec(),
-		eventlog.Kind[Typing]("typing").Spec(),
-		eventlog.Kind[Presence]("presence").Spec(),
-	}
+	return []eventlog.Spec{frameHello.Spec(), frameResync.Spec(), framePong.Spec(), frameAck.Spec(),
+		frameError.Spec(), frameTyping.Spec(), framePresence.Spec()}
 }
 
 // ErrorPayload answers a client frame that could not be handled.

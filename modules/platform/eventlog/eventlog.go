@@ -58,6 +58,10 @@ func (k Kind[P]) With(p P) Draft { return Draft{typ: string(k), payload: p} }
 // Type is the event type the draft will be appended as.
 func (d Draft) Type() string { return d.typ }
 
+// Payload is the draft's payload, for senders of frames that do not go
+// through the log (the websocket's control frames).
+func (d Draft) Payload() any { return d.payload }
+
 // Spec describes the kind for the OpenAPI document.
 func (k Kind[P]) Spec() Spec { return Spec{Type: string(k), Payload: reflect.TypeFor[P]()} }
 
