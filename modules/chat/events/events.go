@@ -2,10 +2,12 @@
 // log and declares their payloads. The realtime gateway reads the
 // membership events to know who may receive a channel's events.
 //
-// The payloads that are the module's API types (Channel, Message) and
-// reaction.changed, which carries them, are declared in package chat;
-// chat's eventkinds.go binds every name here to its payload type, and the
-// OpenAPI document publishes them all (components/schemas/Event).
+// The payloads that are the module's API types (Channel for channel.*,
+// Message for message.created, .updated, .pinned, .unpinned) and
+// reaction.changed's, which carries the API's Reaction, are declared in
+// package chat; chat's eventkinds.go binds every name here to its payload
+// type, and the OpenAPI document publishes them all
+// (components/schemas/Event).
 package events
 
 import "time"

@@ -72,7 +72,8 @@ type Spec struct {
 }
 
 // Observe makes f see every event appended from now on, in the appending
-// transaction (tests use it to check each event against its schema).
+// transaction (tests use it to check each event against its schema). It
+// is not synchronised: call it before the log is used.
 func (l *Log) Observe(f func(Event)) { l.observe = f }
 
 // New returns the event log.
