@@ -294,6 +294,9 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 		a.Search.Register(srv.API())
 	}
 	a.Realtime.Register(srv.API())
+	if err := eventlog.Publish(srv.API().OpenAPI(), EventKinds(), realtime.Frames()); err != nil {
+		panic(err) // a programming error: two kinds share a type or a schema name
+	}
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())
 	// The web app answers everything the API does not.
 	srv.Router().Handle("/*", webapp.Handler(a.Files.MediaOrigins(context.Background())...))

@@ -10,6 +10,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -80,9 +81,10 @@ func (m *Module) record(ctx context.Context, tx *db.Tx, kind, actor, channelID, 
 }
 
 // emit appends a client event for a channel's members (userID empty) or
-// for one user (channelID empty).
-func (m *Module) emit(ctx context.Context, tx *db.Tx, typ, channelID, userID string, payload any) error {
-	_, err := m.events.Append(ctx, tx, typ, channelID, userID, payload, m.now())
+// for one user (channelID empty). The draft comes from one of the kinds
+// in eventkinds.go, which bind each event type to its payload.
+func (m *Module) emit(ctx context.Context, tx *db.Tx, d eventlog.Draft, channelID, userID string) error {
+	_, err := m.events.Append(ctx, tx, d, channelID, userID, m.now())
 	return err
 }
 
@@ -150,7 +152,7 @@ func (m *Module) CreateChannel(ctx context.Context, in NewChannel) (Channel, err
 				return err
 			}
 		}
-		return m.emit(ctx, tx, events.ChannelCreated, c.ID, "", m.viewBasic(c))
+		return m.emit(ctx, tx, evChannelCreated.With(m.viewBasic(c)), c.ID, "")
 	})
 	if err != nil {
 		return Channel{}, err
@@ -202,7 +204,7 @@ func (m *Module) addMember(ctx context.Context, tx *db.Tx, c channelRow, userID,
 	if err := m.record(ctx, tx, kind, by, c.ID, userID, map[string]string{"role": role}, nil); err != nil {
 		return err
 	}
-	return m.emit(ctx, tx, events.MemberAdded, c.ID, "", events.Member{ChannelID: c.ID, UserID: userID, Role: role, ByUserID: by})
+	return m.emit(ctx, tx, evMemberAdded.With(events.MemberChanged{ChannelID: c.ID, UserID: userID, Role: role, ByUserID: by}), c.ID, "")
 }
 
 // removeMember takes userID out in tx; the removed person gets their own
@@ -218,11 +220,11 @@ func (m *Module) removeMember(ctx context.Context, tx *db.Tx, c channelRow, user
 	if err := m.record(ctx, tx, kind, by, c.ID, userID, map[string]string{}, nil); err != nil {
 		return err
 	}
-	ev := events.Member{ChannelID: c.ID, UserID: userID, ByUserID: by}
-	if err := m.emit(ctx, tx, events.MemberRemoved, c.ID, "", ev); err != nil {
+	ev := evMemberRemoved.With(events.MemberChanged{ChannelID: c.ID, UserID: userID, ByUserID: by})
+	if err := m.emit(ctx, tx, ev, c.ID, ""); err != nil {
 		return err
 	}
-	if err := m.emit(ctx, tx, events.MemberRemoved, "", userID, ev); err != nil {
+	if err := m.emit(ctx, tx, ev, "", userID); err != nil {
 		return err
 	}
 	// A channel is never left without an admin: the longest-standing member takes over.
@@ -238,7 +240,7 @@ func (m *Module) removeMember(ctx context.Context, tx *db.Tx, c channelRow, user
 	if err := setMemberRole(ctx, tx, c.ID, ms[0].UserID, RoleAdmin); err != nil {
 		return err
 	}
-	return m.emit(ctx, tx, events.MemberUpdated, c.ID, "", events.Member{ChannelID: c.ID, UserID: ms[0].UserID, Role: RoleAdmin})
+	return m.emit(ctx, tx, evMemberUpdated.With(events.MemberChanged{ChannelID: c.ID, UserID: ms[0].UserID, Role: RoleAdmin}), c.ID, "")
 }
 
 // activeOthers validates user ids: every one must be an active user; the
@@ -314,7 +316,7 @@ func (m *Module) OpenDM(ctx context.Context, userIDs []string) (Channel, error) 
 					return err
 				}
 			}
-			return m.emit(ctx, tx, events.ChannelCreated, c.ID, "", m.viewBasic(c))
+			return m.emit(ctx, tx, evChannelCreated.With(m.viewBasic(c)), c.ID, "")
 		})
 		if err == nil {
 			return m.GetChannel(ctx, c.ID)
@@ -513,7 +515,7 @@ func (m *Module) UpdateChannel(ctx context.Context, channelID string, p ChannelP
 		if err := m.record(ctx, tx, "channel.changed", a.p.UserID, c.ID, c.ID, channelContent(c), nil); err != nil {
 			return err
 		}
-		return m.emit(ctx, tx, events.ChannelUpdated, c.ID, "", m.viewBasic(c))
+		return m.emit(ctx, tx, evChannelUpdated.With(m.viewBasic(c)), c.ID, "")
 	})
 	if err != nil {
 		return Channel{}, err
@@ -538,10 +540,10 @@ func (m *Module) SetArchived(ctx context.Context, channelID string, archived boo
 			return nil
 		}
 		c := a.ch
-		kind, ev := "channel.unarchived", events.ChannelUnarchived
+		kind, ev := "channel.unarchived", evChannelUnarchived
 		c.ArchivedAt = 0
 		if archived {
-			kind, ev = "channel.archived", events.ChannelArchived
+			kind, ev = "channel.archived", evChannelArchived
 			c.ArchivedAt = millis(m.now())
 		}
 		c.UpdatedAt = millis(m.now())
@@ -551,7 +553,7 @@ func (m *Module) SetArchived(ctx context.Context, channelID string, archived boo
 		if err := m.record(ctx, tx, kind, a.p.UserID, c.ID, c.ID, channelContent(c), nil); err != nil {
 			return err
 		}
-		return m.emit(ctx, tx, ev, c.ID, "", m.viewBasic(c))
+		return m.emit(ctx, tx, ev.With(m.viewBasic(c)), c.ID, "")
 	})
 	if err != nil {
 		return Channel{}, err
@@ -703,7 +705,7 @@ func (m *Module) SetMemberRole(ctx context.Context, channelID, userID, role stri
 		if err := m.record(ctx, tx, "member.role_changed", a.p.UserID, channelID, userID, map[string]string{"role": role}, nil); err != nil {
 			return err
 		}
-		return m.emit(ctx, tx, events.MemberUpdated, channelID, "", events.Member{ChannelID: channelID, UserID: userID, Role: role, ByUserID: a.p.UserID})
+		return m.emit(ctx, tx, evMemberUpdated.With(events.MemberChanged{ChannelID: channelID, UserID: userID, Role: role, ByUserID: a.p.UserID}), channelID, "")
 	})
 }
 

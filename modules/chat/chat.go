@@ -10,6 +10,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -44,7 +45,7 @@ type Journal interface {
 
 // Events is the client event log.
 type Events interface {
-	Append(ctx context.Context, tx *db.Tx, typ, channelID, userID string, payload any, at time.Time) (int64, error)
+	Append(ctx context.Context, tx *db.Tx, d eventlog.Draft, channelID, userID string, at time.Time) (int64, error)
 }
 
 // Config holds chat's limits.

@@ -12,6 +12,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
 
@@ -186,7 +187,7 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 		if err := m.record(ctx, tx, "message.created", a.p.UserID, channelID, r.ID, messageContent(r), meta); err != nil {
 			return err
 		}
-		if err := m.emit(ctx, tx, events.MessageCreated, channelID, "", m.view(r, nil)); err != nil {
+		if err := m.emit(ctx, tx, evMessageCreated.With(m.view(r, nil)), channelID, ""); err != nil {
 			return err
 		}
 		if root.ID != "" {
@@ -235,8 +236,8 @@ func (m *Module) threadReply(ctx context.Context, tx *db.Tx, root messageRow, re
 			}
 		}
 	}
-	return m.emit(ctx, tx, events.ThreadUpdated, root.ChannelID, "", map[string]any{
-		"root_id": root.ID, "channel_id": root.ChannelID, "reply_count": count, "last_reply_at": time.UnixMilli(at).UTC()})
+	return m.emit(ctx, tx, evThreadUpdated.With(events.ThreadUpdate{
+		RootID: root.ID, ChannelID: root.ChannelID, ReplyCount: count, LastReplyAt: time.UnixMilli(at).UTC()}), root.ChannelID, "")
 }
 
 // messageContent is what the journal keeps of a message.
@@ -358,7 +359,7 @@ func (m *Module) Edit(ctx context.Context, channelID, messageID, text string) (M
 			return err
 		}
 		out = r
-		return m.emit(ctx, tx, events.MessageUpdated, channelID, "", m.view(r, nil))
+		return m.emit(ctx, tx, evMessageUpdated.With(m.view(r, nil)), channelID, "")
 	})
 	if err != nil {
 		return Message{}, err
@@ -373,12 +374,12 @@ func (m *Module) Delete(ctx context.Context, channelID, messageID string) error 
 		if err != nil {
 			return err
 		}
-		return m.hide(ctx, tx, r, a.p.UserID, "message.deleted", events.MessageDeleted, m.now())
+		return m.hide(ctx, tx, r, a.p.UserID, "message.deleted", evMessageDeleted, m.now())
 	})
 }
 
 // hide takes a message away from people (deleted or expired) in tx.
-func (m *Module) hide(ctx context.Context, tx *db.Tx, r messageRow, actor, kind, event string, at time.Time) error {
+func (m *Module) hide(ctx context.Context, tx *db.Tx, r messageRow, actor, kind string, event eventlog.Kind[events.MessageRemoved], at time.Time) error {
 	now := millis(at)
 	if kind == "message.expired" {
 		r.ExpiredAt = now
@@ -401,8 +402,8 @@ func (m *Module) hide(ctx context.Context, tx *db.Tx, r messageRow, actor, kind,
 		return err
 	}
 	// seq and the author let clients fix unread counts without asking.
-	if err := m.emit(ctx, tx, event, r.ChannelID, "", map[string]any{"id": r.ID, "channel_id": r.ChannelID, "root_id": r.RootID,
-		"seq": r.Seq, "user_id": r.UserID}); err != nil {
+	if err := m.emit(ctx, tx, event.With(events.MessageRemoved{ID: r.ID, ChannelID: r.ChannelID, RootID: r.RootID,
+		Seq: r.Seq, UserID: r.UserID}), r.ChannelID, ""); err != nil {
 		return err
 	}
 	if r.RootID != "" {
@@ -434,7 +435,7 @@ func (m *Module) ExpireDue(ctx context.Context) (int, error) {
 		if err != nil || r.ExpiredAt != 0 {
 			return err
 		}
-		if err := m.hide(ctx, tx, r, "", "message.expired", events.MessageExpired, now); err != nil {
+		if err := m.hide(ctx, tx, r, "", "message.expired", evMessageExpired, now); err != nil {
 			return err
 		}
 		if !st.ExpiredKeptOnRecord {
@@ -601,8 +602,8 @@ func (m *Module) React(ctx context.Context, channelID, messageID, emoji string, 
 		if err != nil {
 			return err
 		}
-		return m.emit(ctx, tx, events.ReactionChanged, channelID, "", map[string]any{
-			"message_id": r.ID, "channel_id": channelID, "reactions": nonNilReactions(rs[r.ID])})
+		return m.emit(ctx, tx, evReactionChanged.With(ReactionChanged{
+			MessageID: r.ID, ChannelID: channelID, Reactions: nonNilReactions(rs[r.ID])}), channelID, "")
 	})
 	if err != nil {
 		return Message{}, err
@@ -629,10 +630,10 @@ func (m *Module) SetPinned(ctx context.Context, channelID, messageID string, pin
 		if (r.PinnedAt != 0) == pinned {
 			return nil
 		}
-		kind, ev := "message.unpinned", events.MessageUnpinned
+		kind, ev := "message.unpinned", evMessageUnpinned
 		r.PinnedAt, r.PinnedBy = 0, ""
 		if pinned {
-			kind, ev = "message.pinned", events.MessagePinned
+			kind, ev = "message.pinned", evMessagePinned
 			r.PinnedAt, r.PinnedBy = millis(m.now()), a.p.UserID
 		}
 		if err := updateMessage(ctx, tx, r); err != nil {
@@ -642,7 +643,7 @@ func (m *Module) SetPinned(ctx context.Context, channelID, messageID string, pin
 			return err
 		}
 		out = r
-		return m.emit(ctx, tx, ev, channelID, "", m.view(r, nil))
+		return m.emit(ctx, tx, ev.With(m.view(r, nil)), channelID, "")
 	})
 	if err != nil {
 		return Message{}, err

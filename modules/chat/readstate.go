@@ -273,7 +273,7 @@ func (m *Module) moveRead(ctx context.Context, channelID string, pos int64, back
 		}
 		a.mem.LastReadSeq = pos
 		out = *membershipView(a.mem, [2]int{})
-		if err := m.emit(ctx, tx, events.ReadUpdated, "", a.p.UserID, map[string]any{"channel_id": channelID, "last_read_seq": pos}); err != nil {
+		if err := m.emit(ctx, tx, evReadUpdated.With(events.ReadUpdate{ChannelID: channelID, LastReadSeq: pos}), "", a.p.UserID); err != nil {
 			return err
 		}
 		st, err := m.settings(ctx, tx)
@@ -285,8 +285,8 @@ func (m *Module) moveRead(ctx context.Context, channelID string, pos int64, back
 			return err
 		}
 		if !back && effectiveReceipts(prefs[a.p.UserID], st.ReadReceiptsDefault) {
-			return m.emit(ctx, tx, events.ReceiptUpdated, channelID, "", map[string]any{
-				"channel_id": channelID, "user_id": a.p.UserID, "last_read_seq": pos})
+			return m.emit(ctx, tx, evReceiptUpdated.With(events.ReceiptUpdate{
+				ChannelID: channelID, UserID: a.p.UserID, LastReadSeq: pos}), channelID, "")
 		}
 		return nil
 	})

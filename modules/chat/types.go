@@ -73,6 +73,14 @@ type Attachment struct {
 	PreviewURL   string `json:"preview_url,omitempty"`
 }
 
+// ReactionChanged is the payload of reaction.changed: a message's
+// reactions after the change.
+type ReactionChanged struct {
+	MessageID string     `json:"message_id"`
+	ChannelID string     `json:"channel_id"`
+	Reactions []Reaction `json:"reactions"`
+}
+
 // Reaction is one emoji on a message and who chose it.
 type Reaction struct {
 	Emoji   string   `json:"emoji"`

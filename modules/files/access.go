@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/files/events"
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
@@ -219,8 +220,8 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 			if ch == "" {
 				continue
 			}
-			payload := map[string]any{"id": id, "message_ids": messages[ch]}
-			if _, err := m.events.Append(ctx, tx, "file.deleted", ch, "", payload, now); err != nil {
+			payload := events.FileDeleted.With(events.FileRemoved{ID: id, MessageIDs: messages[ch]})
+			if _, err := m.events.Append(ctx, tx, payload, ch, "", now); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/kontorhq/kontor/modules/files/blob"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -30,7 +31,7 @@ type Journal interface {
 // Events is the client event log (*eventlog.Log): events are appended in
 // the transaction of the change and replayed to clients after reconnects.
 type Events interface {
-	Append(ctx context.Context, tx *db.Tx, typ, channelID, userID string, payload any, at time.Time) (int64, error)
+	Append(ctx context.Context, tx *db.Tx, d eventlog.Draft, channelID, userID string, at time.Time) (int64, error)
 }
 
 // Deps are the files module's dependencies; all but Clock are required.

@@ -14,6 +14,7 @@ import (
 	"github.com/disintegration/imaging"
 	_ "golang.org/x/image/webp" // registers the WebP decoder with package image
 
+	"github.com/kontorhq/kontor/modules/files/events"
 	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
@@ -135,13 +136,13 @@ func (m *Module) announce(ctx context.Context, tx *db.Tx, f fileRow, now time.Ti
 	if err != nil {
 		return err
 	}
-	a := f.attachment()
+	a := events.FileInfo(f.attachment())
 	for _, ch := range channels {
-		if _, err := m.events.Append(ctx, tx, "file.updated", ch, "", map[string]any{"file": a, "message_ids": messages[ch]}, now); err != nil {
+		if _, err := m.events.Append(ctx, tx, events.FileUpdated.With(events.FileUpdate{File: a, MessageIDs: messages[ch]}), ch, "", now); err != nil {
 			return err
 		}
 	}
-	_, err = m.events.Append(ctx, tx, "file.updated", "", f.OwnerID, map[string]any{"file": a, "message_ids": []string{}}, now)
+	_, err = m.events.Append(ctx, tx, events.FileUpdated.With(events.FileUpdate{File: a, MessageIDs: []string{}}), "", f.OwnerID, now)
 	return err
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
@@ -122,9 +123,11 @@ func (c *conn) take() ([]qframe, bool, websocket.StatusCode, string) {
 	return q, c.closing, c.closeCode, c.closeWhy
 }
 
-func ephemeral(typ, channelID string, payload any) qframe {
-	p, _ := json.Marshal(payload)
-	b, _ := json.Marshal(ServerFrame{Type: typ, ChannelID: channelID, Payload: p})
+// ephemeral encodes a frame that is not in the event log; the draft comes
+// from one of the frame kinds in protocol.go.
+func ephemeral(d eventlog.Draft, channelID string) qframe {
+	p, _ := json.Marshal(d.Payload())
+	b, _ := json.Marshal(ServerFrame{Type: d.Type(), ChannelID: channelID, Payload: p})
 	return qframe{data: b}
 }
 
@@ -250,29 +253,28 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 // greet sends hello (or resync) and the events the client missed since
 // cursor, up to pos, where the live stream takes over.
 func (m *Module) greet(ctx context.Context, c *conn, write func([]byte) error, cursor, pos int64, chans []string) (int64, error) {
-	send := func(typ string, payload any) error {
-		f := ephemeral(typ, "", payload)
-		return write(f.data)
+	send := func(d eventlog.Draft) error {
+		return write(ephemeral(d, "").data)
 	}
 	switch {
 	case cursor < 0:
-		return pos, send("hello", Hello{Cursor: pos, UserID: c.userID, Node: m.node})
+		return pos, send(frameHello.With(Hello{Cursor: pos, UserID: c.userID, Node: m.node}))
 	case cursor == pos:
-		return cursor, send("hello", Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node})
+		return cursor, send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node}))
 	case cursor > pos:
 		// The client has seen events this server does not have (its data
 		// was restored from an older backup, or replaced). Resuming would
 		// hide every new event below the client's cursor: start over.
-		return pos, send("resync", Resync{Cursor: pos, Reason: "your cursor is ahead of this server's events; reload and continue from this cursor"})
+		return pos, send(frameResync.With(Resync{Cursor: pos, Reason: "your cursor is ahead of this server's events; reload and continue from this cursor"}))
 	}
 	oldest, _, err := m.events.Bounds(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if oldest > 0 && cursor < oldest-1 {
-		return pos, send("resync", Resync{Cursor: pos, Reason: "your cursor is older than the events kept; reload and continue from this cursor"})
+		return pos, send(frameResync.With(Resync{Cursor: pos, Reason: "your cursor is older than the events kept; reload and continue from this cursor"}))
 	}
-	if err := send("hello", Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node}); err != nil {
+	if err := send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node})); err != nil {
 		return 0, err
 	}
 	last := cursor
@@ -312,9 +314,9 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			if c.refused == 1 {
 				// Said once per run of refused frames, so a flood does not
 				// get a flood of answers.
-				c.send(ephemeral("error", "", ErrorPayload{Code: string(apperr.CodeRateLimited), Detail: fmt.Sprintf(
+				c.send(ephemeral(frameError.With(ErrorPayload{Code: string(apperr.CodeRateLimited), Detail: fmt.Sprintf(
 					"too many frames: send at most %g a second per connection (%g for all your connections); this frame and the next ones over the limit are dropped",
-					m.cfg.FrameRate, m.cfg.PersonFrameRate)}))
+					m.cfg.FrameRate, m.cfg.PersonFrameRate)}), ""))
 			}
 			if c.refused >= m.cfg.FrameAbuse {
 				c.shutAfterQueue(websocket.StatusPolicyViolation, "too many frames")
@@ -336,11 +338,11 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		}
 		if err != nil {
 			bad++
-			c.send(ephemeral("error", "", ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}))
+			c.send(ephemeral(frameError.With(ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}), ""))
 		} else if perr := m.handle(ctx, c, f); perr != nil {
 			bad++
 			perr.ID = f.ID
-			c.send(ephemeral("error", f.ChannelID, perr))
+			c.send(ephemeral(frameError.With(*perr), f.ChannelID))
 		}
 		if bad >= 20 {
 			c.shutAfterQueue(websocket.StatusPolicyViolation, "too many malformed frames")
@@ -367,7 +369,7 @@ func trimErr(err error) string {
 func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload {
 	switch f.Type {
 	case "ping":
-		c.send(ephemeral("pong", "", map[string]string{"id": f.ID}))
+		c.send(ephemeral(framePong.With(Ack{ID: f.ID}), ""))
 	case "typing":
 		if !c.m.hub.isMember(c.userID, f.ChannelID) {
 			return &ErrorPayload{Code: "not_member", Detail: "you are not in that channel"}
@@ -415,7 +417,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 			if t, ok := seen[u]; ok && p.Status == "offline" {
 				p.LastSeenAt = &t
 			}
-			c.send(ephemeral("presence", "", p))
+			c.send(ephemeral(framePresence.With(p), ""))
 		}
 	case "read":
 		rctx := authn.WithPrincipal(ctx, c.principal)
@@ -427,7 +429,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 			m.log.Error("mark read over websocket failed", "error", err)
 			return &ErrorPayload{Code: "internal", Detail: "could not mark as read; try again"}
 		}
-		c.send(ephemeral("ack", f.ChannelID, map[string]string{"id": f.ID}))
+		c.send(ephemeral(frameAck.With(Ack{ID: f.ID}), f.ChannelID))
 	default:
 		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}
@@ -457,6 +459,6 @@ func (m *Module) onTyping(_ string, data []byte) {
 	if !m.typing.due(v.UserID, v.ChannelID, m.clock.Now(), m.cfg.TypingEvery*3/4) {
 		return
 	}
-	m.hub.sendChannel(v.ChannelID, v.UserID, ephemeral("typing", v.ChannelID,
-		Typing{UserID: v.UserID, ExpiresMS: int(m.cfg.TypingTTL / time.Millisecond)}))
+	m.hub.sendChannel(v.ChannelID, v.UserID, ephemeral(frameTyping.With(
+		Typing{UserID: v.UserID, ExpiresMS: int(m.cfg.TypingTTL / time.Millisecond)}), v.ChannelID))
 }

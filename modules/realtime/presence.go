@@ -152,7 +152,7 @@ func (p *presence) announce(userID string) {
 		delete(p.shown, userID)
 	}
 	p.mu.Unlock()
-	p.m.hub.sendWatchers(userID, ephemeral("presence", "", p.view(userID, s)))
+	p.m.hub.sendWatchers(userID, ephemeral(framePresence.With(p.view(userID, s)), ""))
 }
 
 // view is userID's presence frame payload for status s, for a live

@@ -3,6 +3,8 @@ package realtime
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 )
 
 // ServerFrame is every frame the server sends.
@@ -59,6 +61,30 @@ type Presence struct {
 	UserID     string     `json:"user_id"`
 	Status     string     `json:"status" enum:"active,away,dnd,offline"`
 	LastSeenAt *time.Time `json:"last_seen_at,omitempty" doc:"When they were last online, for offline people."`
+}
+
+// Ack is the payload of ack and pong: the id of the client frame answered.
+type Ack struct {
+	ID string `json:"id"`
+}
+
+// The frames the server sends besides the event log's events, each bound
+// to its payload: ephemeral takes only a Draft made from one of these.
+const (
+	frameHello    eventlog.Kind[Hello]        = "hello"
+	frameResync   eventlog.Kind[Resync]       = "resync"
+	framePong     eventlog.Kind[Ack]          = "pong"
+	frameAck      eventlog.Kind[Ack]          = "ack"
+	frameError    eventlog.Kind[ErrorPayload] = "error"
+	frameTyping   eventlog.Kind[Typing]       = "typing"
+	framePresence eventlog.Kind[Presence]     = "presence"
+)
+
+// Frames lists them for the OpenAPI document (the union Frame there; the
+// events are the union Event).
+func Frames() []eventlog.Spec {
+	return []eventlog.Spec{frameHello.Spec(), frameResync.Spec(), framePong.Spec(), frameAck.Spec(),
+		frameError.Spec(), frameTyping.Spec(), framePresence.Spec()}
 }
 
 // ErrorPayload answers a client frame that could not be handled.

@@ -6,6 +6,7 @@ package apptest
 import (
 	"context"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
@@ -70,6 +72,7 @@ func NewWith(t testing.TB, databaseURL string, change func(*app.Config)) *Stack 
 		t.Fatal(err)
 	}
 	srv := a.Server(httpapi.Options{Log: a.Log, Version: "test"})
+	checkEvents(t, a, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	sched := jobs.New(a.Log, a.DB)
 	if err := a.Start(ctx, sched); err != nil {
@@ -106,4 +109,34 @@ func (s *Stack) Person(username string, roles ...authn.Role) *Person {
 	c := apitest.New(s.t, s.URL)
 	c.Login(username, "password-of-"+username)
 	return &Person{Client: c, ID: u.ID, Username: username}
+}
+
+// checkEvents validates every event the stack appends against its schema
+// in the OpenAPI document (the union Event), so every test that drives the
+// stack checks the event vocabulary too: a payload that drifts from its
+// Kind's schema, or an event type without one, fails the test.
+func checkEvents(t testing.TB, a *app.App, srv *httpapi.Server) {
+	t.Helper()
+	checker, err := eventlog.NewChecker(srv.API().OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var bad []error
+	a.Events.Observe(func(ev eventlog.Event) {
+		if err := checker.Check(ev); err != nil {
+			mu.Lock()
+			bad = append(bad, err)
+			mu.Unlock()
+		}
+	})
+	// Registered before the stack's own cleanup, so it runs after the stack
+	// stopped and nothing appends any more.
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, err := range bad {
+			t.Errorf("event schema: %v", err)
+		}
+	})
 }

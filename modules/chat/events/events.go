@@ -1,7 +1,16 @@
 // Package events names the events the chat module appends to the event
-// log, and the payloads other modules need to read. The realtime gateway
-// reads the membership events to know who may receive a channel's events.
+// log and declares their payloads. The realtime gateway reads the
+// membership events to know who may receive a channel's events.
+//
+// The payloads that are the module's API types (Channel for channel.*,
+// Message for message.created, .updated, .pinned, .unpinned) and
+// reaction.changed's, which carries the API's Reaction, are declared in
+// package chat; chat's eventkinds.go binds every name here to its payload
+// type, and the OpenAPI document publishes them all
+// (components/schemas/Event).
 package events
+
+import "time"
 
 // Event types. Channel-scoped events go to the channel's members;
 // user-scoped ones (read.updated, member.removed's copy for the removed
@@ -26,10 +35,49 @@ const (
 	ReceiptUpdated    = "receipt.updated"
 )
 
-// Member is the payload of member.added, member.removed and member.updated.
-type Member struct {
+// Member is the payload of member.added, member.removed and
+// member.updated. (The alias keeps the name readers use; the schema is
+// MemberChanged, as Member is the API's member list entry.)
+type Member = MemberChanged
+
+// MemberChanged is the payload of member.added, member.removed and
+// member.updated.
+type MemberChanged struct {
 	ChannelID string `json:"channel_id"`
 	UserID    string `json:"user_id"`
 	Role      string `json:"role,omitempty"`
 	ByUserID  string `json:"by_user_id,omitempty"`
+}
+
+// ThreadUpdate is the payload of thread.updated: a reply was added to or
+// removed from a thread.
+type ThreadUpdate struct {
+	RootID      string    `json:"root_id"`
+	ChannelID   string    `json:"channel_id"`
+	ReplyCount  int       `json:"reply_count"`
+	LastReplyAt time.Time `json:"last_reply_at"`
+}
+
+// MessageRemoved is the payload of message.deleted and message.expired.
+// seq and the author let clients fix unread counts without asking.
+type MessageRemoved struct {
+	ID        string `json:"id"`
+	ChannelID string `json:"channel_id"`
+	RootID    string `json:"root_id"`
+	Seq       int64  `json:"seq"`
+	UserID    string `json:"user_id"`
+}
+
+// ReadUpdate is the payload of read.updated, sent to the reader only.
+type ReadUpdate struct {
+	ChannelID   string `json:"channel_id"`
+	LastReadSeq int64  `json:"last_read_seq"`
+}
+
+// ReceiptUpdate is the payload of receipt.updated: a member who shares
+// read receipts read up to last_read_seq.
+type ReceiptUpdate struct {
+	ChannelID   string `json:"channel_id"`
+	UserID      string `json:"user_id"`
+	LastReadSeq int64  `json:"last_read_seq"`
 }

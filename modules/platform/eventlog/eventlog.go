@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/bus"
@@ -35,15 +36,58 @@ type Event struct {
 type Log struct {
 	db  *db.DB
 	bus bus.Bus
+	// observe, when set (by tests), sees every appended event.
+	observe func(Event)
 }
+
+// Kind is an event type bound to the Go type of its payload: a module
+// declares one constant per event it appends, and the compiler keeps the
+// payload it passes in step with it.
+type Kind[P any] string
+
+// Draft is an event ready to append. Only Kind.With makes one, so every
+// payload in the log went through a declared Kind, never a loose map.
+type Draft struct {
+	typ     string
+	payload any
+}
+
+// With pairs the event type with its payload.
+func (k Kind[P]) With(p P) Draft { return Draft{typ: string(k), payload: p} }
+
+// Type is the event type the draft will be appended as.
+func (d Draft) Type() string { return d.typ }
+
+// Payload is the draft's payload, for senders of frames that do not go
+// through the log (the websocket's control frames).
+func (d Draft) Payload() any { return d.payload }
+
+// Spec describes the kind for the OpenAPI document.
+func (k Kind[P]) Spec() Spec { return Spec{Type: string(k), Payload: reflect.TypeFor[P]()} }
+
+// Spec is an event type and the Go type of its payload.
+type Spec struct {
+	Type    string
+	Payload reflect.Type
+}
+
+// Observe makes f see every event appended from now on, in the appending
+// transaction (tests use it to check each event against its schema). It
+// is not synchronised: call it before the log is used.
+func (l *Log) Observe(f func(Event)) { l.observe = f }
 
 // New returns the event log.
 func New(d *db.DB, b bus.Bus) *Log { return &Log{db: d, bus: b} }
 
-// Append adds e in tx, marshalling payload, and announces it on the bus
-// after commit. It returns the event's cursor.
-func (l *Log) Append(ctx context.Context, tx *db.Tx, typ, channelID, userID string, payload any, at time.Time) (int64, error) {
-	b, err := json.Marshal(payload)
+// Append adds the event in tx for a channel's members (userID empty) or
+// for one user (channelID empty), and announces it on the bus after
+// commit. It returns the event's cursor.
+func (l *Log) Append(ctx context.Context, tx *db.Tx, d Draft, channelID, userID string, at time.Time) (int64, error) {
+	typ := d.typ
+	if typ == "" {
+		return 0, fmt.Errorf("event without a type: make it with Kind.With")
+	}
+	b, err := json.Marshal(d.payload)
 	if err != nil {
 		return 0, fmt.Errorf("event %s: %w", typ, err)
 	}
@@ -57,6 +101,9 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, typ, channelID, userID stri
 		return 0, fmt.Errorf("event %s: %w", typ, err)
 	}
 	ev := Event{Seq: seq, Type: typ, At: at, ChannelID: channelID, UserID: userID, Payload: b}
+	if l.observe != nil {
+		l.observe(ev)
+	}
 	tx.AfterCommit(func() {
 		if msg, err := json.Marshal(ev); err == nil {
 			// Losing this only delays delivery until the next event or poll.

@@ -1055,6 +1055,19 @@ export interface components {
             /** @description What the token may do: read, write (changes), admin (its owner's admin and compliance roles). */
             scopes: string[] | null;
         };
+        Ack: {
+            id: string;
+        };
+        /** @description The ack frame. */
+        AckFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Ack"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ack";
+        };
         AdminUsageOutputBody: {
             items: components["schemas"]["StorageUsage"][] | null;
             next?: string;
@@ -1121,12 +1134,84 @@ export interface components {
             purpose?: string;
             topic?: string;
         };
+        /** @description The channel.archived event, as the websocket delivers it. */
+        ChannelArchivedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Channel"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "channel.archived";
+        };
+        /** @description The channel.created event, as the websocket delivers it. */
+        ChannelCreatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Channel"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "channel.created";
+        };
         ChannelPatch: {
             announcement?: boolean;
             display_name?: string;
             name?: string;
             purpose?: string;
             topic?: string;
+        };
+        /** @description The channel.unarchived event, as the websocket delivers it. */
+        ChannelUnarchivedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Channel"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "channel.unarchived";
+        };
+        /** @description The channel.updated event, as the websocket delivers it. */
+        ChannelUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Channel"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "channel.updated";
         };
         "Channels-inviteRequest": {
             user_ids: string[] | null;
@@ -1216,11 +1301,23 @@ export interface components {
             /** @description The value at the given location */
             value?: unknown;
         };
+        /** @description The error frame. */
+        ErrorFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["ErrorPayload"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+        };
         ErrorPayload: {
             code: string;
             detail: string;
             id?: string;
         };
+        /** @description Every event of the event log, discriminated by type. The websocket delivers them; a reconnect with the last cursor replays the missed ones. */
+        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"];
         File: {
             /** @description Sniffed from the bytes, not taken from the client. */
             content_type: string;
@@ -1264,6 +1361,70 @@ export interface components {
              */
             width: number;
         };
+        /** @description The file.deleted event, as the websocket delivers it. */
+        FileDeletedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["FileRemoved"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "file.deleted";
+        };
+        FileInfo: {
+            content_type: string;
+            /** Format: int64 */
+            duration_ms: number;
+            /** Format: int64 */
+            height: number;
+            id: string;
+            name: string;
+            preview_url: string;
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+            thumbnail_url: string;
+            url: string;
+            voice: boolean;
+            /** Format: int64 */
+            width: number;
+        };
+        FileRemoved: {
+            id: string;
+            message_ids: string[] | null;
+        };
+        FileUpdate: {
+            file: components["schemas"]["FileInfo"];
+            message_ids: string[] | null;
+        };
+        /** @description The file.updated event, as the websocket delivers it. */
+        FileUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["FileUpdate"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "file.updated";
+        };
+        /** @description Every frame the websocket server sends: control frames and the events. */
+        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"];
         Hello: {
             /**
              * Format: int64
@@ -1275,6 +1436,16 @@ export interface components {
             /** @description The missed events since the client's cursor were sent first. */
             resumed: boolean;
             user_id: string;
+        };
+        /** @description The hello frame. */
+        HelloFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Hello"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hello";
         };
         Hit: {
             /**
@@ -1383,6 +1554,66 @@ export interface components {
             role: "member" | "admin";
             user_id: string;
         };
+        /** @description The member.added event, as the websocket delivers it. */
+        MemberAddedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MemberChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.added";
+        };
+        MemberChanged: {
+            by_user_id?: string;
+            channel_id: string;
+            role?: string;
+            user_id: string;
+        };
+        /** @description The member.removed event, as the websocket delivers it. */
+        MemberRemovedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MemberChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.removed";
+        };
+        /** @description The member.updated event, as the websocket delivers it. */
+        MemberUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MemberChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.updated";
+        };
         MembersOutBody: {
             items: components["schemas"]["Member"][] | null;
         };
@@ -1449,6 +1680,122 @@ export interface components {
              * @description 1 for the original; each edit adds one.
              */
             version: number;
+        };
+        /** @description The message.created event, as the websocket delivers it. */
+        MessageCreatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.created";
+        };
+        /** @description The message.deleted event, as the websocket delivers it. */
+        MessageDeletedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MessageRemoved"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.deleted";
+        };
+        /** @description The message.expired event, as the websocket delivers it. */
+        MessageExpiredEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MessageRemoved"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.expired";
+        };
+        /** @description The message.pinned event, as the websocket delivers it. */
+        MessagePinnedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.pinned";
+        };
+        MessageRemoved: {
+            channel_id: string;
+            id: string;
+            root_id: string;
+            /** Format: int64 */
+            seq: number;
+            user_id: string;
+        };
+        /** @description The message.unpinned event, as the websocket delivers it. */
+        MessageUnpinnedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.unpinned";
+        };
+        /** @description The message.updated event, as the websocket delivers it. */
+        MessageUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.updated";
         };
         "Messages-editRequest": {
             text: string;
@@ -1521,6 +1868,16 @@ export interface components {
             keep_api_tokens?: boolean;
             new_password: string;
         };
+        /** @description The pong frame. */
+        PongFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Ack"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pong";
+        };
         Presence: {
             /**
              * Format: date-time
@@ -1533,6 +1890,16 @@ export interface components {
         };
         "Presence-getResponse": {
             items: components["schemas"]["Presence"][] | null;
+        };
+        /** @description The presence frame. */
+        PresenceFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Presence"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "presence";
         };
         Problem: {
             /**
@@ -1602,6 +1969,76 @@ export interface components {
             emoji: string;
             user_ids: string[] | null;
         };
+        ReactionChanged: {
+            channel_id: string;
+            message_id: string;
+            reactions: components["schemas"]["Reaction"][] | null;
+        };
+        /** @description The reaction.changed event, as the websocket delivers it. */
+        ReactionChangedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["ReactionChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "reaction.changed";
+        };
+        ReadUpdate: {
+            channel_id: string;
+            /** Format: int64 */
+            last_read_seq: number;
+        };
+        /** @description The read.updated event, as the websocket delivers it. */
+        ReadUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["ReadUpdate"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read.updated";
+        };
+        ReceiptUpdate: {
+            channel_id: string;
+            /** Format: int64 */
+            last_read_seq: number;
+            user_id: string;
+        };
+        /** @description The receipt.updated event, as the websocket delivers it. */
+        ReceiptUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["ReceiptUpdate"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "receipt.updated";
+        };
         ReindexStatus: {
             error?: string;
             /** Format: date-time */
@@ -1635,6 +2072,16 @@ export interface components {
             /** Format: int64 */
             cursor: number;
             reason: string;
+        };
+        /** @description The resync frame. */
+        ResyncFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Resync"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resync";
         };
         SeqInBody: {
             /**
@@ -1793,6 +2240,32 @@ export interface components {
             /** Format: int64 */
             updated: number;
         };
+        ThreadUpdate: {
+            channel_id: string;
+            /** Format: date-time */
+            last_reply_at: string;
+            /** Format: int64 */
+            reply_count: number;
+            root_id: string;
+        };
+        /** @description The thread.updated event, as the websocket delivers it. */
+        ThreadUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["ThreadUpdate"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "thread.updated";
+        };
         TokenInputBody: {
             /**
              * Format: int64
@@ -1825,6 +2298,16 @@ export interface components {
              */
             expires_in_ms: number;
             user_id: string;
+        };
+        /** @description The typing frame. */
+        TypingFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["Typing"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
         };
         User: {
             /** Format: date-time */

@@ -12,6 +12,7 @@
 // injected, so the tests drive it with a fake socket and a fake clock.
 
 import type { components } from "../api/schema";
+import type { ChatEvent, Frame } from "./events";
 
 export type ServerFrame = components["schemas"]["ServerFrame"];
 export type ClientFrame = components["schemas"]["ClientFrame"];
@@ -33,9 +34,9 @@ export interface SocketLike {
 
 export interface RealtimeHandlers {
   /** A durable event (it has a cursor): in order, each one once. */
-  event(frame: ServerFrame): void;
+  event(frame: ChatEvent): void;
   /** typing, presence, ack, error and pong frames. */
-  ephemeral?(frame: ServerFrame): void;
+  ephemeral?(frame: Frame): void;
   /**
    * Greeted by the server. fresh: load the state over REST (first
    * connection, or a resync because the cursor was too old); otherwise the
@@ -275,10 +276,13 @@ export class RealtimeClient {
       // already delivered: the cursor says whether we have it.
       if (this._cursor !== undefined && f.cursor <= this._cursor) return;
       this._cursor = f.cursor;
-      this.on.event(f);
+      // The server publishes every frame it sends as a schema (Event,
+      // Frame) and its tests check each event against it: this is where
+      // the wire's JSON becomes those types.
+      this.on.event(f as ChatEvent);
       return;
     }
-    this.on.ephemeral?.(f);
+    this.on.ephemeral?.(f as Frame);
   }
 
   private greet(f: ServerFrame): void {

@@ -11,7 +11,8 @@ import { readPref, writePref } from "../platform/prefs";
 import { presenceStore, type Presence } from "../platform/presence";
 import { plainText } from "./markdown";
 import { nameOf, peopleStore, requestPeople } from "./people";
-import { RealtimeClient, socketURL, type RealtimeStatus, type ServerFrame } from "./realtime";
+import { channelOf, type ChatEvent, type Frame } from "./events";
+import { RealtimeClient, socketURL, type RealtimeStatus } from "./realtime";
 import { applyChannelUpdate, applyMessageCreated, applyRead, badgeCount, isDirect, wantsNotification, type Channel, type Message } from "./unread";
 import { forgetUnsent } from "./unsent";
 
@@ -37,7 +38,7 @@ export const viewingStore = createStore<string | undefined>(undefined);
 export type MyStatus = "active" | "away" | "dnd";
 export const myStatusStore = createStore<MyStatus>("active");
 
-type Listener = (f: ServerFrame) => void;
+type Listener = (ev: ChatEvent) => void;
 const channelListeners = new Map<string, Set<Listener>>();
 const reloadListeners = new Set<() => void>();
 
@@ -254,21 +255,18 @@ export async function setNotifyLevel(channelId: string, notify: "all" | "mention
 
 // ---- events ----
 
-function payloadChannel(f: ServerFrame): string {
-  const p = f.payload as { channel_id?: string } | undefined;
-  return f.channel_id || p?.channel_id || "";
+function dispatch(channelId: string, ev: ChatEvent): void {
+  for (const fn of channelListeners.get(channelId) ?? []) fn(ev);
 }
 
-function dispatch(channelId: string, f: ServerFrame): void {
-  for (const fn of channelListeners.get(channelId) ?? []) fn(f);
-}
-
-function onEvent(f: ServerFrame): void {
-  const channelId = payloadChannel(f);
+// The channel list's part of an event; the messages on screen are the
+// listeners' (applyEvent in events.ts).
+function onEvent(f: ChatEvent): void {
+  const channelId = channelOf(f);
   const self = me?.id ?? "";
   switch (f.type) {
     case "message.created": {
-      const m = f.payload as Message;
+      const m = f.payload;
       setTyping(channelId, m.user_id, undefined);
       const before = channelsStore.get().byId.get(channelId);
       updateChannel(channelId, (c) => applyMessageCreated(c, m, self));
@@ -285,13 +283,12 @@ function onEvent(f: ServerFrame): void {
     case "channel.updated":
     case "channel.archived":
     case "channel.unarchived":
-      updateChannel(channelId, (c) => applyChannelUpdate(c, f.payload as Channel));
+      updateChannel(channelId, (c) => applyChannelUpdate(c, f.payload));
       break;
     case "member.added":
     case "member.updated":
     case "member.removed": {
-      const p = f.payload as { user_id?: string; role?: string };
-      if (p.user_id === self) {
+      if (f.payload.user_id === self) {
         if (f.type === "member.removed") dropChannel(channelId);
         else refreshSoon(channelId);
       } else if (f.type !== "member.updated") {
@@ -300,10 +297,9 @@ function onEvent(f: ServerFrame): void {
       break;
     }
     case "read.updated": {
-      const p = f.payload as { last_read_seq?: number };
       const c = channelsStore.get().byId.get(channelId);
-      if (c && typeof p.last_read_seq === "number") {
-        const r = applyRead(c, p.last_read_seq);
+      if (c) {
+        const r = applyRead(c, f.payload.last_read_seq);
         setChannel(r.channel);
         if (r.stale) refreshSoon(channelId);
       }
@@ -327,12 +323,12 @@ function maybeNotify(m: Message, ch: Channel): void {
   });
 }
 
-function onEphemeral(f: ServerFrame): void {
+function onEphemeral(f: Frame): void {
   if (f.type === "typing") {
-    const p = f.payload as { user_id?: string; expires_in_ms?: number };
-    if (f.channel_id && p.user_id && p.user_id !== me?.id) setTyping(f.channel_id, p.user_id, Date.now() + (p.expires_in_ms ?? 6000));
+    const p = f.payload;
+    if (f.channel_id && p.user_id && p.user_id !== me?.id) setTyping(f.channel_id, p.user_id, Date.now() + (p.expires_in_ms || 6000));
   } else if (f.type === "presence") {
-    onPresence(f.payload as { user_id?: string; status?: string });
+    onPresence(f.payload);
   }
 }
 

@@ -5,8 +5,8 @@ import { ErrorState, Loading } from "../../components/States";
 import { useT } from "../../i18n";
 import { onChannelEvent } from "../runtime";
 import type { Channel } from "../unread";
-import { withFile } from "../uploads";
-import type { Message, Reaction } from "../window";
+import { applyEvent, type MessageList } from "../events";
+import type { Message } from "../window";
 import { Composer } from "./Composer";
 import { MessageItem } from "./MessageItem";
 
@@ -31,18 +31,7 @@ export function ThreadPane({ channel, rootId, me, people, writable, canPost, onC
   const end = useRef<HTMLDivElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  const upsert = useCallback((m: Message) => {
-    setItems((prev) => {
-      if (m.id !== rootId && m.root_id !== rootId) return prev;
-      const i = prev.findIndex((x) => x.id === m.id);
-      if (i >= 0) {
-        const next = prev.slice();
-        next[i] = m;
-        return next;
-      }
-      return [...prev, m].sort((a, b) => (a.id === rootId ? -1 : b.id === rootId ? 1 : a.seq - b.seq));
-    });
-  }, [rootId]);
+  const upsert = useCallback((m: Message) => setItems((prev) => threadList(rootId).upsert(prev, m)), [rootId]);
 
   useEffect(() => {
     setLoading(true);
@@ -63,32 +52,9 @@ export function ThreadPane({ channel, rootId, me, people, writable, canPost, onC
       () => undefined,
     );
     heading.current?.focus();
-    return onChannelEvent(channel.id, (f) => {
-      const p = f.payload as Record<string, unknown>;
-      switch (f.type) {
-        case "message.created":
-        case "message.updated":
-        case "message.pinned":
-        case "message.unpinned":
-          upsert(f.payload as Message);
-          break;
-        case "message.deleted":
-        case "message.expired":
-          setItems((prev) =>
-            p.id === rootId && f.type === "message.deleted" ? prev.map((m) => (m.id === rootId ? { ...m, deleted: true, text: "" } : m)) : prev.filter((m) => m.id !== p.id),
-          );
-          break;
-        case "file.updated": {
-          const file = p.file as { id: string } | undefined;
-          if (file) setItems((prev) => prev.map((m) => withFile(m, file)));
-          break;
-        }
-        case "reaction.changed":
-          setItems((prev) => prev.map((m) => (m.id === p.message_id ? { ...m, reactions: (p.reactions as Reaction[]) ?? [] } : m)));
-          break;
-      }
-    });
-  }, [channel.id, rootId, me.id, upsert]);
+    const thread = threadList(rootId);
+    return onChannelEvent(channel.id, (ev) => setItems((prev) => applyEvent(prev, ev, thread)));
+  }, [channel.id, rootId, me.id]);
 
   // New replies scroll into view.
   const count = items.length;
@@ -156,4 +122,32 @@ export function ThreadPane({ channel, rootId, me, people, writable, canPost, onC
       {canPost && root && !root.deleted && <Composer channelId={channel.id} rootId={rootId} label={t("chat.replyLabel")} people={people} onPosted={upsert} />}
     </aside>
   );
+}
+
+/**
+ * A thread's messages (its root first, then the replies by seq) as events
+ * change them: only the thread's own messages are taken in, and a deleted
+ * root stays as a placeholder for its replies.
+ */
+function threadList(rootId: string): MessageList<Message[]> {
+  return {
+    upsert(prev, m) {
+      if (m.id !== rootId && m.root_id !== rootId) return prev;
+      const i = prev.findIndex((x) => x.id === m.id);
+      if (i >= 0) {
+        const next = prev.slice();
+        next[i] = m;
+        return next;
+      }
+      return [...prev, m].sort((a, b) => (a.id === rootId ? -1 : b.id === rootId ? 1 : a.seq - b.seq));
+    },
+    remove(prev, id, expired) {
+      if (!prev.some((m) => m.id === id)) return prev;
+      if (id === rootId && !expired) return prev.map((m) => (m.id === rootId ? { ...m, deleted: true, text: "" } : m));
+      return prev.filter((m) => m.id !== id);
+    },
+    patch(prev, id, fn) {
+      return prev.some((m) => m.id === id) ? prev.map((m) => (m.id === id ? fn(m) : m)) : prev;
+    },
+  };
 }

@@ -4,9 +4,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ok } from "../../api/client";
 import { onChannelEvent, onReload, watchPeople, type Member } from "../runtime";
-import type { ServerFrame } from "../realtime";
-import { withFile } from "../uploads";
-import { appendNewer, emptyWindow, pageSize, patch, prependOlder, remove, upsert, windowFrom, type Message, type MessageWindow, type Reaction } from "../window";
+import { applyEvent, type MessageList } from "../events";
+import { appendNewer, emptyWindow, pageSize, patch, prependOlder, remove, upsert, windowFrom, type Message, type MessageWindow } from "../window";
+
+// The conversation's window of messages as events change it.
+const windowList: MessageList<MessageWindow> = { upsert, remove, patch };
 
 export interface Conversation {
   win: MessageWindow;
@@ -186,37 +188,13 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
   // Live events for this channel.
   useEffect(() => {
     if (!enabled) return;
-    const off = onChannelEvent(channelId, (f: ServerFrame) => {
-      const p = f.payload as Record<string, unknown>;
-      switch (f.type) {
-        case "message.created":
-        case "message.updated":
-        case "message.pinned":
-        case "message.unpinned":
-          setWin((w) => upsert(w, f.payload as Message));
-          break;
-        case "message.deleted":
-        case "message.expired":
-          setWin((w) => remove(w, String(p.id), f.type === "message.expired"));
-          break;
-        case "reaction.changed":
-          setWin((w) => patch(w, String(p.message_id), (m) => ({ ...m, reactions: (p.reactions as Reaction[]) ?? [] })));
-          break;
-        case "thread.updated":
-          setWin((w) =>
-            patch(w, String(p.root_id), (m) => ({ ...m, reply_count: Number(p.reply_count) || 0, last_reply_at: (p.last_reply_at as string | undefined) ?? m.last_reply_at })),
-          );
-          break;
-        case "file.updated": {
-          const file = p.file as { id: string } | undefined;
-          const ids = (p.message_ids as string[] | undefined) ?? [];
-          if (file) setWin((w) => ids.reduce((acc, id) => patch(acc, id, (m) => withFile(m, file)), w));
-          break;
-        }
+    const off = onChannelEvent(channelId, (ev) => {
+      setWin((w) => applyEvent(w, ev, windowList));
+      switch (ev.type) {
         case "receipt.updated":
           setReadPos((prev) => {
-            const user = String(p.user_id);
-            const seq = Number(p.last_read_seq) || 0;
+            const user = ev.payload.user_id;
+            const seq = ev.payload.last_read_seq;
             if ((prev.get(user) ?? -1) >= seq) return prev;
             const next = new Map(prev);
             next.set(user, seq);
