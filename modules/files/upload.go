@@ -62,15 +62,10 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, m.tooLarge(limit, byQuota)
 	}
 
-	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(req.Body, head)
-	switch {
-	case err == io.EOF: // ReadFull's way of saying: not a single byte
-		return File{}, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
-	case n == 0, err != nil && err != io.ErrUnexpectedEOF:
-		return File{}, interrupted()
+	head, err := readHead(req.Body, req.Size)
+	if err != nil {
+		return File{}, err
 	}
-	head = head[:n]
 	name := SanitizeName(req.Name)
 	ct := sniff(head, name, req.Voice)
 	if req.Voice && !isAudio(ct) {
@@ -85,7 +80,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 	if err := addTrash(ctx, m.db, key, "upload", now); err != nil {
 		return File{}, err
 	}
-	body := &uploadReader{r: io.MultiReader(bytes.NewReader(head), req.Body), limit: limit, hash: sha256.New()}
+	body := &uploadReader{r: io.MultiReader(bytes.NewReader(head), req.Body), limit: limit, size: req.Size, hash: sha256.New()}
 	if err := m.store.Put(ctx, key, body, req.Size, servedAs(ct)); err != nil {
 		m.discard(ctx, key)
 		switch {
@@ -191,6 +186,33 @@ func (m *Module) discard(ctx context.Context, keys ...string) {
 	}
 }
 
+// readHead reads the first sniffLen bytes (fewer when the file is
+// shorter). Only a clean end of the body ends a file: a body that fails,
+// or ends before the length its client announced (net/http reports such a
+// cut once and then a plain EOF), is an interrupted upload, not a short
+// file and not a server error.
+func readHead(body io.Reader, size int64) ([]byte, error) {
+	head := make([]byte, sniffLen)
+	n := 0
+	for n < len(head) {
+		k, err := body.Read(head[n:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, interrupted()
+		}
+	}
+	switch {
+	case n == 0 && size <= 0:
+		return nil, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
+	case n < len(head) && size >= 0 && int64(n) != size:
+		return nil, interrupted()
+	}
+	return head[:n], nil
+}
+
 // errTooLarge stops the store's copy once the limit is passed.
 var errTooLarge = errors.New("upload over the size limit")
 
@@ -198,6 +220,7 @@ var errTooLarge = errors.New("upload over the size limit")
 type uploadReader struct {
 	r        io.Reader
 	limit    int64
+	size     int64 // the length the client announced, or -1
 	n        int64
 	hash     hash.Hash
 	tooLarge bool
@@ -219,6 +242,11 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 		return 0, errTooLarge
 	}
 	u.hash.Write(p[:n])
+	if err == io.EOF && u.size >= 0 && u.n != u.size {
+		// Cut off before the announced length: net/http says so once
+		// (io.ErrUnexpectedEOF) and then answers io.EOF.
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil && err != io.EOF {
 		u.readErr = err
 	}
