@@ -34,6 +34,7 @@ type (
 		DurationMS int64  `query:"duration_ms" minimum:"0" maximum:"3600000" doc:"Length of a voice message in milliseconds."`
 		body       io.Reader
 		size       int64
+		w          http.ResponseWriter
 	}
 	fileOutput struct {
 		Location string `header:"Location"`
@@ -60,8 +61,8 @@ type (
 // Resolve takes the request body as a stream: huma would read it whole
 // into memory, which no upload may do.
 func (in *uploadInput) Resolve(ctx huma.Context) []error {
-	r, _ := humachi.Unwrap(ctx)
-	in.body, in.size = r.Body, r.ContentLength
+	r, w := humachi.Unwrap(ctx)
+	in.body, in.size, in.w = r.Body, r.ContentLength, w
 	return nil
 }
 
@@ -76,7 +77,7 @@ func (m *Module) registerUpload(api huma.API) {
 	o.RequestBody = &huma.RequestBody{Required: true, Description: "The file's bytes.",
 		Content: map[string]*huma.MediaType{"application/octet-stream": {Schema: binarySchema}}}
 	huma.Register(api, o, func(ctx context.Context, in *uploadInput) (*fileOutput, error) {
-		f, err := m.Upload(ctx, UploadRequest{Name: in.Name, Voice: in.Voice, DurationMS: in.DurationMS, Size: in.size, Body: in.body})
+		f, err := m.Upload(ctx, UploadRequest{Name: in.Name, Voice: in.Voice, DurationMS: in.DurationMS, Size: in.size, Body: in.body, Response: in.w})
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/files/blob"
@@ -28,6 +29,10 @@ type UploadRequest struct {
 	DurationMS int64     // length of a voice message as the recorder measured it
 	Size       int64     // Content-Length, or -1 when the client did not say
 	Body       io.Reader // the bytes, read once, never held whole
+	// Response, when the body is an HTTP request's, lets the read
+	// deadline of its connection end an upload that stalls or that a
+	// shutdown ends.
+	Response http.ResponseWriter
 }
 
 // Upload streams a file into the blob store and records it as the
@@ -62,6 +67,14 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, m.tooLarge(limit, byQuota)
 	}
 
+	if req.Response != nil {
+		body, done, err := m.uploads.watch(req.Body, req.Response, m.cfg.UploadIdleTimeout)
+		if err != nil {
+			return File{}, err
+		}
+		defer done()
+		req.Body = body
+	}
 	head, err := readHead(req.Body, req.Size)
 	if err != nil {
 		return File{}, err
@@ -86,7 +99,9 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		switch {
 		case body.tooLarge:
 			return File{}, m.tooLarge(limit, byQuota)
-		case body.readErr != nil, ctx.Err() != nil:
+		case body.readErr != nil:
+			return File{}, readError(body.readErr)
+		case ctx.Err() != nil:
 			return File{}, interrupted()
 		}
 		return File{}, m.storeError("upload", err)
@@ -123,7 +138,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, err
 	}
 	if row.PreviewState == previewPending {
-		m.enqueuePreview(id)
+		m.enqueuePreview(p.UserID, id)
 	}
 	m.log.Info("file uploaded", "file", id, "user", p.UserID, "size", row.Size, "content_type", ct)
 	return row.file(), nil
@@ -153,6 +168,16 @@ func (m *Module) tooLarge(limit int64, byQuota bool) error {
 		return apperr.TooLarge("this file does not fit into your storage quota: %s are left; delete files you no longer need or ask an admin", humanBytes(limit)).WithCode("quota_exceeded")
 	}
 	return apperr.TooLarge("the file is larger than the limit of %s", humanBytes(limit)).WithCode("file_too_large")
+}
+
+// readError is what the caller sees when the body failed: why, when
+// the body says (a stall, a shutdown), else that it was interrupted.
+func readError(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return interrupted()
 }
 
 func interrupted() error {
@@ -201,7 +226,7 @@ func readHead(body io.Reader, size int64) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, interrupted()
+			return nil, readError(err)
 		}
 	}
 	switch {

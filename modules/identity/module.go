@@ -12,6 +12,7 @@ import (
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 )
 
@@ -67,6 +68,9 @@ type Deps struct {
 	Directory Directory    // nil: no LDAP sign-in
 	// Revoked, when set, is told about revoked sessions after commit.
 	Revoked Revoker
+	// Images is the process's image decoding budget (shared with file
+	// previews); nil: a budget of its own.
+	Images *imagebudget.Budget
 }
 
 // Module is the identity module.
@@ -77,6 +81,7 @@ type Module struct {
 	cfg     Config
 	dir     Directory
 	revoked Revoker
+	images  *imagebudget.Budget
 	hash    *hasher
 	limit   *limiter
 
@@ -96,6 +101,9 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
+	if d.Images == nil {
+		d.Images = imagebudget.New(imagebudget.DefaultBytes)
+	}
 	return &Module{
 		db:      d.DB,
 		log:     d.Log.With("module", "identity"),
@@ -103,6 +111,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		cfg:     cfg,
 		dir:     d.Directory,
 		revoked: d.Revoked,
+		images:  d.Images,
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil
