@@ -29,6 +29,11 @@ const MaxAvatarBytes = 1 << 20
 // decoded from a file of 32 KB) is refused before it is decoded.
 const maxAvatarDecoded = 2048*2048*4 + 64<<10
 
+// avatarDecodeMemory is the share of the image budget profile pictures
+// may hold at once: two of the largest. A flood of uploads waits for it
+// and leaves the rest of the budget to file previews.
+const avatarDecodeMemory = 2 * maxAvatarDecoded
+
 // SetMyAvatar stores the caller's picture (JPEG, PNG, GIF or WebP, at most
 // 1 MiB, 2048 pixels a side and 16 MiB decoded). Directory accounts get
 // theirs from the directory.

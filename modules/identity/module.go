@@ -111,7 +111,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		cfg:     cfg,
 		dir:     d.Directory,
 		revoked: d.Revoked,
-		images:  d.Images,
+		images:  d.Images.Within(avatarDecodeMemory),
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil

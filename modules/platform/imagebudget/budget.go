@@ -29,7 +29,8 @@ var ErrOverBudget = errors.New("image needs more memory to decode than the image
 // everything that decodes images. Waiters are served first come, first
 // served, so a large image is not starved by a stream of small ones.
 type Budget struct {
-	total int64
+	total  int64
+	parent *Budget // nil, or the budget a part (Within) also takes from
 
 	mu    sync.Mutex
 	used  int64
@@ -47,6 +48,13 @@ func New(total int64) *Budget {
 	return &Budget{total: max(total, 1)}
 }
 
+// Within returns a part of b of at most n bytes: what is taken from the
+// part is taken from b too. One kind of decoding (profile pictures) can
+// so be kept to a share of the process's budget.
+func (b *Budget) Within(n int64) *Budget {
+	return &Budget{total: max(min(n, b.total), 1), parent: b}
+}
+
 // Total is the size of the budget in bytes.
 func (b *Budget) Total() int64 { return b.total }
 
@@ -55,6 +63,19 @@ func (b *Budget) Total() int64 { return b.total }
 // fails at once with ErrOverBudget when n is more than the whole budget,
 // and with ctx's error when ctx ends first.
 func (b *Budget) Acquire(ctx context.Context, n int64) (release func(), err error) {
+	inner, err := b.acquire(ctx, n)
+	if err != nil || b.parent == nil {
+		return inner, err
+	}
+	outer, err := b.parent.Acquire(ctx, n)
+	if err != nil {
+		inner()
+		return nil, err
+	}
+	return func() { outer(); inner() }, nil
+}
+
+func (b *Budget) acquire(ctx context.Context, n int64) (release func(), err error) {
 	if n > b.total {
 		return nil, fmt.Errorf("%w (%d bytes of %d)", ErrOverBudget, n, b.total)
 	}

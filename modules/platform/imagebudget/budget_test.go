@@ -102,3 +102,28 @@ func TestInspectEstimatesDecodedSize(t *testing.T) {
 		t.Error("not an image: no error")
 	}
 }
+
+func TestAPartTakesFromTheWhole(t *testing.T) {
+	whole := imagebudget.New(100)
+	part := whole.Within(40)
+	ctx := context.Background()
+	if _, err := part.Acquire(ctx, 41); !errors.Is(err, imagebudget.ErrOverBudget) {
+		t.Fatalf("over the part: %v", err)
+	}
+	r, err := part.Acquire(ctx, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used, _, _ := whole.Stats(); used != 40 {
+		t.Fatalf("the whole has %d taken, want 40", used)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := part.Acquire(cctx, 1); err == nil {
+		t.Fatal("the part is full; a cancelled caller got in")
+	}
+	r()
+	if used, _, _ := whole.Stats(); used != 0 {
+		t.Fatalf("the whole has %d taken after release", used)
+	}
+}
