@@ -153,6 +153,8 @@ func (s *settings) declareFiles() {
 	c.Duration(&f.OrphanGrace, "files-orphan-grace", d.OrphanGrace, "How long an upload may take before the cleanup job removes what it left behind.")
 	c.Int64(&f.MaxImagePixels, "files-max-image-pixels", d.MaxImagePixels, "Images with more pixels get no preview (protects against decompression bombs).")
 	c.Int(&f.PreviewWorkers, "files-preview-workers", d.PreviewWorkers, "Previews one node makes at the same time.")
+	c.Int64(&f.ImageMemory, "image-decode-memory", d.ImageMemory, "Bytes all image decoding (previews and profile pictures) may take at once; images waiting for it queue, an image needing more gets no preview. At least 32 MiB.")
+	c.Duration(&f.UploadIdleTimeout, "files-upload-idle-timeout", d.UploadIdleTimeout, "An upload whose client sends nothing for this long is ended (422 upload_stalled) and nothing is stored.")
 
 	c.Group("S3 file store")
 	c.String(&s.S3.Endpoint, "s3-endpoint", "", "S3 endpoint as host:port, without scheme (e.g. minio.example.com:9000 or s3.eu-central-1.amazonaws.com).")

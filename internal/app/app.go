@@ -27,6 +27,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/realtime"
 	"github.com/kontorhq/kontor/modules/search"
@@ -140,7 +141,10 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 
-	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime, Journal: a.Journal}
+	// One image decoding budget for the process: profile pictures and
+	// file previews together stay within files.Config.ImageMemory.
+	images := imagebudget.New(a.cfg.Files.ImageMemory)
+	ideps := identity.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Revoked: a.Realtime, Images: images, Journal: a.Journal}
 	if a.cfg.LDAP != nil {
 		dir, err := ldapdir.New(*a.cfg.LDAP)
 		if err != nil {
@@ -169,7 +173,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if a.Files, err = files.New(files.Deps{DB: a.DB, Store: store, Log: a.Log, Clock: a.Clock, Access: a.Chat,
-		Journal: a.Journal, Events: a.Events}, a.cfg.Files); err != nil {
+		Journal: a.Journal, Events: a.Events, Images: images}, a.cfg.Files); err != nil {
 		return fmt.Errorf("files: %w", err)
 	}
 	a.Chat.SetFiles(a.Files)

@@ -26,6 +26,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 	"github.com/kontorhq/kontor/modules/platform/ids"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 	"github.com/kontorhq/kontor/modules/platform/logtest"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -45,12 +46,16 @@ type env struct {
 	clock  *clock.Manual
 	url    string
 	cfg    files.Config
+	images *imagebudget.Budget // nil unless options.imageMemory
 }
 
 type options struct {
 	conf func(*files.Config)
 	// proxied puts a cuttable TCP proxy between Kontor and MinIO.
 	proxied bool
+	// imageMemory, when set, gives the module an image budget of this
+	// many bytes that the test can look at (env.images).
+	imageMemory int64
 }
 
 // eachEnv runs fn against the local store and against MinIO, each on
@@ -112,9 +117,12 @@ func newEnv(t testing.TB, d *db.DB, kind string, o options) *env {
 		o.conf(&e.cfg)
 	}
 	log := logtest.New(t)
+	if o.imageMemory > 0 {
+		e.images = imagebudget.New(o.imageMemory)
+	}
 	e.events = eventlog.New(d, bus.NewLocal())
 	m, err := files.New(files.Deps{DB: d, Store: e.store, Log: log, Clock: e.clock,
-		Access: members{d}, Journal: testJournal{}, Events: e.events}, e.cfg)
+		Access: members{d}, Journal: testJournal{}, Events: e.events, Images: e.images}, e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,8 +158,21 @@ func TestRangeRequests(t *testing.T) {
 		if r := e.get("alice", f.URL, http.Header{"If-None-Match": {etag}}); r.Status != http.StatusNotModified {
 			t.Fatalf("If-None-Match: %d", r.Status)
 		}
-		if r := e.get("alice", f.URL, http.Header{"Range": {"bytes=9999999-"}}); r.Status != http.StatusRequestedRangeNotSatisfiable {
-			t.Fatalf("range past the end: %d", r.Status)
+		// A range that cannot be served is a problem like every other error
+		// (issue 9, item 20: it was text/plain).
+		for _, rng := range []string{"bytes=9999999-", "bytes=50-10", "bytes=abc", "lines=1-2,bytes=x"} {
+			r := e.get("alice", f.URL, http.Header{"Range": {rng}})
+			if r.Status != http.StatusRequestedRangeNotSatisfiable || r.Header.Get("Content-Type") != "application/problem+json" ||
+				r.problem().Code != "range_not_satisfiable" || r.problem().Status != 416 {
+				t.Fatalf("range %q: %d %s %s", rng, r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+			if got := r.Header.Get("Content-Range"); rng == "bytes=9999999-" && got != fmt.Sprintf("bytes */%d", len(data)) {
+				t.Fatalf("range %q: Content-Range %q", rng, got)
+			}
+		}
+		if r := e.get("alice", f.URL, http.Header{"If-Match": {`"not-the-etag"`}}); r.Status != http.StatusPreconditionFailed ||
+			r.problem().Code != "precondition_failed" {
+			t.Fatalf("If-Match: %d %s", r.Status, r.Body)
 		}
 	})
 }
@@ -339,6 +352,9 @@ func TestInterruptedUploadOverHTTP(t *testing.T) {
 		for _, tc := range []struct{ name, header, body string }{
 			{"length announced", "Content-Length: 20000000\r\n", string(part)},
 			{"chunked", "Transfer-Encoding: chunked\r\n", fmt.Sprintf("%x\r\n%s\r\n", len(part), part)},
+			// Cut before the 512 bytes that decide the type (issue 9, item 13: this answered 500).
+			{"length announced, cut in the first 512 bytes", "Content-Length: 20000000\r\n", "%PDF-1.4 and then nothing"},
+			{"chunked, cut in the first 512 bytes", "Transfer-Encoding: chunked\r\n", "10\r\n0123456789abcdef\r\n"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				u, _ := url.Parse(e.url)

@@ -2,8 +2,10 @@ package files
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
@@ -32,6 +34,7 @@ type (
 		DurationMS int64  `query:"duration_ms" minimum:"0" maximum:"3600000" doc:"Length of a voice message in milliseconds."`
 		body       io.Reader
 		size       int64
+		w          http.ResponseWriter
 	}
 	fileOutput struct {
 		Location string `header:"Location"`
@@ -58,8 +61,8 @@ type (
 // Resolve takes the request body as a stream: huma would read it whole
 // into memory, which no upload may do.
 func (in *uploadInput) Resolve(ctx huma.Context) []error {
-	r, _ := humachi.Unwrap(ctx)
-	in.body, in.size = r.Body, r.ContentLength
+	r, w := humachi.Unwrap(ctx)
+	in.body, in.size, in.w = r.Body, r.ContentLength, w
 	return nil
 }
 
@@ -74,7 +77,7 @@ func (m *Module) registerUpload(api huma.API) {
 	o.RequestBody = &huma.RequestBody{Required: true, Description: "The file's bytes.",
 		Content: map[string]*huma.MediaType{"application/octet-stream": {Schema: binarySchema}}}
 	huma.Register(api, o, func(ctx context.Context, in *uploadInput) (*fileOutput, error) {
-		f, err := m.Upload(ctx, UploadRequest{Name: in.Name, Voice: in.Voice, DurationMS: in.DurationMS, Size: in.size, Body: in.body})
+		f, err := m.Upload(ctx, UploadRequest{Name: in.Name, Voice: in.Voice, DurationMS: in.DurationMS, Size: in.size, Body: in.body, Response: in.w})
 		if err != nil {
 			return nil, err
 		}
@@ -169,8 +172,57 @@ func serve(hctx huma.Context, d *Download) {
 	// Access can be revoked at any time: the browser may keep the bytes
 	// but must ask again (a cheap 304) before using them.
 	h.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, "", d.ModTime, d.Object)
+	http.ServeContent(&problemWriter{ResponseWriter: w, r: r}, r, "", d.ModTime, d.Object)
 }
+
+// problemWriter turns the plain-text errors of http.ServeContent (a Range
+// that cannot be satisfied, a failed precondition, a read error) into RFC
+// 9457 problems like every other answer of the API. Headers it set on the
+// way (Content-Range: bytes */size on a 416) stay.
+type problemWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	problem bool // an error was answered; ServeContent's own text is dropped
+}
+
+// problemCodes are the stable codes of the errors ServeContent answers.
+var problemCodes = map[int]struct{ code, detail string }{
+	http.StatusRequestedRangeNotSatisfiable: {"range_not_satisfiable", "the Range header asks for bytes the file does not have, or cannot be read; ask for a range within the file's size (see Content-Range) or leave Range out"},
+	http.StatusPreconditionFailed:           {"precondition_failed", "the file is not the version your If-Match or If-Unmodified-Since names"},
+}
+
+func (w *problemWriter) WriteHeader(status int) {
+	if status < 400 || w.problem {
+		w.ResponseWriter.WriteHeader(status)
+		return
+	}
+	w.problem = true
+	p := &httpapi.Problem{Status: status, Title: http.StatusText(status), Instance: w.r.URL.Path}
+	if c, ok := problemCodes[status]; ok {
+		p.Code, p.Detail = c.code, c.detail
+	} else {
+		// A read error of the store half-way; its text may name paths.
+		httpapi.LoggerFrom(w.r.Context()).Error("file download failed", "path", w.r.URL.Path, "status", status)
+		p.Detail = "the file could not be read; try again later"
+	}
+	body, _ := json.Marshal(p)
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Del("Content-Disposition")
+	w.ResponseWriter.WriteHeader(status)
+	_, _ = w.ResponseWriter.Write(body)
+}
+
+func (w *problemWriter) Write(b []byte) (int, error) {
+	if w.problem {
+		return len(b), nil // http.Error's text, replaced by the problem
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *problemWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type (
 	adminUsageInput struct {

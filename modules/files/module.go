@@ -12,6 +12,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -43,6 +44,9 @@ type Deps struct {
 	Access  Access
 	Journal Journal
 	Events  Events
+	// Images is the process's image decoding budget, shared with profile
+	// pictures; nil: a budget of Config.ImageMemory of its own.
+	Images *imagebudget.Budget
 }
 
 // Config is the files module's configuration.
@@ -65,17 +69,26 @@ type Config struct {
 	MaxImagePixels int64
 	// PreviewWorkers is how many previews one node makes at once.
 	PreviewWorkers int
+	// ImageMemory is what all image decoding of the process (previews
+	// and profile pictures) may take at once, in bytes; an image that
+	// needs more than all of it gets no preview.
+	ImageMemory int64
+	// UploadIdleTimeout ends an upload whose client sends nothing for
+	// this long.
+	UploadIdleTimeout time.Duration
 }
 
 // DefaultConfig is what a fresh install runs with.
 func DefaultConfig() Config {
 	return Config{
-		MaxUpload:      100 << 20,
-		URLTTL:         5 * time.Minute,
-		S3Redirect:     true,
-		OrphanGrace:    6 * time.Hour,
-		MaxImagePixels: 50_000_000,
-		PreviewWorkers: 1,
+		MaxUpload:         100 << 20,
+		URLTTL:            5 * time.Minute,
+		S3Redirect:        true,
+		OrphanGrace:       6 * time.Hour,
+		MaxImagePixels:    50_000_000,
+		PreviewWorkers:    1,
+		ImageMemory:       imagebudget.DefaultBytes,
+		UploadIdleTimeout: 30 * time.Second,
 	}
 }
 
@@ -94,6 +107,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("files-max-image-pixels %d: must be at least 1000000", c.MaxImagePixels)
 	case c.PreviewWorkers < 1 || c.PreviewWorkers > 64:
 		return fmt.Errorf("files-preview-workers %d: must be between 1 and 64", c.PreviewWorkers)
+	case c.ImageMemory < 32<<20:
+		return fmt.Errorf("image-decode-memory %d: must be at least 33554432 (32 MiB)", c.ImageMemory)
+	case c.UploadIdleTimeout < time.Second:
+		return fmt.Errorf("files-upload-idle-timeout %s: must be at least 1s", c.UploadIdleTimeout)
 	}
 	return nil
 }
@@ -109,10 +126,14 @@ type Module struct {
 	events  Events
 	cfg     Config
 
+	images *imagebudget.Budget
+
 	// queue holds ids of files whose previews this node should make
-	// soon; the periodic scan picks up whatever does not fit or was lost.
-	queue   chan string
+	// soon, in turns by owner; the periodic scan picks up whatever does
+	// not fit or was lost.
+	queue   *fairQueue
 	workers sync.WaitGroup
+	uploads uploads // in flight, to end them at shutdown
 }
 
 // New returns the files module. It does no I/O.
@@ -126,10 +147,13 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
+	if d.Images == nil {
+		d.Images = imagebudget.New(cfg.ImageMemory)
+	}
 	return &Module{
 		db: d.DB, store: d.Store, log: d.Log.With("module", "files"), clock: d.Clock,
-		access: d.Access, journal: d.Journal, events: d.Events, cfg: cfg,
-		queue: make(chan string, 1024),
+		access: d.Access, journal: d.Journal, events: d.Events, cfg: cfg, images: d.Images,
+		queue: newFairQueue(1024, cfg.PreviewWorkers),
 	}, nil
 }
 
@@ -142,6 +166,8 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 	} else {
 		m.log.Info("file store ready", "store", m.store.String())
 	}
+	// A shutdown ends the uploads in flight rather than waiting for them.
+	context.AfterFunc(ctx, m.uploads.stop)
 	for range m.cfg.PreviewWorkers {
 		m.workers.Add(1)
 		go m.previewWorker(ctx)

@@ -349,12 +349,15 @@ func finishPreview(ctx context.Context, tx *db.Tx, id, state, typ string, w, h i
 }
 
 // waitingPreviews lists files whose previews are due: waiting, or
-// claimed longer ago than stale.
+// claimed longer ago than stale, in turns by owner (the first of each
+// owner, then the second of each...) so that one person's flood of
+// pictures does not hold back everyone else's.
 func waitingPreviews(ctx context.Context, q db.Querier, now time.Time, stale time.Duration, limit int) ([]string, error) {
 	return collect(ctx, q, "list waiting previews", func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)
-	}, `SELECT id FROM files WHERE deleted_at = 0 AND
-		(preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?)) ORDER BY id LIMIT ?`,
+	}, `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY owner_id ORDER BY id) AS turn FROM files
+		WHERE deleted_at = 0 AND (preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?))) due
+		ORDER BY turn, id LIMIT ?`,
 		now.Add(-stale).UnixMilli(), limit)
 }

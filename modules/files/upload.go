@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/files/blob"
@@ -28,6 +29,10 @@ type UploadRequest struct {
 	DurationMS int64     // length of a voice message as the recorder measured it
 	Size       int64     // Content-Length, or -1 when the client did not say
 	Body       io.Reader // the bytes, read once, never held whole
+	// Response, when the body is an HTTP request's, lets the read
+	// deadline of its connection end an upload that stalls or that a
+	// shutdown ends.
+	Response http.ResponseWriter
 }
 
 // Upload streams a file into the blob store and records it as the
@@ -62,15 +67,18 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, m.tooLarge(limit, byQuota)
 	}
 
-	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(req.Body, head)
-	switch {
-	case err == io.EOF: // ReadFull's way of saying: not a single byte
-		return File{}, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
-	case n == 0, err != nil && err != io.ErrUnexpectedEOF:
-		return File{}, interrupted()
+	if req.Response != nil {
+		body, done, err := m.uploads.watch(req.Body, req.Response, m.cfg.UploadIdleTimeout)
+		if err != nil {
+			return File{}, err
+		}
+		defer done()
+		req.Body = body
 	}
-	head = head[:n]
+	head, err := readHead(req.Body, req.Size)
+	if err != nil {
+		return File{}, err
+	}
 	name := SanitizeName(req.Name)
 	ct := sniff(head, name, req.Voice)
 	if req.Voice && !isAudio(ct) {
@@ -85,13 +93,15 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 	if err := addTrash(ctx, m.db, key, "upload", now); err != nil {
 		return File{}, err
 	}
-	body := &uploadReader{r: io.MultiReader(bytes.NewReader(head), req.Body), limit: limit, hash: sha256.New()}
+	body := &uploadReader{r: io.MultiReader(bytes.NewReader(head), req.Body), limit: limit, size: req.Size, hash: sha256.New()}
 	if err := m.store.Put(ctx, key, body, req.Size, servedAs(ct)); err != nil {
 		m.discard(ctx, key)
 		switch {
 		case body.tooLarge:
 			return File{}, m.tooLarge(limit, byQuota)
-		case body.readErr != nil, ctx.Err() != nil:
+		case body.readErr != nil:
+			return File{}, readError(body.readErr)
+		case ctx.Err() != nil:
 			return File{}, interrupted()
 		}
 		return File{}, m.storeError("upload", err)
@@ -128,7 +138,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, err
 	}
 	if row.PreviewState == previewPending {
-		m.enqueuePreview(id)
+		m.enqueuePreview(p.UserID, id)
 	}
 	m.log.Info("file uploaded", "file", id, "user", p.UserID, "size", row.Size, "content_type", ct)
 	return row.file(), nil
@@ -158,6 +168,16 @@ func (m *Module) tooLarge(limit int64, byQuota bool) error {
 		return apperr.TooLarge("this file does not fit into your storage quota: %s are left; delete files you no longer need or ask an admin", humanBytes(limit)).WithCode("quota_exceeded")
 	}
 	return apperr.TooLarge("the file is larger than the limit of %s", humanBytes(limit)).WithCode("file_too_large")
+}
+
+// readError is what the caller sees when the body failed: why, when
+// the body says (a stall, a shutdown), else that it was interrupted.
+func readError(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return interrupted()
 }
 
 func interrupted() error {
@@ -191,6 +211,33 @@ func (m *Module) discard(ctx context.Context, keys ...string) {
 	}
 }
 
+// readHead reads the first sniffLen bytes (fewer when the file is
+// shorter). Only a clean end of the body ends a file: a body that fails,
+// or ends before the length its client announced (net/http reports such a
+// cut once and then a plain EOF), is an interrupted upload, not a short
+// file and not a server error.
+func readHead(body io.Reader, size int64) ([]byte, error) {
+	head := make([]byte, sniffLen)
+	n := 0
+	for n < len(head) {
+		k, err := body.Read(head[n:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, readError(err)
+		}
+	}
+	switch {
+	case n == 0 && size <= 0:
+		return nil, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
+	case n < len(head) && size >= 0 && int64(n) != size:
+		return nil, interrupted()
+	}
+	return head[:n], nil
+}
+
 // errTooLarge stops the store's copy once the limit is passed.
 var errTooLarge = errors.New("upload over the size limit")
 
@@ -198,6 +245,7 @@ var errTooLarge = errors.New("upload over the size limit")
 type uploadReader struct {
 	r        io.Reader
 	limit    int64
+	size     int64 // the length the client announced, or -1
 	n        int64
 	hash     hash.Hash
 	tooLarge bool
@@ -219,6 +267,11 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 		return 0, errTooLarge
 	}
 	u.hash.Write(p[:n])
+	if err == io.EOF && u.size >= 0 && u.n != u.size {
+		// Cut off before the announced length: net/http says so once
+		// (io.ErrUnexpectedEOF) and then answers io.EOF.
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil && err != io.EOF {
 		u.readErr = err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"image"
 	_ "image/gif"  // decoders for the formats people upload
 	_ "image/jpeg" //
@@ -17,14 +18,25 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 )
 
 // MaxAvatarBytes bounds an uploaded picture.
 const MaxAvatarBytes = 1 << 20
 
+// maxAvatarDecoded bounds what decoding one picture may allocate: 2048 x
+// 2048 pixels of 8-bit RGBA. A 16-bit picture of that size (32 MiB
+// decoded from a file of 32 KB) is refused before it is decoded.
+const maxAvatarDecoded = 2048*2048*4 + 64<<10
+
+// avatarDecodeMemory is the share of the image budget profile pictures
+// may hold at once: two of the largest. A flood of uploads waits for it
+// and leaves the rest of the budget to file previews.
+const avatarDecodeMemory = 2 * maxAvatarDecoded
+
 // SetMyAvatar stores the caller's picture (JPEG, PNG, GIF or WebP, at most
-// 1 MiB and 2048 pixels a side). Directory accounts get theirs from the
-// directory.
+// 1 MiB, 2048 pixels a side and 16 MiB decoded). Directory accounts get
+// theirs from the directory.
 func (m *Module) SetMyAvatar(ctx context.Context, data []byte) (User, error) {
 	me, err := authn.Require(ctx)
 	if err != nil {
@@ -46,13 +58,25 @@ func (m *Module) SetMyAvatar(ctx context.Context, data []byte) (User, error) {
 		return User{}, apperr.Invalid("body", "a picture is a JPEG, PNG, GIF or WebP image").WithCode("not_an_image")
 	}
 	// The bytes must really be a whole image of a sane size: the header
-	// first (cheap, and it bounds what decoding allocates), then all of it.
-	bad := apperr.Invalid("body", "the picture cannot be read, or is larger than 2048 pixels a side").WithCode("not_an_image")
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width < 1 || cfg.Height < 1 || cfg.Width > 2048 || cfg.Height > 2048 {
+	// first (cheap, and it bounds what decoding allocates), then all of
+	// it, under the process's image budget so that many uploads at once
+	// cannot take the memory.
+	bad := apperr.Invalid("body", "the picture cannot be read").WithCode("not_an_image")
+	hdr, err := imagebudget.Inspect(bytes.NewReader(data))
+	if err != nil {
 		return User{}, bad
 	}
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+	if hdr.Width > 2048 || hdr.Height > 2048 || hdr.Bytes > maxAvatarDecoded {
+		return User{}, apperr.Invalid("body", "the picture is too large to process (%dx%d pixels, %d MiB decoded); at most 2048 pixels a side and 16 MiB decoded (8 bits per channel) are accepted",
+			hdr.Width, hdr.Height, (hdr.Bytes+1<<20-1)>>20).WithCode("image_too_large")
+	}
+	release, err := m.images.Acquire(ctx, hdr.Bytes)
+	if err != nil {
+		return User{}, fmt.Errorf("avatar: wait for the image budget: %w", err)
+	}
+	_, _, err = image.Decode(bytes.NewReader(data))
+	release()
+	if err != nil {
 		return User{}, bad
 	}
 	return m.changeMyAvatar(ctx, me, func(tx *db.Tx, u *User) error {

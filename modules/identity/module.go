@@ -12,6 +12,7 @@ import (
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/imagebudget"
 	"github.com/kontorhq/kontor/modules/platform/jobs"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -101,6 +102,9 @@ type Deps struct {
 	Directory Directory    // nil: no LDAP sign-in
 	// Revoked, when set, is told about revoked sessions after commit.
 	Revoked Revoker
+	// Images is the process's image decoding budget (shared with file
+	// previews); nil: a budget of its own.
+	Images *imagebudget.Budget
 }
 
 // Module is the identity module.
@@ -112,6 +116,7 @@ type Module struct {
 	dir     Directory
 	revoked Revoker
 	journal Journal
+	images  *imagebudget.Budget
 	hash    *hasher
 	limit   *limiter
 
@@ -143,6 +148,9 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if cfg.APITokenMaxTTL == 0 {
 		cfg.APITokenMaxTTL = max(365*24*time.Hour, cfg.APITokenTTL)
 	}
+	if d.Images == nil {
+		d.Images = imagebudget.New(imagebudget.DefaultBytes)
+	}
 	return &Module{
 		db:      d.DB,
 		log:     d.Log.With("module", "identity"),
@@ -151,6 +159,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		dir:     d.Directory,
 		revoked: d.Revoked,
 		journal: d.Journal,
+		images:  d.Images.Within(avatarDecodeMemory),
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),
 	}, nil

@@ -257,7 +257,7 @@ func createIndex(dir string) (*live, error) {
 // left behind by an interrupted rebuild are removed, but only once the
 // current index is open: the lock proves no other process uses dir.
 func openLive(dir string) (l *live, stale bool, err error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, false, fmt.Errorf("search index directory: %w", err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, currentFile))
@@ -352,7 +352,7 @@ func readCursor(idx bleve.Index) (int64, error) {
 // a crash leaves either the old or the new name.
 func writeCurrent(dir, name string) error {
 	tmp := filepath.Join(dir, currentFile+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("search index pointer: %w", err)
 	}

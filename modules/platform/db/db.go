@@ -77,6 +77,12 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
+	// SQLite creates a new database 0644 and gives its -wal and -shm files
+	// the database's mode: made here first, 0600, none of them is readable
+	// by other accounts on the machine, whatever the umask.
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	// FULL synchronous: a commit is on disk before we answer, so an
 	// acknowledged message survives a power cut, not only a crash.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
@@ -101,6 +107,22 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// createPrivate creates an empty file with mode 0600 unless path names
+// an existing file or no file at all (an in-memory database).
+func createPrivate(path string) error {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "?") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func openPostgres(ctx context.Context, url string, opt Options) (*DB, error) {
