@@ -37,7 +37,7 @@ func (m *Module) load(ctx context.Context, q db.Querier, channelID string) (acce
 	}
 	ch, err := channelBy(ctx, q, "id", channelID)
 	if errors.Is(err, errNotFound) {
-		return access{}, apperr.NotFound("no channel %q", channelID).WithCode("channel_not_found")
+		return access{}, apperr.NotFound("no channel %q", channelID).WithCode(apperr.CodeChannelNotFound)
 	}
 	if err != nil {
 		return access{}, err
@@ -47,7 +47,7 @@ func (m *Module) load(ctx context.Context, q db.Querier, channelID string) (acce
 		return access{}, err
 	}
 	if !ok && ch.Kind != KindPublic {
-		return access{}, apperr.NotFound("no channel %q", channelID).WithCode("channel_not_found")
+		return access{}, apperr.NotFound("no channel %q", channelID).WithCode(apperr.CodeChannelNotFound)
 	}
 	return access{p: p, ch: ch, mem: mem, member: ok}, nil
 }
@@ -59,14 +59,14 @@ func (m *Module) loadMember(ctx context.Context, q db.Querier, channelID string)
 		return a, err
 	}
 	if !a.member {
-		return a, apperr.Forbidden("join #%s to read and write in it", a.ch.Name).WithCode("not_member")
+		return a, apperr.Forbidden("join #%s to read and write in it", a.ch.Name).WithCode(apperr.CodeNotMember)
 	}
 	return a, nil
 }
 
 func writable(ch channelRow) error {
 	if ch.ArchivedAt != 0 {
-		return apperr.Forbidden("this channel is archived: it can be read but not changed").WithCode("channel_archived")
+		return apperr.Forbidden("this channel is archived: it can be read but not changed").WithCode(apperr.CodeChannelArchived)
 	}
 	return nil
 }
@@ -176,7 +176,7 @@ func checkNameFree(ctx context.Context, tx *db.Tx, userID string, c channelRow) 
 }
 
 func nameTaken(name string) error {
-	return apperr.Conflict("a channel named %q exists already", name).WithCode("channel_name_taken")
+	return apperr.Conflict("a channel named %q exists already", name).WithCode(apperr.CodeChannelNameTaken)
 }
 
 // channelContent is what the journal keeps about a channel's settings.
@@ -250,7 +250,7 @@ func (m *Module) activeOthers(ctx context.Context, self string, userIDs []string
 	var out []string
 	for _, u := range userIDs {
 		if !ids.Valid(u) {
-			return nil, apperr.Invalid("body.member_ids", "%q is not a user id", u).WithCode("user_not_found")
+			return nil, apperr.Invalid("body.member_ids", "%q is not a user id", u).WithCode(apperr.CodeUserNotFound)
 		}
 		if !seen[u] {
 			seen[u] = true
@@ -266,7 +266,7 @@ func (m *Module) activeOthers(ctx context.Context, self string, userIDs []string
 	}
 	for _, u := range out {
 		if !active[u] {
-			return nil, apperr.Invalid("body.member_ids", "no active user %q", u).WithCode("user_not_found")
+			return nil, apperr.Invalid("body.member_ids", "no active user %q", u).WithCode(apperr.CodeUserNotFound)
 		}
 	}
 	return out, nil
@@ -286,7 +286,7 @@ func (m *Module) OpenDM(ctx context.Context, userIDs []string) (Channel, error) 
 	}
 	all := append([]string{p.UserID}, others...)
 	if len(all) > m.cfg.MaxGroupMembers {
-		return Channel{}, apperr.Invalid("body.user_ids", "a group conversation has at most %d people; create a private channel instead", m.cfg.MaxGroupMembers).WithCode("group_too_large")
+		return Channel{}, apperr.Invalid("body.user_ids", "a group conversation has at most %d people; create a private channel instead", m.cfg.MaxGroupMembers).WithCode(apperr.CodeGroupTooLarge)
 	}
 	sort.Strings(all)
 	key := strings.Join(all, ",")
@@ -476,7 +476,7 @@ func (m *Module) UpdateChannel(ctx context.Context, channelID string, p ChannelP
 			return apperr.Invalid("body", "direct conversations have no name; set a topic instead")
 		}
 		if (p.Name != nil || p.DisplayName != nil || p.Announcement != nil) && !a.isAdmin() {
-			return apperr.Forbidden("only channel admins rename a channel or make it an announcement channel").WithCode("channel_admin_required")
+			return apperr.Forbidden("only channel admins rename a channel or make it an announcement channel").WithCode(apperr.CodeChannelAdminRequired)
 		}
 		c := a.ch
 		if p.Name != nil {
@@ -534,7 +534,7 @@ func (m *Module) SetArchived(ctx context.Context, channelID string, archived boo
 			return apperr.Invalid("", "direct conversations cannot be archived")
 		}
 		if !a.isAdmin() {
-			return apperr.Forbidden("only channel admins archive or unarchive a channel").WithCode("channel_admin_required")
+			return apperr.Forbidden("only channel admins archive or unarchive a channel").WithCode(apperr.CodeChannelAdminRequired)
 		}
 		if (a.ch.ArchivedAt != 0) == archived {
 			return nil
@@ -643,7 +643,7 @@ func (m *Module) RemoveMember(ctx context.Context, channelID, userID string) err
 			return apperr.Invalid("", "to take yourself out, leave the channel")
 		}
 		if !a.isAdmin() {
-			return apperr.Forbidden("only channel admins remove people").WithCode("channel_admin_required")
+			return apperr.Forbidden("only channel admins remove people").WithCode(apperr.CodeChannelAdminRequired)
 		}
 		if err := writable(a.ch); err != nil {
 			return err
@@ -672,7 +672,7 @@ func (m *Module) SetMemberRole(ctx context.Context, channelID, userID, role stri
 			return apperr.Invalid("", "direct conversations have no admins")
 		}
 		if !a.isAdmin() {
-			return apperr.Forbidden("only channel admins change roles").WithCode("channel_admin_required")
+			return apperr.Forbidden("only channel admins change roles").WithCode(apperr.CodeChannelAdminRequired)
 		}
 		target, ok, err := member(ctx, tx, channelID, userID)
 		if err != nil {
@@ -696,7 +696,7 @@ func (m *Module) SetMemberRole(ctx context.Context, channelID, userID, role stri
 				}
 			}
 			if admins <= 1 {
-				return apperr.Conflict("a channel needs at least one admin").WithCode("last_channel_admin")
+				return apperr.Conflict("a channel needs at least one admin").WithCode(apperr.CodeLastChannelAdmin)
 			}
 		}
 		if err := setMemberRole(ctx, tx, channelID, userID, role); err != nil {

@@ -36,7 +36,7 @@ func (m *Module) loadMessage(ctx context.Context, q db.Querier, channelID, messa
 	}
 	msg, err := messageByID(ctx, q, messageID)
 	if errors.Is(err, errNotFound) || (err == nil && (msg.ChannelID != channelID || m.gone(msg))) {
-		return a, messageRow{}, apperr.NotFound("no message %q in this channel", messageID).WithCode("message_not_found")
+		return a, messageRow{}, apperr.NotFound("no message %q in this channel", messageID).WithCode(apperr.CodeMessageNotFound)
 	}
 	return a, msg, err
 }
@@ -61,7 +61,7 @@ func (m *Module) loadChangeable(ctx context.Context, tx *db.Tx, channelID, messa
 func (m *Module) loadOwn(ctx context.Context, tx *db.Tx, channelID, messageID, verb string) (access, messageRow, error) {
 	a, r, err := m.loadChangeable(ctx, tx, channelID, messageID)
 	if err == nil && r.UserID != a.p.UserID {
-		err = apperr.Forbidden("you can only %s your own messages", verb).WithCode("not_author")
+		err = apperr.Forbidden("you can only %s your own messages", verb).WithCode(apperr.CodeNotAuthor)
 	}
 	return a, r, err
 }
@@ -79,7 +79,7 @@ func (m *Module) checkPostAllowed(a access) error {
 		return err
 	}
 	if a.ch.Announcement && !a.isAdmin() {
-		return apperr.Forbidden("this is an announcement channel: only its admins post").WithCode("announcement_only")
+		return apperr.Forbidden("this is an announcement channel: only its admins post").WithCode(apperr.CodeAnnouncementOnly)
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (m *Module) Post(ctx context.Context, channelID string, in NewMessage) (Mes
 			return Message{}, err
 		}
 		if !st.SelfDestructEnabled {
-			return Message{}, apperr.Invalid("body.expires_in_seconds", "self-destructing messages are switched off on this server").WithCode("self_destruct_disabled")
+			return Message{}, apperr.Invalid("body.expires_in_seconds", "self-destructing messages are switched off on this server").WithCode(apperr.CodeSelfDestructDisabled)
 		}
 		if in.ExpiresInSeconds < 10 {
 			return Message{}, apperr.Invalid("body.expires_in_seconds", "a self-destructing message lives at least 10 seconds")
@@ -218,7 +218,7 @@ func earlierPost(ctx context.Context, q db.Querier, channelID, userID, clientID 
 		return messageRow{}, err
 	}
 	if r.ExpiredAt != 0 || r.DeletedAt != 0 {
-		return messageRow{}, apperr.Gone("the message posted with this client_id was deleted since").WithCode("message_deleted")
+		return messageRow{}, apperr.Gone("the message posted with this client_id was deleted since").WithCode(apperr.CodeMessageDeleted)
 	}
 	return r, nil
 }
@@ -326,7 +326,7 @@ func (m *Module) Edit(ctx context.Context, channelID, messageID, text string) (M
 			return err
 		}
 		if strings.TrimSpace(text) == "" && r.Attachments == "[]" {
-			return apperr.Invalid("body.text", "a message without files needs text; delete it instead").WithCode("message_empty")
+			return apperr.Invalid("body.text", "a message without files needs text; delete it instead").WithCode(apperr.CodeMessageEmpty)
 		}
 		if text == r.Text {
 			out = r
@@ -561,7 +561,7 @@ func (m *Module) Versions(ctx context.Context, channelID, messageID string) ([]V
 		return nil, err
 	}
 	if r.UserID != a.p.UserID && !a.p.Has(authn.RoleCompliance) {
-		return nil, apperr.Forbidden("the edit history is shown to the author and to compliance officers").WithCode("compliance_required")
+		return nil, apperr.Forbidden("the edit history is shown to the author and to compliance officers").WithCode(apperr.CodeComplianceRequired)
 	}
 	return versions(ctx, m.db, messageID)
 }

@@ -53,10 +53,10 @@ func (m *Module) UpdateSettings(ctx context.Context, p SettingsPatch) (Settings,
 		return Settings{}, err
 	}
 	if (p.ReadReceiptsDefault != nil || p.SelfDestructEnabled != nil) && !caller.Has(authn.RoleAdmin) {
-		return Settings{}, apperr.Forbidden("read receipts and self-destructing messages are admin settings").WithCode("role_required")
+		return Settings{}, apperr.Forbidden("read receipts and self-destructing messages are admin settings").WithCode(apperr.CodeRoleRequired)
 	}
 	if p.ExpiredKeptOnRecord != nil && !caller.Has(authn.RoleCompliance) {
-		return Settings{}, apperr.Forbidden("whether the record keeps self-destructed messages is a compliance decision").WithCode("role_required")
+		return Settings{}, apperr.Forbidden("whether the record keeps self-destructed messages is a compliance decision").WithCode(apperr.CodeRoleRequired)
 	}
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
 		now := m.now()
@@ -204,7 +204,7 @@ func (m *Module) Readers(ctx context.Context, channelID, messageID string) ([]st
 		return nil, err
 	}
 	if !rc.on {
-		return nil, apperr.Forbidden("you do not share read receipts, so you see none").WithCode("read_receipts_off")
+		return nil, apperr.Forbidden("you do not share read receipts, so you see none").WithCode(apperr.CodeReadReceiptsOff)
 	}
 	out := []string{}
 	for u, pos := range rc.readPos {

@@ -26,7 +26,7 @@ func checkLine(field, s string, maxRunes int) (string, error) { return text.Line
 
 func checkUTF8(field, s string) error {
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return apperr.Invalid(field, "not valid UTF-8 text").WithCode("invalid_utf8")
+		return apperr.Invalid(field, "not valid UTF-8 text").WithCode(apperr.CodeInvalidUTF8)
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ func (m *Module) checkText(s string, allowEmpty bool) (string, error) {
 		return "", err
 	}
 	if n := utf8.RuneCountInString(s); n > m.cfg.MaxMessageRunes {
-		return "", apperr.TooLarge("a message is at most %d characters; this one has %d", m.cfg.MaxMessageRunes, n).WithCode("message_too_long")
+		return "", apperr.TooLarge("a message is at most %d characters; this one has %d", m.cfg.MaxMessageRunes, n).WithCode(apperr.CodeMessageTooLong)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
@@ -45,7 +45,7 @@ func (m *Module) checkText(s string, allowEmpty bool) (string, error) {
 		}
 	}
 	if strings.TrimSpace(s) == "" && !allowEmpty {
-		return "", apperr.Invalid("body.text", "write something (or attach a file)").WithCode("message_empty")
+		return "", apperr.Invalid("body.text", "write something (or attach a file)").WithCode(apperr.CodeMessageEmpty)
 	}
 	return s, nil
 }
@@ -55,7 +55,7 @@ var shortcode = regexp.MustCompile(`^:[a-z0-9_+-]{1,40}:$`)
 // checkEmoji accepts a :shortcode: or one emoji as Unicode (with skin
 // tones, variation selectors and ZWJ sequences), nothing else.
 func checkEmoji(s string) (string, error) {
-	bad := apperr.Invalid("emoji", "use one emoji, e.g. 👍 or :thumbsup:").WithCode("invalid_emoji")
+	bad := apperr.Invalid("emoji", "use one emoji, e.g. 👍 or :thumbsup:").WithCode(apperr.CodeInvalidEmoji)
 	if shortcode.MatchString(s) {
 		return s, nil
 	}

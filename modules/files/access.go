@@ -20,7 +20,7 @@ import (
 )
 
 func fileNotFound() error {
-	return apperr.NotFound("no such file, or it is not shared with you").WithCode("file_not_found")
+	return apperr.NotFound("no such file, or it is not shared with you").WithCode(apperr.CodeFileNotFound)
 }
 
 // canRead reports whether userID may see the file: its owner, or a
@@ -74,7 +74,7 @@ func (m *Module) readable(ctx context.Context, id string) (fileRow, error) {
 		return fileRow{}, fileNotFound()
 	}
 	if f.DeletedAt != 0 {
-		return fileRow{}, apperr.Gone("this file was deleted").WithCode("file_deleted")
+		return fileRow{}, apperr.Gone("this file was deleted").WithCode(apperr.CodeFileDeleted)
 	}
 	return f, nil
 }
@@ -101,12 +101,12 @@ func (m *Module) Attach(ctx context.Context, tx *db.Tx, userID, channelID, messa
 		return json.RawMessage("[]"), nil
 	}
 	if len(fileIDs) > MaxAttachments {
-		return nil, apperr.Invalid("files", "a message can carry at most %d files, not %d", MaxAttachments, len(fileIDs)).WithCode("too_many_files")
+		return nil, apperr.Invalid("files", "a message can carry at most %d files, not %d", MaxAttachments, len(fileIDs)).WithCode(apperr.CodeTooManyFiles)
 	}
 	seen := map[string]bool{}
 	for _, id := range fileIDs {
 		if seen[id] {
-			return nil, apperr.Invalid("files", "file %s is listed twice", id).WithCode("duplicate_file")
+			return nil, apperr.Invalid("files", "file %s is listed twice", id).WithCode(apperr.CodeDuplicateFile)
 		}
 		seen[id] = true
 		if !ids.Valid(id) {
@@ -128,7 +128,7 @@ func (m *Module) Attach(ctx context.Context, tx *db.Tx, userID, channelID, messa
 		}
 		err := insertShare(ctx, tx, shareRow{ID: ids.NewAt(now), FileID: id, ChannelID: channelID, MessageID: messageID, SharedBy: userID, SharedAt: now.UnixMilli()})
 		if db.IsUniqueViolation(err) {
-			return nil, apperr.Invalid("files", "file %s is already attached to this message", id).WithCode("duplicate_file")
+			return nil, apperr.Invalid("files", "file %s is already attached to this message", id).WithCode(apperr.CodeDuplicateFile)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("attach %s: %w", id, err)
@@ -151,7 +151,7 @@ func (m *Module) Attach(ctx context.Context, tx *db.Tx, userID, channelID, messa
 }
 
 func notAttachable(id string) error {
-	return apperr.Invalid("files", "file %s does not exist, was deleted, or was not uploaded by you", id).WithCode("file_not_attachable")
+	return apperr.Invalid("files", "file %s does not exist, was deleted, or was not uploaded by you", id).WithCode(apperr.CodeFileNotAttachable)
 }
 
 // Detach is called when a message is deleted; it removes the message's
@@ -188,13 +188,13 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 			} else if !ok {
 				return fileNotFound()
 			}
-			return apperr.Forbidden("only the person who uploaded a file, or an admin, can delete it").WithCode("not_file_owner")
+			return apperr.Forbidden("only the person who uploaded a file, or an admin, can delete it").WithCode(apperr.CodeNotFileOwner)
 		}
 		now := m.now()
 		if ok, err := markDeleted(ctx, tx, id, p.UserID, now); err != nil {
 			return err
 		} else if !ok {
-			return apperr.Gone("this file was already deleted").WithCode("file_deleted")
+			return apperr.Gone("this file was already deleted").WithCode(apperr.CodeFileDeleted)
 		}
 		if _, err := addUsage(ctx, tx, f.OwnerID, -1, -f.Size); err != nil {
 			return err
@@ -282,12 +282,12 @@ func (m *Module) ChannelFiles(ctx context.Context, channelID, before string, lim
 		return nil, "", fmt.Errorf("may %s read channel %s: %w", p.UserID, channelID, err)
 	}
 	if !ok || p.UserID == "" {
-		return nil, "", apperr.NotFound("no such channel, or you are not a member").WithCode("channel_not_found")
+		return nil, "", apperr.NotFound("no such channel, or you are not a member").WithCode(apperr.CodeChannelNotFound)
 	}
 	var beforeSeq int64
 	if before != "" {
 		if beforeSeq, err = strconv.ParseInt(before, 10, 64); err != nil || beforeSeq < 1 {
-			return nil, "", apperr.Invalid("before", "pass the 'next' value of the previous page").WithCode("bad_cursor")
+			return nil, "", apperr.Invalid("before", "pass the 'next' value of the previous page").WithCode(apperr.CodeBadCursor)
 		}
 	}
 	limit = pageSize(limit)

@@ -52,7 +52,7 @@ func (m *Module) Open(ctx context.Context, id string, v Variant, attachment bool
 		d.Disposition = disposition(kind, f.Name)
 	case Thumbnail, Preview:
 		if f.PreviewState != previewReady {
-			return nil, apperr.NotFound("this file has no preview image (yet)").WithCode("no_preview")
+			return nil, apperr.NotFound("this file has no preview image (yet)").WithCode(apperr.CodeNoPreview)
 		}
 		what, size := "thumbnail", thumbSize
 		key = thumbKey(f.ID)

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 
+	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 )
 
@@ -186,9 +187,12 @@ type problemWriter struct {
 }
 
 // problemCodes are the stable codes of the errors ServeContent answers.
-var problemCodes = map[int]struct{ code, detail string }{
-	http.StatusRequestedRangeNotSatisfiable: {"range_not_satisfiable", "the Range header asks for bytes the file does not have, or cannot be read; ask for a range within the file's size (see Content-Range) or leave Range out"},
-	http.StatusPreconditionFailed:           {"precondition_failed", "the file is not the version your If-Match or If-Unmodified-Since names"},
+var problemCodes = map[int]struct {
+	code   apperr.Code
+	detail string
+}{
+	http.StatusRequestedRangeNotSatisfiable: {apperr.CodeRangeNotSatisfiable, "the Range header asks for bytes the file does not have, or cannot be read; ask for a range within the file's size (see Content-Range) or leave Range out"},
+	http.StatusPreconditionFailed:           {apperr.CodePreconditionFailed, "the file is not the version your If-Match or If-Unmodified-Since names"},
 }
 
 func (w *problemWriter) WriteHeader(status int) {
@@ -199,7 +203,7 @@ func (w *problemWriter) WriteHeader(status int) {
 	w.problem = true
 	p := &httpapi.Problem{Status: status, Title: http.StatusText(status), Instance: w.r.URL.Path}
 	if c, ok := problemCodes[status]; ok {
-		p.Code, p.Detail = c.code, c.detail
+		p.Code, p.Detail = string(c.code), c.detail
 	} else {
 		// A read error of the store half-way; its text may name paths.
 		httpapi.LoggerFrom(w.r.Context()).Error("file download failed", "path", w.r.URL.Path, "status", status)

@@ -50,7 +50,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		return File{}, apperr.Forbidden("files are uploaded by people, not by Kontor itself")
 	}
 	if len(req.Name) > maxRawNameBytes {
-		return File{}, apperr.Invalid("name", "the file name is %d bytes long; at most %d are accepted", len(req.Name), maxRawNameBytes).WithCode("name_too_long")
+		return File{}, apperr.Invalid("name", "the file name is %d bytes long; at most %d are accepted", len(req.Name), maxRawNameBytes).WithCode(apperr.CodeNameTooLong)
 	}
 	switch {
 	case req.Voice && (req.DurationMS <= 0 || req.DurationMS > MaxVoiceDuration.Milliseconds()):
@@ -82,7 +82,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 	name := SanitizeName(req.Name)
 	ct := sniff(head, name, req.Voice)
 	if req.Voice && !isAudio(ct) {
-		return File{}, apperr.Invalid("body", "a voice message must be audio; these bytes are %s", baseType(ct)).WithCode("not_audio")
+		return File{}, apperr.Invalid("body", "a voice message must be audio; these bytes are %s", baseType(ct)).WithCode(apperr.CodeNotAudio)
 	}
 
 	now := m.now()
@@ -121,7 +121,7 @@ func (m *Module) Upload(ctx context.Context, req UploadRequest) (File, error) {
 		if ok, err := removeTrash(ctx, tx, key); err != nil {
 			return err
 		} else if !ok {
-			return apperr.Conflict("the upload took longer than the server allows (files-orphan-grace); try again").WithCode("upload_expired")
+			return apperr.Conflict("the upload took longer than the server allows (files-orphan-grace); try again").WithCode(apperr.CodeUploadExpired)
 		}
 		u, err := addUsage(ctx, tx, p.UserID, 1, row.Size)
 		if err != nil {
@@ -165,9 +165,9 @@ func (m *Module) quotaOf(u usageRow) int64 {
 
 func (m *Module) tooLarge(limit int64, byQuota bool) error {
 	if byQuota {
-		return apperr.TooLarge("this file does not fit into your storage quota: %s are left; delete files you no longer need or ask an admin", humanBytes(limit)).WithCode("quota_exceeded")
+		return apperr.TooLarge("this file does not fit into your storage quota: %s are left; delete files you no longer need or ask an admin", humanBytes(limit)).WithCode(apperr.CodeQuotaExceeded)
 	}
-	return apperr.TooLarge("the file is larger than the limit of %s", humanBytes(limit)).WithCode("file_too_large")
+	return apperr.TooLarge("the file is larger than the limit of %s", humanBytes(limit)).WithCode(apperr.CodeFileTooLarge)
 }
 
 // readError is what the caller sees when the body failed: why, when
@@ -181,7 +181,7 @@ func readError(err error) error {
 }
 
 func interrupted() error {
-	return apperr.Invalid("body", "the upload was interrupted before the end of the file; nothing was stored").WithCode("upload_interrupted")
+	return apperr.Invalid("body", "the upload was interrupted before the end of the file; nothing was stored").WithCode(apperr.CodeUploadInterrupted)
 }
 
 // storeError turns a blob store failure into what the caller sees: 503
@@ -189,7 +189,7 @@ func interrupted() error {
 func (m *Module) storeError(op string, err error) error {
 	if errors.Is(err, blob.ErrUnavailable) {
 		m.log.Error("file store unavailable", "op", op, "store", m.store.String(), "error", err)
-		return apperr.Unavailable("file storage is not reachable right now; nothing was changed, try again later").WithCode("storage_unavailable")
+		return apperr.Unavailable("file storage is not reachable right now; nothing was changed, try again later").WithCode(apperr.CodeStorageUnavailable)
 	}
 	return fmt.Errorf("files %s: %w", op, err)
 }
@@ -231,7 +231,7 @@ func readHead(body io.Reader, size int64) ([]byte, error) {
 	}
 	switch {
 	case n == 0 && size <= 0:
-		return nil, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode("empty_file")
+		return nil, apperr.Invalid("body", "the file is empty; there is nothing to share").WithCode(apperr.CodeEmptyFile)
 	case n < len(head) && size >= 0 && int64(n) != size:
 		return nil, interrupted()
 	}

@@ -83,7 +83,7 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 		if aborted {
 			return n, errShuttingDown()
 		}
-		return n, apperr.Invalid("body", "no bytes of the upload arrived for %s; nothing was stored, try again", b.idle).WithCode("upload_stalled")
+		return n, apperr.Invalid("body", "no bytes of the upload arrived for %s; nothing was stored, try again", b.idle).WithCode(apperr.CodeUploadStalled)
 	}
 	return n, err
 }
@@ -96,5 +96,5 @@ func (b *watchedBody) abort() {
 }
 
 func errShuttingDown() error {
-	return apperr.Unavailable("the server is restarting; the upload was not stored, send it again in a moment").WithCode("shutting_down")
+	return apperr.Unavailable("the server is restarting; the upload was not stored, send it again in a moment").WithCode(apperr.CodeShuttingDown)
 }

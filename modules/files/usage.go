@@ -66,7 +66,7 @@ func (m *Module) ListUsage(ctx context.Context, after string, limit int) ([]Stor
 		b, u, ok := strings.Cut(after, ":")
 		n, err := strconv.ParseInt(b, 10, 64)
 		if !ok || err != nil || u == "" {
-			return nil, totals, "", apperr.Invalid("after", "pass the 'next' value of the previous page").WithCode("bad_cursor")
+			return nil, totals, "", apperr.Invalid("after", "pass the 'next' value of the previous page").WithCode(apperr.CodeBadCursor)
 		}
 		afterBytes, afterUser = n, u
 	}

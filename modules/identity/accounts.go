@@ -122,7 +122,7 @@ func (m *Module) CreateUser(ctx context.Context, in NewUser) (User, string, erro
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
 		if err := insertUser(ctx, tx, u); err != nil {
 			if db.IsUniqueViolation(err) {
-				return apperr.Conflict("the username %q is taken", username).WithCode("username_taken")
+				return apperr.Conflict("the username %q is taken", username).WithCode(apperr.CodeUsernameTaken)
 			}
 			return err
 		}
@@ -151,7 +151,7 @@ func (m *Module) lookup(ctx context.Context, q db.Querier, idOrName string) (Use
 		u, err = userBy(ctx, q, "username", normalizeName(idOrName))
 	}
 	if errors.Is(err, errNoUser) {
-		return User{}, apperr.NotFound("no user %q", idOrName).WithCode("user_not_found")
+		return User{}, apperr.NotFound("no user %q", idOrName).WithCode(apperr.CodeUserNotFound)
 	}
 	return u, err
 }
@@ -198,7 +198,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 		now := m.now()
 		if p.touchesProfile() || p.TimeZone != nil {
 			if u.Source == SourceLDAP && p.touchesProfile() {
-				return apperr.Invalid("body", "%s's profile is managed in the company directory; change it there", u.Username).WithCode("managed_by_directory")
+				return apperr.Invalid("body", "%s's profile is managed in the company directory; change it there", u.Username).WithCode(apperr.CodeManagedByDirectory)
 			}
 			if err := p.applyProfile(&u); err != nil {
 				return err
@@ -243,7 +243,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 				return err
 			}
 			if n <= 1 {
-				return apperr.Conflict("%s is the last active admin; make someone else admin first", u.Username).WithCode("last_admin")
+				return apperr.Conflict("%s is the last active admin; make someone else admin first", u.Username).WithCode(apperr.CodeLastAdmin)
 			}
 		}
 		if err := updateUser(ctx, tx, u, now); err != nil {
@@ -308,7 +308,7 @@ func (m *Module) ResetPassword(ctx context.Context, idOrName, password string) (
 			return err
 		}
 		if u.Source != SourceLocal {
-			return apperr.Invalid("user", "%s signs in with the company directory; reset the password there", u.Username).WithCode("managed_by_directory")
+			return apperr.Invalid("user", "%s signs in with the company directory; reset the password there", u.Username).WithCode(apperr.CodeManagedByDirectory)
 		}
 		if err := guardComplianceOfficer(caller, u, "set their password"); err != nil {
 			return err

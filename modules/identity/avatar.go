@@ -55,20 +55,20 @@ func (m *Module) SetMyAvatar(ctx context.Context, data []byte) (User, error) {
 	}
 	ct := http.DetectContentType(data)
 	if !avatarTypes[ct] {
-		return User{}, apperr.Invalid("body", "a picture is a JPEG, PNG, GIF or WebP image").WithCode("not_an_image")
+		return User{}, apperr.Invalid("body", "a picture is a JPEG, PNG, GIF or WebP image").WithCode(apperr.CodeNotAnImage)
 	}
 	// The bytes must really be a whole image of a sane size: the header
 	// first (cheap, and it bounds what decoding allocates), then all of
 	// it, under the process's image budget so that many uploads at once
 	// cannot take the memory.
-	bad := apperr.Invalid("body", "the picture cannot be read").WithCode("not_an_image")
+	bad := apperr.Invalid("body", "the picture cannot be read").WithCode(apperr.CodeNotAnImage)
 	hdr, err := imagebudget.Inspect(bytes.NewReader(data))
 	if err != nil {
 		return User{}, bad
 	}
 	if hdr.Width > 2048 || hdr.Height > 2048 || hdr.Bytes > maxAvatarDecoded {
 		return User{}, apperr.Invalid("body", "the picture is too large to process (%dx%d pixels, %d MiB decoded); at most 2048 pixels a side and 16 MiB decoded (8 bits per channel) are accepted",
-			hdr.Width, hdr.Height, (hdr.Bytes+1<<20-1)>>20).WithCode("image_too_large")
+			hdr.Width, hdr.Height, (hdr.Bytes+1<<20-1)>>20).WithCode(apperr.CodeImageTooLarge)
 	}
 	release, err := m.images.Acquire(ctx, hdr.Bytes)
 	if err != nil {
@@ -123,5 +123,5 @@ func (m *Module) changeMyAvatar(ctx context.Context, me *authn.Principal, change
 }
 
 func errPictureFromDirectory() error {
-	return apperr.Invalid("body", "your picture comes from the company directory; ask IT to change it there").WithCode("managed_by_directory")
+	return apperr.Invalid("body", "your picture comes from the company directory; ask IT to change it there").WithCode(apperr.CodeManagedByDirectory)
 }

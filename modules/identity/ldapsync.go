@@ -65,7 +65,7 @@ func (m *Module) syncEntry(ctx context.Context, e ldapdir.Entry, actor string) (
 		case err != nil:
 			return err
 		case u.Source != SourceLDAP:
-			return apperr.Conflict("the directory user %q clashes with a local account of the same name", e.Username).WithCode("username_taken")
+			return apperr.Conflict("the directory user %q clashes with a local account of the same name", e.Username).WithCode(apperr.CodeUsernameTaken)
 		}
 		before := u
 		u.ldapDN = e.DN
@@ -218,10 +218,10 @@ func (m *Module) syncAvatar(ctx context.Context, q db.Querier, u *User, data []b
 func (m *Module) SyncDirectory(ctx context.Context) (SyncReport, error) {
 	// Who asks comes first: a non-admin learns nothing of the setup.
 	if p := authn.FromContext(ctx); p != nil && !p.Has(authn.RoleAdmin) {
-		return SyncReport{}, apperr.Forbidden("this needs the admin role").WithCode("role_required")
+		return SyncReport{}, apperr.Forbidden("this needs the admin role").WithCode(apperr.CodeRoleRequired)
 	}
 	if m.dir == nil {
-		return SyncReport{}, apperr.Invalid("", "LDAP is not configured (ldap-url is empty)").WithCode("directory_not_configured")
+		return SyncReport{}, apperr.Invalid("", "LDAP is not configured (ldap-url is empty)").WithCode(apperr.CodeDirectoryNotConfigured)
 	}
 	m.syncMu.Lock()
 	defer m.syncMu.Unlock()
@@ -238,7 +238,7 @@ func (m *Module) SyncDirectory(ctx context.Context) (SyncReport, error) {
 		"disabled", rep.Disabled, "enabled", rep.Enabled, "skipped", len(rep.Skipped), "error", rep.Error)
 	if err != nil {
 		if errors.Is(err, ldapdir.ErrUnavailable) || errors.Is(err, ldapdir.ErrServiceBind) {
-			return rep, apperr.Unavailable("the company directory cannot be reached: %v", err).WithCode("directory_unavailable")
+			return rep, apperr.Unavailable("the company directory cannot be reached: %v", err).WithCode(apperr.CodeDirectoryUnavailable)
 		}
 		return rep, err
 	}

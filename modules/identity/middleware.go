@@ -110,11 +110,11 @@ func (m *Module) Guard(limit func(http.Handler) http.Handler) func(http.Handler)
 			r = r.WithContext(ctx)
 			switch {
 			case viaCookie && !safeMethod(r.Method) && r.URL.Path != loginPath && !CheckCSRF(a.CSRF, r.Header.Get(CSRFHeader)):
-				refuse(w, r, apperr.Forbidden("missing or wrong %s header: browsers must send the CSRF token from sign-in (also in the %s cookie) with every change", CSRFHeader, m.cookieName(CSRFCookie)).WithCode("csrf_failed"))
+				refuse(w, r, apperr.Forbidden("missing or wrong %s header: browsers must send the CSRF token from sign-in (also in the %s cookie) with every change", CSRFHeader, m.cookieName(CSRFCookie)).WithCode(apperr.CodeCSRFFailed))
 			case a.Principal.ReadOnly && !safeMethod(r.Method):
 				// Every change in the API is a POST, PUT, PATCH or DELETE, so
 				// this one rule holds a read-only token to reading.
-				refuse(w, r, apperr.Forbidden("this API token has only the read scope; make one with the write scope to change things").WithCode("token_scope"))
+				refuse(w, r, apperr.Forbidden("this API token has only the read scope; make one with the write scope to change things").WithCode(apperr.CodeTokenScope))
 			default:
 				inner.ServeHTTP(w, r)
 			}

@@ -161,7 +161,7 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 			return err
 		}
 		if u.Source == SourceLDAP && p.touchesProfile() {
-			return apperr.Invalid("body", "your profile comes from the company directory; ask IT to change it there").WithCode("managed_by_directory")
+			return apperr.Invalid("body", "your profile comes from the company directory; ask IT to change it there").WithCode(apperr.CodeManagedByDirectory)
 		}
 		before := u
 		if err := p.applyProfile(&u); err != nil {
@@ -169,7 +169,7 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 		}
 		if p.DisplayName != nil && u.DisplayName != before.DisplayName && text.Reserved(u.DisplayName) && !me.Has(authn.RoleAdmin) {
 			return apperr.Invalid("body.display_name", "%q is kept for the system and its administrators; choose your own name", u.DisplayName).
-				WithCode("reserved_name")
+				WithCode(apperr.CodeReservedName)
 		}
 		now := m.now()
 		if err := updateUser(ctx, tx, u, now); err != nil {

@@ -26,10 +26,10 @@ const KindRolesChanged = string(record.UserRolesChanged)
 func checkRoleChange(p *authn.Principal, from, to []authn.Role) error {
 	changes := func(r authn.Role) bool { return slices.Contains(from, r) != slices.Contains(to, r) }
 	if changes(authn.RoleCompliance) && !p.Has(authn.RoleCompliance) {
-		return apperr.Forbidden("granting or removing the compliance role takes a compliance officer (or `kontor user set-role` on the server)").WithCode("compliance_required")
+		return apperr.Forbidden("granting or removing the compliance role takes a compliance officer (or `kontor user set-role` on the server)").WithCode(apperr.CodeComplianceRequired)
 	}
 	if changes(authn.RoleAdmin) && !p.Has(authn.RoleAdmin) {
-		return apperr.Forbidden("granting or removing the admin role takes an admin").WithCode("role_required")
+		return apperr.Forbidden("granting or removing the admin role takes an admin").WithCode(apperr.CodeRoleRequired)
 	}
 	return nil
 }
@@ -38,7 +38,7 @@ func checkRoleChange(p *authn.Principal, from, to []authn.Role) error {
 // compliance role take a compliance officer's account or silence it.
 func guardComplianceOfficer(p *authn.Principal, target User, what string) error {
 	if target.has(authn.RoleCompliance) && !p.Has(authn.RoleCompliance) {
-		return apperr.Forbidden("%s is a compliance officer: only a compliance officer (or `kontor user` on the server) may %s", target.Username, what).WithCode("compliance_required")
+		return apperr.Forbidden("%s is a compliance officer: only a compliance officer (or `kontor user` on the server) may %s", target.Username, what).WithCode(apperr.CodeComplianceRequired)
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-var errWrongCredentials = apperr.Unauthenticated("wrong username or password").WithCode("invalid_credentials")
+var errWrongCredentials = apperr.Unauthenticated("wrong username or password").WithCode(apperr.CodeInvalidCredentials)
 
 // Login checks a username and password, against the local account or the
 // company directory, and starts a session. device is the browser's device
@@ -75,7 +75,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		return LoginResult{}, err
 	}
 	if strings.TrimSpace(password) == "" {
-		return LoginResult{}, apperr.Invalid("body.password", "enter your password").WithCode("password_empty")
+		return LoginResult{}, apperr.Invalid("body.password", "enter your password").WithCode(apperr.CodePasswordEmpty)
 	}
 	if len(password) > 1024 {
 		return LoginResult{}, apperr.Invalid("body.password", "password is longer than 1024 bytes")
@@ -109,7 +109,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		// Even the right password waits: otherwise the limit tells a
 		// guesser when they hit.
 		m.log.Warn("sign-in refused: too many failures", m.nameAttr(u), "ip", ip, "known_device", known)
-		return LoginResult{}, apperr.RateLimited(wait, "too many failed sign-ins; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
+		return LoginResult{}, apperr.RateLimited(wait, "too many failed sign-ins; try again in %s", wait.Round(time.Second)).WithCode(apperr.CodeRateLimited)
 	}
 	// From here on every way out either keeps the reservation (a wrong
 	// password) or gives it back (a right one, or one that could not be
@@ -141,7 +141,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		}
 	case u.ID != "" && u.Source == SourceLDAP || u.ID == "" && m.dir != nil:
 		if m.dir == nil {
-			return LoginResult{}, apperr.Unavailable("directory sign-in is not configured on this server; ask your administrator").WithCode("directory_unavailable")
+			return LoginResult{}, apperr.Unavailable("directory sign-in is not configured on this server; ask your administrator").WithCode(apperr.CodeDirectoryUnavailable)
 		}
 		entry, derr := m.dir.Authenticate(ctx, name, password)
 		switch {
@@ -150,10 +150,10 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		case errors.Is(derr, ldapdir.ErrAmbiguous):
 			checked = true
 			m.log.Error("directory has several entries for one username; fix the directory or ldap-user-filter", "user", name)
-			return LoginResult{}, apperr.Unauthenticated("this username matches more than one directory entry; ask your administrator").WithCode("directory_ambiguous")
+			return LoginResult{}, apperr.Unauthenticated("this username matches more than one directory entry; ask your administrator").WithCode(apperr.CodeDirectoryAmbiguous)
 		case derr != nil:
 			m.log.Error("directory unavailable for sign-in", m.nameAttr(u), "error", derr)
-			return LoginResult{}, apperr.Unavailable("the company directory cannot be reached, so directory accounts cannot sign in right now; try again later").WithCode("directory_unavailable")
+			return LoginResult{}, apperr.Unavailable("the company directory cannot be reached, so directory accounts cannot sign in right now; try again later").WithCode(apperr.CodeDirectoryUnavailable)
 		}
 		if u, err = m.applyDirectoryEntry(ctx, entry, "ldap-login"); err != nil {
 			return LoginResult{}, err
@@ -175,7 +175,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 	}
 	if u.Status != StatusActive {
 		m.log.Warn("sign-in refused: account disabled", "user", u.Username, "user_id", u.ID, "ip", ip)
-		return LoginResult{}, apperr.Forbidden("this account is disabled; ask your administrator").WithCode("account_disabled")
+		return LoginResult{}, apperr.Forbidden("this account is disabled; ask your administrator").WithCode(apperr.CodeAccountDisabled)
 	}
 	s, token, err := m.newSession(ctx, u, kindSession, "", now.Add(m.cfg.SessionTTL), nil)
 	if err != nil {
@@ -249,11 +249,11 @@ type Authenticated struct {
 // in the session cookie (so CSRF rules apply).
 func (m *Module) Authenticate(ctx context.Context, token string, viaCookie bool) (Authenticated, error) {
 	if !strings.HasPrefix(token, sessionPrefix) && !strings.HasPrefix(token, apiTokenPrefix) || len(token) > 100 {
-		return Authenticated{}, apperr.Unauthenticated("the token is not a Kontor session or API token").WithCode("token_invalid")
+		return Authenticated{}, apperr.Unauthenticated("the token is not a Kontor session or API token").WithCode(apperr.CodeTokenInvalid)
 	}
 	s, u, err := sessionByHash(ctx, m.db, hashToken(token))
 	if errors.Is(err, errNoSession) {
-		return Authenticated{}, apperr.Unauthenticated("this session or token is unknown or was revoked; sign in again").WithCode("token_invalid")
+		return Authenticated{}, apperr.Unauthenticated("this session or token is unknown or was revoked; sign in again").WithCode(apperr.CodeTokenInvalid)
 	}
 	if err != nil {
 		return Authenticated{}, err
@@ -262,19 +262,19 @@ func (m *Module) Authenticate(ctx context.Context, token string, viaCookie bool)
 		// Say why, when the reason is a disabled account: the person should
 		// not keep trying to sign in.
 		if u.Status != StatusActive {
-			return Authenticated{}, apperr.Unauthenticated("this account was disabled; ask your administrator").WithCode("account_disabled")
+			return Authenticated{}, apperr.Unauthenticated("this account was disabled; ask your administrator").WithCode(apperr.CodeAccountDisabled)
 		}
-		return Authenticated{}, apperr.Unauthenticated("this session or token was revoked; sign in again").WithCode("token_invalid")
+		return Authenticated{}, apperr.Unauthenticated("this session or token was revoked; sign in again").WithCode(apperr.CodeTokenInvalid)
 	}
 	now := m.now()
 	if !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt) {
-		return Authenticated{}, apperr.Unauthenticated("this session has expired; sign in again").WithCode("session_expired")
+		return Authenticated{}, apperr.Unauthenticated("this session has expired; sign in again").WithCode(apperr.CodeSessionExpired)
 	}
 	if viaCookie && s.Kind != kindSession {
-		return Authenticated{}, apperr.Unauthenticated("API tokens go in the Authorization header, not the cookie").WithCode("token_invalid")
+		return Authenticated{}, apperr.Unauthenticated("API tokens go in the Authorization header, not the cookie").WithCode(apperr.CodeTokenInvalid)
 	}
 	if u.Status != StatusActive {
-		return Authenticated{}, apperr.Forbidden("this account is disabled").WithCode("account_disabled")
+		return Authenticated{}, apperr.Forbidden("this account is disabled").WithCode(apperr.CodeAccountDisabled)
 	}
 	// Remember use at most once a minute: a write per request would make
 	// every read a write.
@@ -389,7 +389,7 @@ func (m *Module) CreateToken(ctx context.Context, in TokenRequest) (APIToken, st
 		return APIToken{}, "", err
 	}
 	if p.APIToken {
-		return APIToken{}, "", apperr.Forbidden("an API token cannot make API tokens; sign in to make one").WithCode("session_required")
+		return APIToken{}, "", apperr.Forbidden("an API token cannot make API tokens; sign in to make one").WithCode(apperr.CodeSessionRequired)
 	}
 	name, err := checkProfileText("body.name", in.Name, 100)
 	if err != nil {
@@ -403,7 +403,7 @@ func (m *Module) CreateToken(ctx context.Context, in TokenRequest) (APIToken, st
 		ttl = m.cfg.APITokenTTL
 	}
 	if ttl < 0 || ttl > m.cfg.APITokenMaxTTL {
-		return APIToken{}, "", apperr.Invalid("body.expires_in_days", "a token may last at most %d days on this server", int(m.cfg.APITokenMaxTTL/(24*time.Hour))).WithCode("token_ttl_too_long")
+		return APIToken{}, "", apperr.Invalid("body.expires_in_days", "a token may last at most %d days on this server", int(m.cfg.APITokenMaxTTL/(24*time.Hour))).WithCode(apperr.CodeTokenTTLTooLong)
 	}
 	u, err := m.lookup(ctx, m.db, p.UserID)
 	if err != nil {
@@ -434,11 +434,11 @@ func checkScopes(in []string, u User) ([]string, error) {
 	}
 	for _, s := range in {
 		if !slices.Contains(out, s) {
-			return nil, apperr.Invalid("body.scopes", "unknown scope %q: use read, write or admin", s).WithCode("token_scope_unknown")
+			return nil, apperr.Invalid("body.scopes", "unknown scope %q: use read, write or admin", s).WithCode(apperr.CodeTokenScopeUnknown)
 		}
 	}
 	if slices.Contains(out, ScopeAdmin) && !u.has(authn.RoleAdmin) && !u.has(authn.RoleCompliance) {
-		return nil, apperr.Invalid("body.scopes", "the admin scope carries the admin and compliance roles, and you hold neither").WithCode("token_scope_not_held")
+		return nil, apperr.Invalid("body.scopes", "the admin scope carries the admin and compliance roles, and you hold neither").WithCode(apperr.CodeTokenScopeNotHeld)
 	}
 	return out, nil
 }
@@ -482,14 +482,14 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string, keepT
 		return err
 	}
 	if p.APIToken {
-		return apperr.Forbidden("an API token cannot change its owner's password; sign in to do it").WithCode("session_required")
+		return apperr.Forbidden("an API token cannot change its owner's password; sign in to do it").WithCode(apperr.CodeSessionRequired)
 	}
 	u, err := m.lookup(ctx, m.db, p.UserID)
 	if err != nil {
 		return err
 	}
 	if u.Source != SourceLocal {
-		return apperr.Invalid("", "you sign in with the company directory; change your password there").WithCode("managed_by_directory")
+		return apperr.Invalid("", "you sign in with the company directory; change your password there").WithCode(apperr.CodeManagedByDirectory)
 	}
 	if err := checkPassword("body.new_password", next); err != nil {
 		return err
@@ -500,12 +500,12 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string, keepT
 		return err
 	}
 	if wait > 0 {
-		return apperr.RateLimited(wait, "too many wrong passwords; try again in %s", wait.Round(time.Second)).WithCode("rate_limited")
+		return apperr.RateLimited(wait, "too many wrong passwords; try again in %s", wait.Round(time.Second)).WithCode(apperr.CodeRateLimited)
 	}
 	ok, err := m.hash.Verify(ctx, u.passwordHash, current)
 	if err == nil && !ok {
 		m.log.Warn("password change refused: wrong current password", "user", u.Username, "user_id", u.ID)
-		return apperr.Invalid("body.current_password", "the current password is wrong").WithCode("invalid_credentials")
+		return apperr.Invalid("body.current_password", "the current password is wrong").WithCode(apperr.CodeInvalidCredentials)
 	}
 	if rerr := m.limit.release(ctx, attempt); rerr != nil || err != nil {
 		return errors.Join(err, rerr)

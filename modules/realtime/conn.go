@@ -134,7 +134,7 @@ func ephemeral(d eventlog.Draft, channelID string) qframe {
 func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 	p := authn.FromContext(r.Context())
 	if p == nil || p.System {
-		httpapi.WriteError(w, r, apperr.Unauthenticated("sign in first: the websocket needs the session cookie or a bearer token").WithCode("unauthenticated"))
+		httpapi.WriteError(w, r, apperr.Unauthenticated("sign in first: the websocket needs the session cookie or a bearer token").WithCode(apperr.CodeUnauthenticated))
 		return
 	}
 	// Without a cursor the client starts fresh; with one (even 0) it resumes.
@@ -151,7 +151,7 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 	// handler ends, whether the upgrade failed or the connection closed:
 	// simultaneous upgrades cannot overrun the cap.
 	if n, ok := m.people.reserve(p.UserID, m.cfg.MaxPerUser); !ok {
-		httpapi.WriteError(w, r, apperr.RateLimited(10*time.Second, "you have %d connections open already; close some tabs or devices", n).WithCode("too_many_connections"))
+		httpapi.WriteError(w, r, apperr.RateLimited(10*time.Second, "you have %d connections open already; close some tabs or devices", n).WithCode(apperr.CodeTooManyConnections))
 		return
 	}
 	defer m.people.release(p.UserID)
@@ -314,7 +314,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			if c.refused == 1 {
 				// Said once per run of refused frames, so a flood does not
 				// get a flood of answers.
-				c.send(ephemeral(frameError.With(ErrorPayload{Code: string(apperr.CodeRateLimited), Detail: fmt.Sprintf(
+				c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeRateLimited, Detail: fmt.Sprintf(
 					"too many frames: send at most %g a second per connection (%g for all your connections); this frame and the next ones over the limit are dropped",
 					m.cfg.FrameRate, m.cfg.PersonFrameRate)}), ""))
 			}
@@ -338,7 +338,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		}
 		if err != nil {
 			bad++
-			c.send(ephemeral(frameError.With(ErrorPayload{Code: "bad_frame", Detail: "not a JSON object: " + trimErr(err)}), ""))
+			c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeBadFrame, Detail: "not a JSON object: " + trimErr(err)}), ""))
 		} else if perr := m.handle(ctx, c, f); perr != nil {
 			bad++
 			perr.ID = f.ID
@@ -372,29 +372,29 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		c.send(ephemeral(framePong.With(Ack{ID: f.ID}), ""))
 	case "typing":
 		if !c.m.hub.isMember(c.userID, f.ChannelID) {
-			return &ErrorPayload{Code: "not_member", Detail: "you are not in that channel"}
+			return &ErrorPayload{Code: apperr.CodeNotMember, Detail: "you are not in that channel"}
 		}
 		if !m.people.typingDue(c.userID, f.ChannelID, m.clock.Now(), m.cfg.TypingEvery) {
 			return nil
 		}
 		b, _ := json.Marshal(map[string]string{"channel_id": f.ChannelID, "user_id": c.userID})
 		if err := m.bus.Publish(ctx, subjectTyping, b); err != nil {
-			return &ErrorPayload{Code: "unavailable", Detail: "typing could not be sent"}
+			return &ErrorPayload{Code: apperr.CodeUnavailable, Detail: "typing could not be sent"}
 		}
 	case "presence":
 		switch f.Status {
 		case "active", "away", "dnd":
 			m.pres.setStatus(ctx, c, f.Status)
 		default:
-			return &ErrorPayload{Code: "bad_frame", Detail: "status is active, away or dnd"}
+			return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "status is active, away or dnd"}
 		}
 	case "presence_sub":
 		if len(f.UserIDs) > 1000 {
-			return &ErrorPayload{Code: "bad_frame", Detail: "watch at most 1000 people per connection"}
+			return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "watch at most 1000 people per connection"}
 		}
 		for _, u := range f.UserIDs {
 			if !ids.Valid(u) {
-				return &ErrorPayload{Code: "bad_frame", Detail: "user_ids must be user ids"}
+				return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "user_ids must be user ids"}
 			}
 		}
 		m.hub.watch(c, f.UserIDs)
@@ -410,7 +410,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		seen, err := m.pres.lastSeen(ctx, offline)
 		if err != nil {
 			m.log.Error("read last seen for presence_sub", "error", err)
-			return &ErrorPayload{Code: string(apperr.CodeInternal), Detail: "could not read presence; try again"}
+			return &ErrorPayload{Code: apperr.CodeInternal, Detail: "could not read presence; try again"}
 		}
 		for _, u := range f.UserIDs {
 			p := Presence{UserID: u, Status: status[u]}
@@ -424,19 +424,19 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		if err := m.reads.MarkRead(rctx, f.ChannelID, f.Seq); err != nil {
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
-				return &ErrorPayload{Code: firstNonEmpty(string(ae.Code), "rejected"), Detail: ae.Message}
+				return &ErrorPayload{Code: firstNonEmpty(ae.Code, apperr.CodeRejected), Detail: ae.Message}
 			}
 			m.log.Error("mark read over websocket failed", "error", err)
-			return &ErrorPayload{Code: "internal", Detail: "could not mark as read; try again"}
+			return &ErrorPayload{Code: apperr.CodeInternal, Detail: "could not mark as read; try again"}
 		}
 		c.send(ephemeral(frameAck.With(Ack{ID: f.ID}), f.ChannelID))
 	default:
-		return &ErrorPayload{Code: "bad_frame", Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
+		return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}
 	return nil
 }
 
-func firstNonEmpty(a, b string) string {
+func firstNonEmpty(a, b apperr.Code) apperr.Code {
 	if a != "" {
 		return a
 	}

@@ -216,7 +216,7 @@ func TestClientFramesAreRateLimited(t *testing.T) {
 			if f.Type == "error" {
 				var e realtime.ErrorPayload
 				json.Unmarshal(f.Payload, &e)
-				return e.Code
+				return string(e.Code)
 			}
 			return "pong"
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
 )
 
@@ -89,9 +91,9 @@ func Frames() []eventlog.Spec {
 
 // ErrorPayload answers a client frame that could not be handled.
 type ErrorPayload struct {
-	ID     string `json:"id,omitempty"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
+	ID     string      `json:"id,omitempty"`
+	Code   apperr.Code `json:"code"`
+	Detail string      `json:"detail"`
 }
 
 // Close codes the server uses besides the standard ones.

@@ -43,7 +43,7 @@ func (m *Module) Reindex(ctx context.Context, progress func(Progress)) error {
 }
 
 func errReindexRunning() error {
-	return apperr.Conflict("the search index is already being rebuilt").WithCode("reindex_running")
+	return apperr.Conflict("the search index is already being rebuilt").WithCode(apperr.CodeReindexRunning)
 }
 
 // reindexLocked runs a rebuild; the caller holds reindexMu, which it releases.

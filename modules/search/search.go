@@ -71,7 +71,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 		return nil, err
 	}
 	if p.UserID == "" {
-		return nil, apperr.Forbidden("search finds what a person may read; sign in as a user").WithCode("user_required")
+		return nil, apperr.Forbidden("search finds what a person may read; sign in as a user").WithCode(apperr.CodeUserRequired)
 	}
 	if err := r.normalize(); err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 	if err != nil {
 		var qe *sq.Error
 		if errors.As(err, &qe) {
-			return nil, apperr.Malformed("q", "%s", qe.Message).WithCode("bad_query")
+			return nil, apperr.Malformed("q", "%s", qe.Message).WithCode(apperr.CodeBadQuery)
 		}
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (m *Module) Search(ctx context.Context, r Request) (*Results, error) {
 	}
 	pl, ok := buildQuery(q, channels, authors, r.Location, m.cfg.FilterTermsMax)
 	if !ok {
-		return nil, apperr.Malformed("q", "nothing to search for: the query has no letters or digits to look for; type a word or add a filter such as from:@alice").WithCode("bad_query")
+		return nil, apperr.Malformed("q", "nothing to search for: the query has no letters or digits to look for; type a word or add a filter such as from:@alice").WithCode(apperr.CodeBadQuery)
 	}
 	if len(channels) == 0 {
 		return out, nil // member of nothing (that was asked for): nothing to find
@@ -170,7 +170,7 @@ func (m *Module) resolveAuthors(ctx context.Context, names []string) ([]string, 
 			return nil, fmt.Errorf("search: look up user %q: %w", n, err)
 		}
 		if !found {
-			return nil, apperr.Invalid("q", "from:@%s: there is no user with that name", n).WithCode("unknown_user")
+			return nil, apperr.Invalid("q", "from:@%s: there is no user with that name", n).WithCode(apperr.CodeUnknownUser)
 		}
 		ids = append(ids, id)
 	}
@@ -208,7 +208,7 @@ func (m *Module) resolvePlace(ctx context.Context, userID string, p sq.Place) (s
 			return "", fmt.Errorf("search: look up channel %q: %w", p.Name, err)
 		}
 		if !found {
-			return "", apperr.Invalid("q", "in:~%s: you have no channel with that name", p.Name).WithCode("unknown_channel")
+			return "", apperr.Invalid("q", "in:~%s: you have no channel with that name", p.Name).WithCode(apperr.CodeUnknownChannel)
 		}
 		return id, nil
 	}
@@ -217,14 +217,14 @@ func (m *Module) resolvePlace(ctx context.Context, userID string, p sq.Place) (s
 		return "", fmt.Errorf("search: look up user %q: %w", p.Name, err)
 	}
 	if !found {
-		return "", apperr.Invalid("q", "in:@%s: there is no user with that name", p.Name).WithCode("unknown_user")
+		return "", apperr.Invalid("q", "in:@%s: there is no user with that name", p.Name).WithCode(apperr.CodeUnknownUser)
 	}
 	id, found, err := m.channels.DirectChannel(ctx, userID, other)
 	if err != nil {
 		return "", fmt.Errorf("search: look up direct messages with %q: %w", p.Name, err)
 	}
 	if !found {
-		return "", apperr.Invalid("q", "in:@%s: you have no direct messages with %s", p.Name, p.Name).WithCode("unknown_channel")
+		return "", apperr.Invalid("q", "in:@%s: you have no direct messages with %s", p.Name, p.Name).WithCode(apperr.CodeUnknownChannel)
 	}
 	return id, nil
 }

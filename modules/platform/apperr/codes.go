@@ -27,6 +27,12 @@ const (
 	CodeUserRequired           Code = "user_required"
 	CodeUsernameTaken          Code = "username_taken"
 	CodeReservedName           Code = "reserved_name"
+	CodeSessionRequired        Code = "session_required"
+	CodeTokenScope             Code = "token_scope"
+	CodeTokenScopeNotHeld      Code = "token_scope_not_held"
+	CodeTokenScopeUnknown      Code = "token_scope_unknown"
+	CodeTokenTTLTooLong        Code = "token_ttl_too_long"
+	CodeMetricsForbidden       Code = "metrics_forbidden"
 )
 
 // Limits and input.
@@ -66,22 +72,27 @@ const (
 
 // Files.
 const (
-	CodeDuplicateFile      Code = "duplicate_file"
-	CodeEmptyFile          Code = "empty_file"
-	CodeFileDeleted        Code = "file_deleted"
-	CodeFileNotAttachable  Code = "file_not_attachable"
-	CodeFileNotFound       Code = "file_not_found"
-	CodeFileTooLarge       Code = "file_too_large"
-	CodeNameTooLong        Code = "name_too_long"
-	CodeNoPreview          Code = "no_preview"
-	CodeNotAnImage         Code = "not_an_image"
-	CodeNotAudio           Code = "not_audio"
-	CodeNotFileOwner       Code = "not_file_owner"
-	CodeQuotaExceeded      Code = "quota_exceeded"
-	CodeStorageUnavailable Code = "storage_unavailable"
-	CodeTooManyFiles       Code = "too_many_files"
-	CodeUploadExpired      Code = "upload_expired"
-	CodeUploadInterrupted  Code = "upload_interrupted"
+	CodeDuplicateFile       Code = "duplicate_file"
+	CodeEmptyFile           Code = "empty_file"
+	CodeFileDeleted         Code = "file_deleted"
+	CodeFileNotAttachable   Code = "file_not_attachable"
+	CodeFileNotFound        Code = "file_not_found"
+	CodeFileTooLarge        Code = "file_too_large"
+	CodeNameTooLong         Code = "name_too_long"
+	CodeNoPreview           Code = "no_preview"
+	CodeNotAnImage          Code = "not_an_image"
+	CodeNotAudio            Code = "not_audio"
+	CodeNotFileOwner        Code = "not_file_owner"
+	CodeQuotaExceeded       Code = "quota_exceeded"
+	CodeStorageUnavailable  Code = "storage_unavailable"
+	CodeTooManyFiles        Code = "too_many_files"
+	CodeUploadExpired       Code = "upload_expired"
+	CodeUploadInterrupted   Code = "upload_interrupted"
+	CodeImageTooLarge       Code = "image_too_large"
+	CodeUploadStalled       Code = "upload_stalled"
+	CodeShuttingDown        Code = "shutting_down"
+	CodeRangeNotSatisfiable Code = "range_not_satisfiable"
+	CodePreconditionFailed  Code = "precondition_failed"
 )
 
 // Search.
@@ -163,4 +174,16 @@ var Codes = map[Code]string{
 	CodeReindexRunning: "The search index is being rebuilt already.",
 	CodeUnknownChannel: "A search names a channel the caller has none of.",
 	CodeUnknownUser:    "A search names a user who does not exist.",
+
+	CodeSessionRequired:     "The operation needs a signed-in session; an API token cannot do it (make tokens, change the password).",
+	CodeTokenScope:          "The API token lacks the scope (read, write, admin) the operation needs.",
+	CodeTokenScopeNotHeld:   "A token was asked for with a scope its owner does not hold.",
+	CodeTokenScopeUnknown:   "A token scope that is not read, write or admin.",
+	CodeTokenTTLTooLong:     "A token lifetime longer than the server allows.",
+	CodeMetricsForbidden:    "Metrics are for this machine or the metrics token only.",
+	CodeImageTooLarge:       "The picture is larger (in pixels or decoded bytes) than allowed; nothing was decoded.",
+	CodeUploadStalled:       "The upload sent nothing for longer than the idle timeout; nothing was stored.",
+	CodeShuttingDown:        "The server is stopping; the request was not carried out, try again.",
+	CodeRangeNotSatisfiable: "A Range header asks for bytes the file does not have.",
+	CodePreconditionFailed:  "The file is not the version If-Match or If-Unmodified-Since names.",
 }

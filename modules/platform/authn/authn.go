@@ -73,7 +73,7 @@ func Require(ctx context.Context) (*Principal, error) {
 	if p := FromContext(ctx); p != nil {
 		return p, nil
 	}
-	return nil, apperr.Unauthenticated("sign in first: send the session cookie or an Authorization: Bearer token").WithCode("unauthenticated")
+	return nil, apperr.Unauthenticated("sign in first: send the session cookie or an Authorization: Bearer token").WithCode(apperr.CodeUnauthenticated)
 }
 
 // RequireRole returns the principal in ctx if it holds role r.
@@ -83,7 +83,7 @@ func RequireRole(ctx context.Context, r Role) (*Principal, error) {
 		return nil, err
 	}
 	if !p.Has(r) {
-		return nil, apperr.Forbidden("this needs the %s role", r).WithCode("role_required")
+		return nil, apperr.Forbidden("this needs the %s role", r).WithCode(apperr.CodeRoleRequired)
 	}
 	return p, nil
 }

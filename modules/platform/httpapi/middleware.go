@@ -81,7 +81,7 @@ func (s *Server) signInFirst(ctx huma.Context, next func(huma.Context)) {
 func textOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isText(r.URL.Path) || !queryIsText(r.URL.RawQuery) {
-			WriteError(w, r, apperr.Malformed("", "the address holds bytes that are not text (invalid UTF-8 or a NUL character); send it percent-encoded UTF-8").WithCode("address_not_text"))
+			WriteError(w, r, apperr.Malformed("", "the address holds bytes that are not text (invalid UTF-8 or a NUL character); send it percent-encoded UTF-8").WithCode(apperr.CodeAddressNotText))
 			return
 		}
 		next.ServeHTTP(w, r)

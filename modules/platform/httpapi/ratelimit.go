@@ -32,7 +32,7 @@ func RateLimit(perSecond float64, burst int) func(http.Handler) http.Handler {
 				key = "user:" + p.UserID
 			}
 			if wait := l.take(key, time.Now()); wait > 0 {
-				WriteError(w, r, apperr.RateLimited(wait, "too many requests; slow down and retry in %s", wait.Round(time.Millisecond)).WithCode("rate_limited"))
+				WriteError(w, r, apperr.RateLimited(wait, "too many requests; slow down and retry in %s", wait.Round(time.Millisecond)).WithCode(apperr.CodeRateLimited))
 				return
 			}
 			next.ServeHTTP(w, r)

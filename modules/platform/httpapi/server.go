@@ -236,6 +236,6 @@ func metricsGuard(token string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		WriteError(w, r, apperr.Forbidden("the metrics are served to this machine only, or with the metrics token (setting metrics-token) as a bearer token").WithCode("metrics_forbidden"))
+		WriteError(w, r, apperr.Forbidden("the metrics are served to this machine only, or with the metrics token (setting metrics-token) as a bearer token").WithCode(apperr.CodeMetricsForbidden))
 	})
 }

@@ -17,7 +17,7 @@ import (
 func Line(field, s string, maxRunes int) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return "", apperr.Invalid(field, "not valid UTF-8 text").WithCode("invalid_utf8")
+		return "", apperr.Invalid(field, "not valid UTF-8 text").WithCode(apperr.CodeInvalidUTF8)
 	}
 	if utf8.RuneCountInString(s) > maxRunes {
 		return "", apperr.Invalid(field, "longer than %d characters", maxRunes)
@@ -28,7 +28,7 @@ func Line(field, s string, maxRunes int) (string, error) {
 		}
 		if Invisible(r) {
 			return "", apperr.Invalid(field, "contains an invisible formatting character (U+%04X); type the name without it", r).
-				WithCode("invisible_character")
+				WithCode(apperr.CodeInvisibleCharacter)
 		}
 	}
 	return s, nil
