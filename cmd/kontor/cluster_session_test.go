@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/chat"
-	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 	"github.com/kontorhq/kontor/modules/platform/httpapi/apitest"
 	"github.com/kontorhq/kontor/modules/realtime"
 	"github.com/kontorhq/kontor/modules/realtime/rtclient"
@@ -33,22 +31,7 @@ func wsClosed(t *testing.T, c *rtclient.Client) int {
 // 4000: a sign-out, and a password change that ends the other sessions.
 // The session that changed the password keeps its socket.
 func TestClusterSessionEndClosesSocketsOnEveryNode(t *testing.T) {
-	shared := []string{
-		"KONTOR_DATABASE_URL=" + dbtest.PostgresURL(t),
-		"KONTOR_NATS_URL=" + natsURL(t),
-		"KONTOR_JOURNAL_KEY_FILE=" + filepath.Join(t.TempDir(), "journal.key"),
-		"KONTOR_ADMIN_PASSWORD=chosen-by-ops-123",
-	}
-	a := startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
-	b := startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
-	admin := apitest.New(t, a.URL)
-	admin.Login("admin", "chosen-by-ops-123")
-	ids := map[string]string{}
-	for _, u := range []string{"ann", "bob"} {
-		var out struct{ User struct{ ID string } }
-		admin.Must(201, "POST", "/api/v1/admin/users", map[string]any{"username": u, "password": "password-of-" + u}).JSON(t, &out)
-		ids[u] = out.User.ID
-	}
+	a, b, ids := twoNodes(t, "ann", "bob")
 	ann := apitest.New(t, a.URL)
 	ann.Login("ann", "password-of-ann")
 	var ch chat.Channel

@@ -59,27 +59,35 @@ func frameText(t *testing.T, f realtime.ServerFrame) string {
 	return m.Text
 }
 
-// Two nodes on one PostgreSQL and one NATS: a message posted through A
-// reaches a websocket on B, presence and typing are the same on both, and
-// a client that moves from B to A resumes without a gap or a duplicate.
-func TestClusterOfTwoNodes(t *testing.T) {
+// twoNodes starts two Kontor nodes on one PostgreSQL and one NATS, with a
+// shared journal key, and makes the users (password "password-of-NAME")
+// through node A. It returns the nodes and the users' ids.
+func twoNodes(t *testing.T, users ...string) (a, b *server, ids map[string]string) {
+	t.Helper()
 	shared := []string{
 		"KONTOR_DATABASE_URL=" + dbtest.PostgresURL(t),
 		"KONTOR_NATS_URL=" + natsURL(t),
 		"KONTOR_JOURNAL_KEY_FILE=" + filepath.Join(t.TempDir(), "journal.key"),
 		"KONTOR_ADMIN_PASSWORD=chosen-by-ops-123",
 	}
-	a := startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
-	b := startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
+	a = startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
+	b = startServer(t, append([]string{"KONTOR_DATA_DIR=" + t.TempDir()}, shared...)...)
 	admin := apitest.New(t, a.URL)
 	admin.Login("admin", "chosen-by-ops-123")
-	ids := map[string]string{}
-	for _, u := range []string{"ann", "bob"} {
-		r := admin.Must(201, "POST", "/api/v1/admin/users", map[string]any{"username": u, "password": "password-of-" + u})
+	ids = map[string]string{}
+	for _, u := range users {
 		var out struct{ User struct{ ID string } }
-		r.JSON(t, &out)
+		admin.Must(201, "POST", "/api/v1/admin/users", map[string]any{"username": u, "password": "password-of-" + u}).JSON(t, &out)
 		ids[u] = out.User.ID
 	}
+	return a, b, ids
+}
+
+// Two nodes on one PostgreSQL and one NATS: a message posted through A
+// reaches a websocket on B, presence and typing are the same on both, and
+// a client that moves from B to A resumes without a gap or a duplicate.
+func TestClusterOfTwoNodes(t *testing.T) {
+	a, b, ids := twoNodes(t, "ann", "bob")
 	ann := apitest.New(t, a.URL)
 	ann.Login("ann", "password-of-ann")
 	bob := apitest.New(t, b.URL) // bob's browser talks to node B
