@@ -222,7 +222,7 @@ func (m *Module) registerPeople(api huma.API) {
 			return &profileOutput{Body: p}, err
 		})
 	put := op("users-set-my-avatar", http.MethodPut, "/users/me/avatar", "Upload my picture (local accounts)", "users", false)
-	put.Description = "Send a JPEG, PNG, GIF or WebP image of at most 1 MiB and 2048 pixels a side as the body."
+	put.Description = "Send a JPEG, PNG, GIF or WebP image of at most 1 MiB, 2048 pixels a side and 16 MiB decoded (8 bits per channel) as the body; larger pictures are refused with image_too_large before they are decoded."
 	put.MaxBodyBytes = MaxAvatarBytes
 	huma.Register(api, put, func(ctx context.Context, in *struct {
 		RawBody []byte `contentType:"image/*"`

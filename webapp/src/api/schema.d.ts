@@ -994,7 +994,7 @@ export interface paths {
         get?: never;
         /**
          * Upload my picture (local accounts)
-         * @description Send a JPEG, PNG, GIF or WebP image of at most 1 MiB and 2048 pixels a side as the body.
+         * @description Send a JPEG, PNG, GIF or WebP image of at most 1 MiB, 2048 pixels a side and 16 MiB decoded (8 bits per channel) as the body; larger pictures are refused with image_too_large before they are decoded.
          */
         put: operations["users-set-my-avatar"];
         post?: never;
