@@ -27,7 +27,7 @@ import (
 func budgetEnv(t *testing.T, d *db.DB, budget *imagebudget.Budget) *apitest.Client {
 	t.Helper()
 	log := logtest.New(t)
-	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clock.NewManual(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)), Images: budget},
+	m, err := identity.New(identity.Deps{DB: d, Log: log, Clock: clock.NewManual(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)), Images: budget, Journal: &journalRec{}},
 		identity.Config{SessionTTL: 12 * time.Hour, LoginMaxFailures: 5, LoginWindow: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
