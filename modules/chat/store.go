@@ -12,21 +12,7 @@ import (
 
 // The store: every SQL statement of the chat module.
 
-// collect scans every row with scan; it closes rows.
-func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func scanChannelRow(s interface{ Scan(...any) error }) (channelRow, error) { return scanChannel(s) }
+func scanChannelRow(s db.Scanner) (channelRow, error) { return scanChannel(s) }
 
 type channelRow struct {
 	ID, Kind, Name, DisplayName, Topic, Purpose string
@@ -39,7 +25,7 @@ type channelRow struct {
 const channelCols = `id, kind, name, display_name, topic, purpose, announcement, dm_key, created_by, created_at, updated_at,
 	archived_at, last_seq, last_message_at`
 
-func scanChannel(s interface{ Scan(...any) error }, extra ...any) (channelRow, error) {
+func scanChannel(s db.Scanner, extra ...any) (channelRow, error) {
 	var c channelRow
 	err := s.Scan(append([]any{&c.ID, &c.Kind, &c.Name, &c.DisplayName, &c.Topic, &c.Purpose, &c.Announcement, &c.DMKey,
 		&c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.ArchivedAt, &c.LastSeq, &c.LastMessageAt}, extra...)...)
@@ -128,7 +114,7 @@ type memberRow struct {
 
 const memberCols = `channel_id, user_id, role, joined_at, last_read_seq, notify`
 
-func scanMember(s interface{ Scan(...any) error }) (memberRow, error) {
+func scanMember(s db.Scanner) (memberRow, error) {
 	var r memberRow
 	err := s.Scan(&r.ChannelID, &r.UserID, &r.Role, &r.JoinedAt, &r.LastReadSeq, &r.Notify)
 	return r, err
@@ -176,7 +162,7 @@ func members(ctx context.Context, q db.Querier, channelID string) ([]memberRow, 
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
-	return collect(rows, scanMember)
+	return db.Collect(rows, scanMember)
 }
 
 func memberCounts(ctx context.Context, q db.Querier, channelIDs []string) (map[string]int, error) {
@@ -217,7 +203,7 @@ func anys(ss []string) []any {
 
 // myChannels returns the channels userID belongs to with their membership.
 func myChannels(ctx context.Context, q db.Querier, userID string) ([]channelRow, []memberRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+prefixed("c.", channelCols)+`, `+prefixed("m.", memberCols)+`
+	rows, err := q.QueryContext(ctx, `SELECT `+db.Prefixed("c.", channelCols)+`, `+db.Prefixed("m.", memberCols)+`
 		FROM channel_members m JOIN channels c ON c.id = m.channel_id WHERE m.user_id = ? ORDER BY c.last_message_at DESC, c.id`, userID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list my channels: %w", err)
@@ -235,14 +221,6 @@ func myChannels(ctx context.Context, q db.Querier, userID string) ([]channelRow,
 		ms = append(ms, m)
 	}
 	return cs, ms, rows.Err()
-}
-
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i := range parts {
-		parts[i] = p + strings.TrimSpace(parts[i])
-	}
-	return strings.Join(parts, ", ")
 }
 
 // channelIDsOf returns the ids of every channel userID belongs to.
@@ -317,7 +295,7 @@ func browsePublic(ctx context.Context, q db.Querier, text, after string, archive
 	}
 	for _, w := range strings.Fields(strings.ToLower(text)) {
 		where = append(where, "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\' OR LOWER(purpose) LIKE ? ESCAPE '\\')")
-		p := "%" + escapeLike(w) + "%"
+		p := "%" + db.EscapeLike(w) + "%"
 		args = append(args, p, p, p)
 	}
 	if after != "" {
@@ -329,11 +307,7 @@ func browsePublic(ctx context.Context, q db.Querier, text, after string, archive
 	if err != nil {
 		return nil, fmt.Errorf("browse channels: %w", err)
 	}
-	return collect(rows, scanChannelRow)
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return db.Collect(rows, scanChannelRow)
 }
 
 // ---- messages ----
@@ -356,7 +330,7 @@ type messageRow struct {
 const messageCols = `id, channel_id, seq, user_id, text, root_id, reply_count, last_reply_at, version, edited_at, deleted_at,
 	expires_at, expired_at, pinned_at, pinned_by, attachments, mentions, mention_all, created_at`
 
-func scanMessage(s interface{ Scan(...any) error }) (messageRow, error) {
+func scanMessage(s db.Scanner) (messageRow, error) {
 	var r messageRow
 	err := s.Scan(&r.ID, &r.ChannelID, &r.Seq, &r.UserID, &r.Text, &r.RootID, &r.ReplyCount, &r.LastReplyAt, &r.Version,
 		&r.EditedAt, &r.DeletedAt, &r.ExpiresAt, &r.ExpiredAt, &r.PinnedAt, &r.PinnedBy, &r.Attachments, &r.Mentions,
@@ -414,7 +388,7 @@ func queryMessages(ctx context.Context, q db.Querier, query string, args ...any)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	return collect(rows, scanMessage)
+	return db.Collect(rows, scanMessage)
 }
 
 // visible is the condition for messages people may still see: not

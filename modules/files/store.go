@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/db"
@@ -16,7 +15,7 @@ import (
 const fileColumns = `id, owner_id, name, content_type, size, sha256, blob_key, voice, duration_ms,
 	width, height, preview_state, preview_at, preview_type, created_at, deleted_at, deleted_by`
 
-type scanner interface{ Scan(dest ...any) error }
+type scanner = db.Scanner
 
 // scanFile reads fileColumns, after any extra leading columns.
 func scanFile(s scanner, extra ...any) (fileRow, error) {
@@ -41,16 +40,8 @@ func collect[T any](ctx context.Context, q db.Querier, what string, scan func(sc
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := db.Collect(rows, scan)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
@@ -183,7 +174,7 @@ type channelFileRow struct {
 // listChannelFiles returns the channel's shares of live files, newest
 // first, with seq below before (0: from the newest).
 func listChannelFiles(ctx context.Context, q db.Querier, channelID string, before int64, limit int) ([]channelFileRow, error) {
-	query := `SELECT s.id, s.seq, s.message_id, s.shared_by, s.shared_at, ` + prefixed("f.", fileColumns) + `
+	query := `SELECT s.id, s.seq, s.message_id, s.shared_by, s.shared_at, ` + db.Prefixed("f.", fileColumns) + `
 		FROM file_shares s JOIN files f ON f.id = s.file_id
 		WHERE s.channel_id = ? AND f.deleted_at = 0`
 	args := []any{channelID}
@@ -199,14 +190,6 @@ func listChannelFiles(ctx context.Context, q db.Querier, channelID string, befor
 		c.file, c.share.FileID, c.share.ChannelID = f, f.ID, channelID
 		return c, err
 	}, query, args...)
-}
-
-func prefixed(p, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, c := range parts {
-		parts[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // ---- usage ----

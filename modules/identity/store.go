@@ -102,7 +102,7 @@ func listUsers(ctx context.Context, q db.Querier, f userQuery) ([]User, error) {
 	var args []any
 	for _, w := range strings.Fields(strings.ToLower(f.Text)) {
 		where = append(where, "search_text LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+escapeLike(w)+"%")
+		args = append(args, "%"+db.EscapeLike(w)+"%")
 	}
 	if f.Department != "" {
 		where = append(where, "LOWER(department) = ?")
@@ -110,7 +110,7 @@ func listUsers(ctx context.Context, q db.Querier, f userQuery) ([]User, error) {
 	}
 	if f.Role != "" {
 		where = append(where, "(' ' || roles || ' ') LIKE ?")
-		args = append(args, "% "+escapeLike(f.Role)+" %")
+		args = append(args, "% "+db.EscapeLike(f.Role)+" %")
 	}
 	if !f.IncludeDisabled {
 		where = append(where, "status = 'active'")
@@ -139,10 +139,6 @@ func listUsers(ctx context.Context, q db.Querier, f userQuery) ([]User, error) {
 		out = append(out, u)
 	}
 	return out, rows.Err()
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 func countActiveAdmins(ctx context.Context, q db.Querier) (int, error) {
@@ -245,7 +241,7 @@ func sessionByHash(ctx context.Context, q db.Querier, hash string) (session, Use
 	var created, expires, lastUsed, revoked int64
 	var scopes string
 	row := q.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.kind, s.name, s.csrf_token, s.created_at, s.expires_at,
-		s.last_used_at, s.ip, s.user_agent, s.revoked_at, s.scopes, `+prefixed("u.", userColumns)+`
+		s.last_used_at, s.ip, s.user_agent, s.revoked_at, s.scopes, `+db.Prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hash)
 	u, err := scanUser(row, &s.ID, &s.UserID, &s.Kind, &s.Name, &s.CSRF, &created, &expires, &lastUsed, &s.IP, &s.UserAgent, &revoked, &scopes)
 	s.Revoked = revoked > 0
@@ -261,14 +257,6 @@ func sessionByHash(ctx context.Context, q db.Querier, hash string) (session, Use
 }
 
 var errNoSession = errors.New("no such session")
-
-func prefixed(p, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i := range parts {
-		parts[i] = p + strings.TrimSpace(parts[i])
-	}
-	return strings.Join(parts, ", ")
-}
 
 func touchSession(ctx context.Context, q db.Querier, id string, at time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, at.UnixMilli(), id)
