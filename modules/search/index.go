@@ -249,7 +249,15 @@ func createIndex(dir string) (*live, error) {
 		idx.Close()
 		return nil, fmt.Errorf("create search index %s: %w", name, err)
 	}
-	return &live{idx: idx, name: name}, nil
+	// Bleve keeps the mapping inside the index, and with unsafe_batch the
+	// persister writes it only after its nap: an index named in current
+	// before that would not open after a crash. Published only once on disk.
+	l := &live{idx: idx, name: name}
+	if err := flush(l); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return l, nil
 }
 
 // openLive opens the index named in dir/current, or creates one. It
