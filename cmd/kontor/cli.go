@@ -10,8 +10,9 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/authn"
 )
 
-// openApp builds Kontor from the settings.
-func openApp(ctx context.Context, s *settings) (*app.App, error) {
+// openApp builds Kontor from the settings, as each of tweaks adjusts them
+// for the command.
+func openApp(ctx context.Context, s *settings, tweaks ...func(*app.Config)) (*app.App, error) {
 	log, err := newLogger(s)
 	if err != nil {
 		return nil, err
@@ -19,6 +20,9 @@ func openApp(ctx context.Context, s *settings) (*app.App, error) {
 	cfg, err := s.appConfig()
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range tweaks {
+		t(&cfg)
 	}
 	return app.Open(ctx, cfg, log, nil)
 }

@@ -25,23 +25,7 @@ func complianceCmd(s *settings) *cobra.Command {
 // withComplianceApp opens Kontor for a compliance command: it reads the
 // journal's key if there is one and never makes one.
 func withComplianceApp(s *settings, fn func(ctx context.Context, a *app.App) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		log, err := newLogger(s)
-		if err != nil {
-			return err
-		}
-		cfg, err := s.appConfig()
-		if err != nil {
-			return err
-		}
-		cfg.JournalKeyReadOnly = true
-		a, err := app.Open(cmd.Context(), cfg, log, nil)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		return fn(cliContext(cmd.Context()), a)
-	}
+	return withApp(s, fn, func(c *app.Config) { c.JournalKeyReadOnly = true })
 }
 
 func verifyJournalCmd(s *settings) *cobra.Command {

@@ -32,16 +32,7 @@ func searchCmd(s *settings) *cobra.Command {
 	reindex.Flags().StringVar(&token, "token", os.Getenv("KONTOR_TOKEN"), "an admin's personal API token, for a running server")
 	reindex.RunE = func(cmd *cobra.Command, _ []string) error {
 		out := cmd.ErrOrStderr()
-		log, err := newLogger(s)
-		if err != nil {
-			return err
-		}
-		cfg, err := s.appConfig()
-		if err != nil {
-			return err
-		}
-		cfg.Search = true
-		a, err := app.Open(cmd.Context(), cfg, log, nil)
+		a, err := openApp(cmd.Context(), s, func(c *app.Config) { c.Search = true })
 		if err != nil && strings.Contains(err.Error(), "in use by another Kontor process") {
 			if url == "" {
 				url = "http://" + s.Addr

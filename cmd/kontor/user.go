@@ -17,9 +17,9 @@ import (
 )
 
 // withApp opens the database and modules for a command-line action.
-func withApp(s *settings, fn func(ctx context.Context, a *app.App) error) func(*cobra.Command, []string) error {
+func withApp(s *settings, fn func(ctx context.Context, a *app.App) error, tweaks ...func(*app.Config)) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
-		a, err := openApp(cmd.Context(), s)
+		a, err := openApp(cmd.Context(), s, tweaks...)
 		if err != nil {
 			return err
 		}
