@@ -121,3 +121,10 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 }
 
 func (m *Module) now() time.Time { return m.clock.Now().UTC().Truncate(time.Millisecond) }
+
+func (m *Module) pageSize(n int) int {
+	if n <= 0 {
+		return 50
+	}
+	return min(n, m.cfg.MaxPageSize)
+}
