@@ -33,14 +33,10 @@ func (m *Module) load(ctx context.Context, q db.Querier, channelID string) (acce
 	if err := checkID("channel", channelID); err != nil {
 		return access{}, err
 	}
-	ch, err := channelBy(ctx, q, "id", channelID)
+	ch, mem, ok, err := channelAndMember(ctx, q, channelID, p.UserID)
 	if errors.Is(err, errNotFound) {
 		return access{}, apperr.NotFound("no channel %q", channelID).WithCode(apperr.CodeChannelNotFound)
 	}
-	if err != nil {
-		return access{}, err
-	}
-	mem, ok, err := member(ctx, q, channelID, p.UserID)
 	if err != nil {
 		return access{}, err
 	}
