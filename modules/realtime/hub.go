@@ -138,16 +138,22 @@ func (h *hub) tail(ctx context.Context) {
 		case <-t.C:
 			read = true
 		}
-		h.in.mu.Lock()
-		evs, lost, announced := h.in.appended, h.in.lost, h.in.announced
-		h.in.appended, h.in.lost = nil, false
-		h.in.mu.Unlock()
-		if !h.dispatchAppended(evs) || lost || announced > h.pos.Load() {
-			read = true
-		}
-		if read {
-			h.readLog(ctx)
-		}
+		h.step(ctx, read)
+	}
+}
+
+// step dispatches what the tail was told about, from memory where it
+// can, and reads the log when it must or read is set.
+func (h *hub) step(ctx context.Context, read bool) {
+	h.in.mu.Lock()
+	evs, lost, announced := h.in.appended, h.in.lost, h.in.announced
+	h.in.appended, h.in.lost = nil, false
+	h.in.mu.Unlock()
+	if !h.dispatchAppended(evs) || lost || announced > h.pos.Load() {
+		read = true
+	}
+	if read {
+		h.readLog(ctx)
 	}
 }
 
