@@ -266,20 +266,20 @@ func (h *hub) register(ctx context.Context, c *conn) (int64, []string, error) {
 	if u == nil {
 		// With other connections here the user's membership is current
 		// already; otherwise it is what was loaded, plus what changed since.
-		u = &localUser{conns: map[*conn]struct{}{}, chans: map[string]struct{}{}}
+		u = &localUser{id: c.userID, chans: map[string]struct{}{}}
 		s.users[c.userID] = u
 		for _, ch := range chans {
-			s.joinLocked(u, c.userID, ch)
+			s.joinLocked(u, ch)
 		}
 		for ch, member := range p.changes {
 			if member {
-				s.joinLocked(u, c.userID, ch)
+				s.joinLocked(u, ch)
 			} else {
-				s.leaveLocked(u, c.userID, ch)
+				s.leaveLocked(u, ch)
 			}
 		}
 	}
-	u.conns[c] = struct{}{}
+	u.conns = append(u.conns, c)
 	h.conns.Inc()
 	out := make([]string, 0, len(u.chans))
 	for ch := range u.chans {
@@ -297,16 +297,17 @@ func (h *hub) unregister(c *conn) {
 	if u == nil {
 		return
 	}
-	if _, ok := u.conns[c]; !ok {
+	i := slices.Index(u.conns, c)
+	if i < 0 {
 		return
 	}
-	delete(u.conns, c)
+	u.conns = slices.Delete(u.conns, i, i+1)
 	h.conns.Dec()
 	if len(u.conns) > 0 {
 		return
 	}
 	for ch := range u.chans {
-		s.leaveLocked(u, c.userID, ch)
+		s.leaveLocked(u, ch)
 	}
 	delete(s.users, c.userID)
 }
@@ -315,7 +316,11 @@ func (h *hub) isMember(userID, channelID string) bool {
 	s := h.shardOf(userID)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	_, ok := s.members[channelID][userID]
+	u := s.users[userID]
+	if u == nil {
+		return false
+	}
+	_, ok := u.chans[channelID]
 	return ok
 }
 
@@ -334,8 +339,8 @@ func (h *hub) sendChannel(channelID, skipUser string, f qframe) {
 		s := &h.shards[i]
 		s.mu.RLock()
 		for u := range s.members[channelID] {
-			if u != skipUser {
-				s.sendUserLocked(u, f)
+			if u.id != skipUser {
+				u.send(f)
 			}
 		}
 		s.mu.RUnlock()
@@ -356,7 +361,7 @@ func (h *hub) eachConn(fn func(*conn)) {
 		s := &h.shards[i]
 		s.mu.RLock()
 		for _, u := range s.users {
-			for c := range u.conns {
+			for _, c := range u.conns {
 				fn(c)
 			}
 		}
@@ -410,9 +415,5 @@ func (h *hub) connsOf(userID string) []*conn {
 	if u == nil {
 		return nil
 	}
-	out := make([]*conn, 0, len(u.conns))
-	for c := range u.conns {
-		out = append(out, c)
-	}
-	return out
+	return slices.Clone(u.conns)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -409,4 +410,66 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// slowMembers answers every membership load with one channel after a
+// delay: a database round trip.
+type slowMembers struct{ delay *atomic.Int64 }
+
+func (s slowMembers) ReadableChannels(context.Context, string) ([]string, error) {
+	time.Sleep(time.Duration(s.delay.Load()))
+	return []string{"ch"}, nil
+}
+
+// BenchmarkDispatchWhileRegistering is BenchmarkDispatch for 100
+// connections while four goroutines keep registering (and dropping)
+// connections whose membership load takes 1 ms, as after a restart when
+// every client reconnects.
+func BenchmarkDispatchWhileRegistering(b *testing.B) {
+	const n = 100
+	delay := &atomic.Int64{}
+	h := newHub(newFakeLog(), slowMembers{delay}, slog.New(slog.DiscardHandler), prometheus.NewGauge(prometheus.GaugeOpts{Name: "conns"}))
+	ctx := context.Background()
+	var cs []*conn
+	for i := range n {
+		c := testConn(fmt.Sprintf("user%d", i), 1<<20)
+		if _, _, err := h.register(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	delay.Store(int64(time.Millisecond))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c := testConn(fmt.Sprintf("new%d-%d", g, i), 16)
+				if _, _, err := h.register(ctx, c); err == nil {
+					h.unregister(c)
+				}
+			}
+		}()
+	}
+	ev := eventlog.Event{Type: chatevents.MessageCreated, ChannelID: "ch", At: time.Now(),
+		Payload: json.RawMessage(`{"id":"01j0000000000000000000000","text":"Hallo, wie geht es?","user_id":"01j0000000000000000000001"}`)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		ev.Seq = int64(1 + i)
+		h.dispatch(ev)
+		for _, c := range cs {
+			c.take()
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
 }

@@ -23,13 +23,14 @@ type shard struct {
 	// users: the users of this shard with connections here.
 	users map[string]*localUser
 	// members: channel -> the users of this shard in it (a subset of users).
-	members map[string]map[string]struct{}
+	members map[string]map[*localUser]struct{}
 	// pending: users of this shard with a connection loading its membership.
 	pending map[string]*pendingUser
 }
 
 type localUser struct {
-	conns map[*conn]struct{}
+	id    string
+	conns []*conn // at most Config.MaxPerUser
 	chans map[string]struct{}
 }
 
@@ -47,23 +48,23 @@ type pendingUser struct {
 
 func (s *shard) init() {
 	s.users = map[string]*localUser{}
-	s.members = map[string]map[string]struct{}{}
+	s.members = map[string]map[*localUser]struct{}{}
 	s.pending = map[string]*pendingUser{}
 }
 
 // joinLocked and leaveLocked change a registered user's membership.
-func (s *shard) joinLocked(u *localUser, userID, channelID string) {
+func (s *shard) joinLocked(u *localUser, channelID string) {
 	u.chans[channelID] = struct{}{}
 	if s.members[channelID] == nil {
-		s.members[channelID] = map[string]struct{}{}
+		s.members[channelID] = map[*localUser]struct{}{}
 	}
-	s.members[channelID][userID] = struct{}{}
+	s.members[channelID][u] = struct{}{}
 }
 
-func (s *shard) leaveLocked(u *localUser, userID, channelID string) {
+func (s *shard) leaveLocked(u *localUser, channelID string) {
 	delete(u.chans, channelID)
 	if us := s.members[channelID]; us != nil {
-		delete(us, userID)
+		delete(us, u)
 		if len(us) == 0 {
 			delete(s.members, channelID)
 		}
@@ -81,18 +82,22 @@ func (s *shard) memberChangedLocked(userID, channelID string, member bool) {
 		return
 	}
 	if member {
-		s.joinLocked(u, userID, channelID)
+		s.joinLocked(u, channelID)
 	} else {
-		s.leaveLocked(u, userID, channelID)
+		s.leaveLocked(u, channelID)
 	}
 }
 
 // sendUserLocked offers f to every connection of userID in this shard.
 func (s *shard) sendUserLocked(userID string, f qframe) {
 	if u := s.users[userID]; u != nil {
-		for c := range u.conns {
-			c.send(f)
-		}
+		u.send(f)
+	}
+}
+
+func (u *localUser) send(f qframe) {
+	for _, c := range u.conns {
+		c.send(f)
 	}
 }
 
