@@ -26,6 +26,19 @@ func (m *Module) ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reas
 	if err := checkID("message", messageID); err != nil {
 		return "", err
 	}
+	// Claim the message first, with a conditional write: of two officers
+	// taking it down at once, the second waits for the first's row lock
+	// (PostgreSQL; SQLite has one writer) and then finds nothing to claim.
+	now := m.now()
+	res, err := tx.ExecContext(ctx, `UPDATE messages SET moderated_at = ? WHERE id = ? AND deleted_at = 0 AND expired_at = 0 AND moderated_at = 0`,
+		millis(now), messageID)
+	if err != nil {
+		return "", fmt.Errorf("moderate %s: %w", messageID, err)
+	}
+	claimed, err := res.RowsAffected()
+	if err != nil {
+		return "", fmt.Errorf("moderate %s: %w", messageID, err)
+	}
 	r, err := messageByID(ctx, tx, messageID)
 	if errors.Is(err, errNotFound) {
 		return "", apperr.NotFound("no message %q", messageID).WithCode(apperr.CodeMessageNotFound)
@@ -33,15 +46,11 @@ func (m *Module) ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reas
 	if err != nil {
 		return "", fmt.Errorf("moderate %s: %w", messageID, err)
 	}
-	if r.DeletedAt != 0 || r.ExpiredAt != 0 {
+	if claimed == 0 {
 		return "", apperr.Conflict("the message is already gone (deleted, expired or taken down)").WithCode(apperr.CodeMessageDeleted)
 	}
-	now := m.now()
 	if err := m.hide(ctx, tx, r, p.UserID, "message.moderated", evMessageModerated, now); err != nil {
 		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE messages SET moderated_at = ? WHERE id = ?`, millis(now), r.ID); err != nil {
-		return "", fmt.Errorf("moderate %s: %w", messageID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO moderations (subject_id, subject_type, channel_id, actor_id, reason, at)
 		VALUES (?, 'message', ?, ?, ?, ?)`, r.ID, r.ChannelID, p.UserID, reason, millis(now)); err != nil {

@@ -147,3 +147,52 @@ func TestModerationTakesAMessageDownAndKeepsItOnTheRecord(t *testing.T) {
 		}
 	})
 }
+
+// Two officers take the same message down at the same moment: one wins,
+// the other is told it is gone (409), nobody gets a server error, and the
+// record holds one take-down.
+func TestConcurrentModerationTakesAMessageDownOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		ann := s.Person("ann")
+		officers := []*apptest.Person{s.Person("comp", authn.RoleCompliance), s.Person("adm", authn.RoleAdmin),
+			s.Person("comp2", authn.RoleCompliance), s.Person("adm2", authn.RoleAdmin)}
+		var ch chat.Channel
+		ann.Must(http.StatusCreated, "POST", "/api/v1/channels", map[string]any{"name": "laut"}).JSON(t, &ch)
+		for round := 0; round < 5; round++ {
+			var msg chat.Message
+			ann.Must(http.StatusCreated, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "weg damit"}).JSON(t, &msg)
+			start := make(chan struct{})
+			statuses := make(chan int, len(officers))
+			for _, o := range officers {
+				go func() {
+					<-start
+					statuses <- o.Do("POST", "/api/v1/compliance/messages/"+msg.ID+"/moderate", map[string]any{"reason": "doppelt"}).Status
+				}()
+			}
+			close(start)
+			won := 0
+			for range officers {
+				switch st := <-statuses; st {
+				case http.StatusOK:
+					won++
+				case http.StatusConflict:
+				default:
+					t.Errorf("round %d: status %d", round, st)
+				}
+			}
+			es, err := s.App.Journal.Entries(context.Background(), journal.Filter{SubjectID: msg.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := 0
+			for _, e := range es {
+				if e.Kind == "message.moderated" {
+					taken++
+				}
+			}
+			if won != 1 || taken != 1 {
+				t.Errorf("round %d: %d officers won, %d take-downs on record", round, won, taken)
+			}
+		}
+	})
+}
