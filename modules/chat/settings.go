@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 )
@@ -73,7 +72,7 @@ func (m *Module) UpdateSettings(ctx context.Context, p SettingsPatch) (Settings,
 			if err := putSetting(ctx, tx, s.name, strconv.FormatBool(*s.v), caller.Username, millis(now)); err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, now, "setting.change", "setting", s.name, map[string]any{"value": *s.v}); err != nil {
+			if err := m.audit.Record(ctx, tx, now, "setting.change", "setting", s.name, map[string]any{"value": *s.v}); err != nil {
 				return err
 			}
 		}

@@ -420,7 +420,7 @@ func queryMessages(ctx context.Context, q db.Querier, query string, args ...any)
 
 // visible is the condition for messages people may still see: not
 // deleted (unless a thread root with replies) and not expired.
-const visible = `(deleted_at = 0 OR reply_count > 0) AND (expires_at = 0 OR expires_at > ?)`
+const visible = `(deleted_at = 0 OR reply_count > 0 OR moderated_at > 0) AND (expires_at = 0 OR expires_at > ?)`
 
 func updateMessage(ctx context.Context, q db.Querier, r messageRow) error {
 	_, err := q.ExecContext(ctx, `UPDATE messages SET text = ?, version = ?, edited_at = ?, deleted_at = ?, expired_at = ?,

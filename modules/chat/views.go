@@ -73,6 +73,9 @@ func (m *Module) views(ctx context.Context, a access, rows []messageRow) ([]Mess
 		out[i] = m.view(r, rs[r.ID])
 		rc.apply(&out[i], a)
 	}
+	if err := m.markModerated(ctx, rows, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
