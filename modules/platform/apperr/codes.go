@@ -60,6 +60,7 @@ const (
 	CodeGroupTooLarge        Code = "group_too_large"
 	CodeInvalidEmoji         Code = "invalid_emoji"
 	CodeLastChannelAdmin     Code = "last_channel_admin"
+	CodeMessageChanged       Code = "message_changed"
 	CodeMessageDeleted       Code = "message_deleted"
 	CodeMessageEmpty         Code = "message_empty"
 	CodeMessageNotFound      Code = "message_not_found"
@@ -154,6 +155,7 @@ var Codes = map[Code]string{
 	CodeGroupTooLarge:        "A group conversation has more people than allowed.",
 	CodeInvalidEmoji:         "A reaction is not one emoji or :shortcode:.",
 	CodeLastChannelAdmin:     "The change would leave the channel without an admin.",
+	CodeMessageChanged:       "Someone changed or removed the message since it was read; load it again.",
 	CodeMessageDeleted:       "The message was deleted.",
 	CodeMessageEmpty:         "A message without text or files.",
 	CodeMessageNotFound:      "No such message in this channel.",
