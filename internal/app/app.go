@@ -17,6 +17,7 @@ import (
 
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/migrations"
+	"github.com/kontorhq/kontor/modules/calendar"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/files/blob"
@@ -42,6 +43,7 @@ type Config struct {
 	Identity         identity.Config
 	LDAP             *ldapdir.Config // nil: no directory
 	Chat             chat.Config
+	Calendar         calendar.Config
 	Files            files.Config
 	// FilesStore says where file contents go; an empty local directory
 	// means files/ in the data dir.
@@ -81,6 +83,7 @@ type App struct {
 	Identity *identity.Module
 	Chat     *chat.Module
 	Files    *files.Module
+	Calendar *calendar.Module
 	Search   *search.Module // nil unless Config.Search
 	Realtime *realtime.Module
 	cfg      Config
@@ -159,6 +162,15 @@ func (a *App) build(ctx context.Context) error {
 	if a.Chat, err = chat.New(chat.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Users: chatUsers{a.Identity},
 		Journal: a.Journal, Events: a.Events, Presence: a.Realtime}, a.cfg.Chat); err != nil {
 		return fmt.Errorf("chat: %w", err)
+	}
+
+	calCfg := a.cfg.Calendar
+	if calCfg == (calendar.Config{}) {
+		calCfg = calendar.DefaultConfig()
+	}
+	if a.Calendar, err = calendar.New(calendar.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Channels: a.Chat,
+		Users: chatUsers{a.Identity}, Tokens: calendarTokens{a.Identity}, Journal: a.Journal, Events: a.Events}, calCfg); err != nil {
+		return fmt.Errorf("calendar: %w", err)
 	}
 
 	storeCfg := a.cfg.FilesStore
@@ -294,6 +306,7 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
 	a.Files.Register(srv.API())
+	a.Calendar.Register(srv.API())
 	if a.Search != nil {
 		a.Search.Register(srv.API())
 	}

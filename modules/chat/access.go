@@ -18,6 +18,13 @@ func (m *Module) CanRead(ctx context.Context, userID, channelID string) (bool, e
 	return ok, err
 }
 
+// IsChannelAdmin reports whether userID is an admin of channelID now
+// (the calendar lets channel admins change any event of the channel's).
+func (m *Module) IsChannelAdmin(ctx context.Context, userID, channelID string) (bool, error) {
+	r, ok, err := member(ctx, m.db, channelID, userID)
+	return ok && r.Role == RoleAdmin, err
+}
+
 // ReadableChannels returns the ids of every channel and conversation
 // userID may read now.
 func (m *Module) ReadableChannels(ctx context.Context, userID string) ([]string, error) {
