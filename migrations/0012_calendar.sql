@@ -26,6 +26,7 @@ CREATE TABLE calendar_events (
     id            TEXT PRIMARY KEY,
     calendar_id   TEXT NOT NULL REFERENCES calendars (id),
     uid           TEXT NOT NULL,                -- iCalendar UID
+    dav_name      TEXT NOT NULL DEFAULT '',     -- the resource name a CalDAV client chose (<name>.ics)
     parent_id     TEXT NOT NULL DEFAULT '',
     recurrence_at BIGINT NOT NULL DEFAULT 0,
     organizer_id  TEXT NOT NULL,
@@ -50,7 +51,8 @@ CREATE TABLE calendar_events (
 );
 CREATE INDEX calendar_events_window ON calendar_events (calendar_id, start_at, last_end_at);
 CREATE INDEX calendar_events_parent ON calendar_events (parent_id, recurrence_at);
-CREATE UNIQUE INDEX calendar_events_uid ON calendar_events (calendar_id, uid, recurrence_at);
+CREATE UNIQUE INDEX calendar_events_uid ON calendar_events (calendar_id, uid, recurrence_at) WHERE cancelled_at = 0;
+CREATE INDEX calendar_events_dav ON calendar_events (calendar_id, dav_name);
 
 -- Who is invited: a person (user_id) or a whole channel (channel_id).
 -- A person invited through a channel gets their own row when they answer.

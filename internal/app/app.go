@@ -299,7 +299,21 @@ func (a *App) Close() error {
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	// The rate limit runs inside the authenticator, so that it counts
 	// requests refused for a made-up token or cookie too.
-	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Guard(httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst))}
+	guard := a.Identity.Guard(httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst))
+	dav := a.Calendar.DAVHandler()
+	opt.Middleware = []func(http.Handler) http.Handler{func(next http.Handler) http.Handler {
+		guarded := guard(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// CalDAV clients send basic auth (username and API token), which
+			// the calendar's DAV handler checks on every request itself; it
+			// is served here because the router knows no PROPFIND or REPORT.
+			if calendar.IsDAVPath(r.URL.Path) {
+				dav.ServeHTTP(w, r)
+				return
+			}
+			guarded.ServeHTTP(w, r)
+		})
+	}}
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)

@@ -283,14 +283,14 @@ func (m *Module) CreateEvent(ctx context.Context, calendarID string, in NewEvent
 	if err := m.checkAttendees(ctx, p.UserID, in.Attendees); err != nil {
 		return CalendarEvent{}, err
 	}
-	return m.insert(ctx, p.UserID, c, d, "")
+	return m.insert(ctx, p.UserID, c, d, "", "")
 }
 
-func (m *Module) insert(ctx context.Context, actor string, c calRef, d draft, uid string) (CalendarEvent, error) {
+func (m *Module) insert(ctx context.Context, actor string, c calRef, d draft, uid, davName string) (CalendarEvent, error) {
 	now := ms(m.now())
 	r := d.row()
 	r.ID, r.CalendarID, r.OrganizerID, r.CreatedAt, r.UpdatedAt = ids.New(), c.ID, actor, now, now
-	r.UID = uid
+	r.UID, r.DAVName = uid, davName
 	if r.UID == "" {
 		r.UID = r.ID + "@kontor"
 	}
@@ -543,13 +543,22 @@ func (m *Module) ChangeOccurrence(ctx context.Context, id, at string, patch Even
 	if err != nil {
 		return CalendarEvent{}, err
 	}
+	return m.insertOverride(ctx, p.UserID, r, when, d)
+}
+
+// insertOverride stores the override of the occurrence of parent that
+// started at when.
+func (m *Module) insertOverride(ctx context.Context, actor string, r eventRow, when time.Time, d draft) (CalendarEvent, error) {
 	now := ms(m.now())
 	o := d.row()
 	o.ID, o.CalendarID, o.UID, o.ParentID, o.RecurrenceAt = ids.New(), r.CalendarID, r.UID, r.ID, ms(when)
 	o.OrganizerID, o.CreatedAt, o.UpdatedAt, o.LastEndAt = r.OrganizerID, now, now, o.EndAt
 	var e CalendarEvent
-	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
+	err := m.db.WithTx(ctx, func(tx *db.Tx) error {
 		if err := insertEvent(ctx, tx, o); err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.Conflict("that occurrence was changed already")
+			}
 			return err
 		}
 		as, err := attendeesOf(ctx, tx, []string{r.ID})
@@ -557,9 +566,8 @@ func (m *Module) ChangeOccurrence(ctx context.Context, id, at string, patch Even
 			return err
 		}
 		e = m.view(o, as[r.ID], true)
-		e.Attendees = as[r.ID]
-		return m.record(ctx, tx, record.CalendarEventChanged, r.ID, p.UserID, e,
-			map[string]string{"occurrence": when.Format(time.RFC3339)})
+		return m.record(ctx, tx, record.CalendarEventChanged, r.ID, actor, e,
+			map[string]string{"occurrence": when.UTC().Format(time.RFC3339)})
 	})
 	return e, err
 }

@@ -419,7 +419,7 @@ func (m *Module) Import(ctx context.Context, calendarID string, b []byte) (Impor
 		old, err := eventByUID(ctx, m.db, c.ID, it.uid)
 		switch {
 		case errors.Is(err, errNoRow):
-			if _, err := m.insert(ctx, p.UserID, c, it.d, it.uid); err != nil {
+			if _, err := m.insert(ctx, p.UserID, c, it.d, it.uid, ""); err != nil {
 				return res, err
 			}
 			res.Created++

@@ -15,7 +15,7 @@ var errNoRow = errors.New("calendar: no such row")
 
 // eventRow is a row of calendar_events.
 type eventRow struct {
-	ID, CalendarID, UID, ParentID           string
+	ID, CalendarID, UID, DAVName, ParentID  string
 	RecurrenceAt                            int64
 	OrganizerID, Title, Description         string
 	Location, CallLink, TimeZone            string
@@ -26,26 +26,26 @@ type eventRow struct {
 	Sequence, CreatedAt, UpdatedAt, Cancels int64
 }
 
-const eventColumns = `id, calendar_id, uid, parent_id, recurrence_at, organizer_id, title, description, location, call_link,
+const eventColumns = `id, calendar_id, uid, dav_name, parent_id, recurrence_at, organizer_id, title, description, location, call_link,
 	time_zone, all_day, start_local, end_local, start_at, end_at, last_end_at, rrule, rdates, exdates, sequence,
 	created_at, updated_at, cancelled_at`
 
 func scanEvent(s db.Scanner) (eventRow, error) {
 	var r eventRow
-	err := s.Scan(&r.ID, &r.CalendarID, &r.UID, &r.ParentID, &r.RecurrenceAt, &r.OrganizerID, &r.Title, &r.Description,
+	err := s.Scan(&r.ID, &r.CalendarID, &r.UID, &r.DAVName, &r.ParentID, &r.RecurrenceAt, &r.OrganizerID, &r.Title, &r.Description,
 		&r.Location, &r.CallLink, &r.TimeZone, &r.AllDay, &r.StartLocal, &r.EndLocal, &r.StartAt, &r.EndAt, &r.LastEndAt,
 		&r.RRule, &r.RDates, &r.ExDates, &r.Sequence, &r.CreatedAt, &r.UpdatedAt, &r.Cancels)
 	return r, err
 }
 
 func (r eventRow) args() []any {
-	return []any{r.ID, r.CalendarID, r.UID, r.ParentID, r.RecurrenceAt, r.OrganizerID, r.Title, r.Description, r.Location,
+	return []any{r.ID, r.CalendarID, r.UID, r.DAVName, r.ParentID, r.RecurrenceAt, r.OrganizerID, r.Title, r.Description, r.Location,
 		r.CallLink, r.TimeZone, r.AllDay, r.StartLocal, r.EndLocal, r.StartAt, r.EndAt, r.LastEndAt, r.RRule, r.RDates,
 		r.ExDates, r.Sequence, r.CreatedAt, r.UpdatedAt, r.Cancels}
 }
 
 func insertEvent(ctx context.Context, q db.Querier, r eventRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO calendar_events (`+eventColumns+`) VALUES (`+db.In(24)+`)`, r.args()...)
+	_, err := q.ExecContext(ctx, `INSERT INTO calendar_events (`+eventColumns+`) VALUES (`+db.In(25)+`)`, r.args()...)
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
