@@ -228,12 +228,12 @@ func (m *Module) record(ctx context.Context, tx *db.Tx, kind record.Kind, ev, ac
 		SubjectID: ev, Content: e, Meta: meta}); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	d := evEventUpdated.With(EventChanged{CalendarEvent: e})
+	d := evEventUpdated.With(EventChanged{Event: e})
 	switch kind {
 	case record.CalendarEventCreated:
-		d = evEventCreated.With(EventChanged{CalendarEvent: e})
+		d = evEventCreated.With(EventChanged{Event: e})
 	case record.CalendarEventCancelled:
-		d = evEventCancelled.With(EventChanged{CalendarEvent: e})
+		d = evEventCancelled.With(EventChanged{Event: e})
 	}
 	now := m.now()
 	sentUsers, sentChans := map[string]bool{}, map[string]bool{}

@@ -116,7 +116,7 @@ type Occurrence struct {
 	TimeZone     string    `json:"time_zone" doc:"The event's own time zone."`
 	StartAt      time.Time `json:"start_at" doc:"UTC."`
 	EndAt        time.Time `json:"end_at"`
-	Start        string    `json:"start" doc:"Wall-clock start in the asked display zone (tz), 2006-01-02T15:04:05."`
+	Start        string    `json:"start" doc:"Wall-clock start in the asked display zone (tz), 2006-01-02T15:04:05; all-day events keep their date in every zone."`
 	End          string    `json:"end"`
 	RecurrenceAt time.Time `json:"recurrence_at" doc:"The occurrence's original start (UTC): its id within the series."`
 	Recurring    bool      `json:"recurring"`
@@ -176,7 +176,7 @@ type ImportResult struct {
 
 // EventChanged is the payload of the calendar.event.* client events.
 type EventChanged struct {
-	CalendarEvent CalendarEvent `json:"event"`
+	Event CalendarEvent `json:"event"`
 }
 
 // RSVPChanged is the payload of calendar.rsvp.updated.

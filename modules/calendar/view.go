@@ -240,6 +240,10 @@ func (m *Module) expand(ctx context.Context, userID string, rows []eventRow, fro
 		if r.ParentID != "" {
 			o.EventID, o.OverrideID, o.MyRSVP = r.ParentID, r.ID, answers[r.ParentID]
 		}
+		if r.AllDay {
+			// All-day events are dates, the same day in every zone.
+			o.Start, o.End = start.Format(localLayout), end.Format(localLayout)
+		}
 		out.Items = append(out.Items, o)
 	}
 	limit := m.cfg.MaxOccurrences
