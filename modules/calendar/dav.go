@@ -61,6 +61,10 @@ func (m *Module) DAVHandler() http.Handler {
 				return
 			}
 		}
+		if r.Method == "MKCOL" || r.Method == "MKCALENDAR" {
+			http.Error(w, "Kontor makes the calendars: your own and one per channel", http.StatusForbidden)
+			return
+		}
 		ctx := authn.WithPrincipal(r.Context(), p)
 		if r.Method == http.MethodPut {
 			// Bounded, and checked as text before the decoder sees it.

@@ -512,11 +512,11 @@ func (m *Module) ChangeOccurrence(ctx context.Context, id, at string, patch Even
 	if err != nil {
 		return CalendarEvent{}, err
 	}
-	when, err := parseAt(at)
+	r, err := m.editableEvent(ctx, p.UserID, id)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
-	r, err := m.editableEvent(ctx, p.UserID, id)
+	when, err := parseAt(at)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
@@ -578,11 +578,11 @@ func (m *Module) CancelOccurrence(ctx context.Context, id, at string) error {
 	if err != nil {
 		return err
 	}
-	when, err := parseAt(at)
+	r, err := m.editableEvent(ctx, p.UserID, id)
 	if err != nil {
 		return err
 	}
-	r, err := m.editableEvent(ctx, p.UserID, id)
+	when, err := parseAt(at)
 	if err != nil {
 		return err
 	}
@@ -623,11 +623,11 @@ func (m *Module) SplitEvent(ctx context.Context, id, at string, patch EventPatch
 	if err != nil {
 		return CalendarEvent{}, err
 	}
-	when, err := parseAt(at)
+	r, err := m.editableEvent(ctx, p.UserID, id)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
-	r, err := m.editableEvent(ctx, p.UserID, id)
+	when, err := parseAt(at)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
