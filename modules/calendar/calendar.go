@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/authn"
@@ -100,6 +101,7 @@ type Module struct {
 	tokens   Tokens
 	journal  Journal
 	events   Events
+	zones    sync.Map // zone name -> *time.Location, loaded once
 }
 
 // New returns the calendar module.

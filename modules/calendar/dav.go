@@ -285,20 +285,21 @@ func (b *davBackend) object(ctx context.Context, me string, r eventRow) (caldav.
 	if err != nil {
 		return caldav.CalendarObject{}, err
 	}
-	data, err := encode(rows, as)
+	return b.objectOf(me, r, rows, as)
+}
+
+// objectOf builds the object from a series' rows (the series first).
+func (b *davBackend) objectOf(me string, r eventRow, rows []eventRow, as map[string][]Attendee) (caldav.CalendarObject, error) {
+	cal, err := b.m.calendarOf(rows, as)
 	if err != nil {
 		return caldav.CalendarObject{}, err
-	}
-	cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
-	if err != nil {
-		return caldav.CalendarObject{}, fmt.Errorf("caldav: re-read own object: %w", err)
 	}
 	mod := r.UpdatedAt
 	for _, x := range rows {
 		mod = max(mod, x.UpdatedAt)
 	}
 	return caldav.CalendarObject{Path: DAVPrefix + "/" + me + "/calendars/" + r.CalendarID + "/" + objectName(r),
-		ModTime: fromMS(mod), ContentLength: int64(len(data)), ETag: fmt.Sprintf("%s-%d-%d-%d", r.ID, r.Sequence, mod, len(rows)),
+		ModTime: fromMS(mod), ETag: fmt.Sprintf("%s-%d-%d-%d", r.ID, r.Sequence, mod, len(rows)),
 		Data: cal}, nil
 }
 
@@ -338,6 +339,23 @@ func (b *davBackend) objects(ctx context.Context, c calRef, from, to time.Time, 
 		return nil, b.davError(err)
 	}
 	// One object per series: an override in the window brings its series.
+	// Overrides and invitations are loaded for all series at once.
+	var parents []string
+	loaded := map[string]bool{}
+	for _, r := range rows {
+		if r.ParentID == "" {
+			parents = append(parents, r.ID)
+			loaded[r.ID] = true
+		}
+	}
+	ovs, err := overridesOf(ctx, b.m.db, parents)
+	if err != nil {
+		return nil, b.davError(err)
+	}
+	as, err := attendeesOf(ctx, b.m.db, parents)
+	if err != nil {
+		return nil, b.davError(err)
+	}
 	seen := map[string]bool{}
 	var out []caldav.CalendarObject
 	for _, r := range rows {
@@ -354,7 +372,7 @@ func (b *davBackend) objects(ctx context.Context, c calRef, from, to time.Time, 
 				continue
 			}
 		} else if window && (r.RRule != "" || r.RDates != "") {
-			s, _, err := seriesOf(r)
+			s, _, err := b.m.seriesOf(r)
 			if err != nil {
 				return nil, b.davError(err)
 			}
@@ -366,7 +384,18 @@ func (b *davBackend) objects(ctx context.Context, c calRef, from, to time.Time, 
 				continue
 			}
 		}
-		o, err := b.object(ctx, me.UserID, r)
+		var o caldav.CalendarObject
+		if loaded[r.ID] {
+			series := []eventRow{r}
+			for _, x := range ovs[r.ID] {
+				if x.Cancels == 0 {
+					series = append(series, x)
+				}
+			}
+			o, err = b.objectOf(me.UserID, r, series, as)
+		} else {
+			o, err = b.object(ctx, me.UserID, r)
+		}
 		if err != nil {
 			return nil, b.davError(err)
 		}
@@ -567,7 +596,7 @@ func (b *davBackend) putOverrides(ctx context.Context, actor, parentID string, e
 		if err != nil {
 			return err
 		}
-		if _, _, err := occurrenceOf(parent, at); err != nil {
+		if _, _, err := b.m.occurrenceOf(parent, at); err != nil {
 			return err
 		}
 		_, err = b.m.insertOverride(ctx, actor, parent, at, d)

@@ -163,9 +163,23 @@ func ruleString(s string) string {
 	return strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(s), "RRULE:"))
 }
 
+// zone loads a stored event's zone once: loading reads the zone database
+// from disk, and a week view rebuilds hundreds of series.
+func (m *Module) zone(name string) (*time.Location, error) {
+	if l, ok := m.zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	m.zones.Store(name, l)
+	return l, nil
+}
+
 // seriesOf rebuilds the series of a stored event.
-func seriesOf(r eventRow) (series, *time.Location, error) {
-	loc, err := time.LoadLocation(r.TimeZone)
+func (m *Module) seriesOf(r eventRow) (series, *time.Location, error) {
+	loc, err := m.zone(r.TimeZone)
 	if err != nil {
 		return series{}, nil, fmt.Errorf("event %s: zone %q: %w", r.ID, r.TimeZone, err)
 	}
@@ -480,8 +494,8 @@ func (m *Module) cancel(ctx context.Context, actor string, r eventRow) error {
 }
 
 // occurrenceOf finds the occurrence of series r that starts at at (UTC).
-func occurrenceOf(r eventRow, at time.Time) (time.Time, series, error) {
-	s, _, err := seriesOf(r)
+func (m *Module) occurrenceOf(r eventRow, at time.Time) (time.Time, series, error) {
+	s, _, err := m.seriesOf(r)
 	if err != nil {
 		return time.Time{}, s, err
 	}
@@ -531,7 +545,7 @@ func (m *Module) ChangeOccurrence(ctx context.Context, id, at string, patch Even
 	if len(ovs) > 0 {
 		return m.UpdateEvent(ctx, ovs[0].ID, patch)
 	}
-	occ, s, err := occurrenceOf(r, when)
+	occ, s, err := m.occurrenceOf(r, when)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
@@ -589,7 +603,7 @@ func (m *Module) CancelOccurrence(ctx context.Context, id, at string) error {
 	if r.ParentID != "" {
 		return m.cancel(ctx, p.UserID, r)
 	}
-	occ, _, err := occurrenceOf(r, when)
+	occ, _, err := m.occurrenceOf(r, when)
 	if err != nil {
 		return err
 	}
@@ -634,7 +648,7 @@ func (m *Module) SplitEvent(ctx context.Context, id, at string, patch EventPatch
 	if r.ParentID != "" || r.RRule == "" {
 		return CalendarEvent{}, apperr.Invalid("path.id", "only a recurring series can be split").WithCode(apperr.CodeOccurrenceNotFound)
 	}
-	occ, s, err := occurrenceOf(r, when)
+	occ, s, err := m.occurrenceOf(r, when)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
@@ -669,7 +683,7 @@ func (m *Module) SplitEvent(ctx context.Context, id, at string, patch EventPatch
 	now := ms(m.now())
 	old := r
 	old.RRule = oldRule
-	os, _, err := seriesOf(old)
+	os, _, err := m.seriesOf(old)
 	if err != nil {
 		return CalendarEvent{}, err
 	}

@@ -92,8 +92,8 @@ func (m *Module) decodeICS(b []byte) (*ical.Calendar, error) {
 }
 
 // component turns a stored row into a VEVENT.
-func component(r eventRow, as []Attendee, parent *eventRow) (*ical.Component, error) {
-	s, loc, err := seriesOf(r)
+func (m *Module) component(r eventRow, as []Attendee, parent *eventRow) (*ical.Component, error) {
+	s, loc, err := m.seriesOf(r)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,20 @@ func component(r eventRow, as []Attendee, parent *eventRow) (*ical.Component, er
 }
 
 // encode writes a VCALENDAR of the rows (series with their overrides).
-func encode(rows []eventRow, attendees map[string][]Attendee) ([]byte, error) {
+func (m *Module) encode(rows []eventRow, attendees map[string][]Attendee) ([]byte, error) {
+	cal, err := m.calendarOf(rows, attendees)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		return nil, fmt.Errorf("encode ics: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// calendarOf makes a VCALENDAR of the rows (series with their overrides).
+func (m *Module) calendarOf(rows []eventRow, attendees map[string][]Attendee) (*ical.Calendar, error) {
 	cal := ical.NewCalendar()
 	cal.Props.SetText("VERSION", "2.0")
 	cal.Props.SetText("PRODID", prodID)
@@ -203,17 +216,13 @@ func encode(rows []eventRow, attendees map[string][]Attendee) ([]byte, error) {
 			}
 			aid = r.ParentID
 		}
-		c, err := component(r, attendees[aid], parent)
+		c, err := m.component(r, attendees[aid], parent)
 		if err != nil {
 			return nil, err
 		}
 		cal.Children = append(cal.Children, c)
 	}
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
-		return nil, fmt.Errorf("encode ics: %w", err)
-	}
-	return buf.Bytes(), nil
+	return cal, nil
 }
 
 // seriesRows returns a series with its live overrides, parent first.
@@ -249,7 +258,7 @@ func (m *Module) EventICS(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return encode(rows, as)
+	return m.encode(rows, as)
 }
 
 // fromComponent reads a VEVENT into an event's fields. The zone is the
@@ -582,5 +591,5 @@ func (m *Module) FeedICS(ctx context.Context, token string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return encode(rows, as)
+	return m.encode(rows, as)
 }

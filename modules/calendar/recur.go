@@ -205,6 +205,7 @@ func (s series) between(from, to time.Time, limit int) ([]time.Time, error) {
 		return nil, err
 	}
 	var out []time.Time
+	span := s.end.Sub(s.start)
 	for steps := 0; ; steps++ {
 		if steps >= maxSteps {
 			return out, errTooMany
@@ -213,7 +214,12 @@ func (s series) between(from, to time.Time, limit int) ([]time.Time, error) {
 		if !ok || !t.Before(to) {
 			return out, nil
 		}
-		if s.endFor(t).After(from) || (t.Equal(from) && !s.endFor(t).After(t)) {
+		// Far before the window: skip without wall-clock arithmetic (a
+		// zone's offset changes by less than a day).
+		if t.Add(span + 24*time.Hour).Before(from) {
+			continue
+		}
+		if s.endFor(t).After(from) {
 			out = append(out, t)
 			if len(out) >= limit {
 				return out, nil

@@ -252,7 +252,7 @@ func (m *Module) expand(ctx context.Context, userID string, rows []eventRow, fro
 			out.Truncated = true
 			break
 		}
-		s, _, err := seriesOf(r)
+		s, _, err := m.seriesOf(r)
 		if err != nil {
 			return out, err
 		}
