@@ -134,6 +134,7 @@ var operations = map[string]string{
 	"DELETE /api/v1/calendar/events/{id}":                      anEvent,
 	"GET /api/v1/calendar/events/{id}/ics":                     anEvent,
 	"PUT /api/v1/calendar/events/{id}/rsvp":                    anEvent,
+	"PUT /api/v1/calendar/events/{id}/reminders":               anEvent,
 	"PATCH /api/v1/calendar/events/{id}/occurrences/{at}":      anEvent,
 	"DELETE /api/v1/calendar/events/{id}/occurrences/{at}":     anEvent,
 	"POST /api/v1/calendar/events/{id}/occurrences/{at}/split": anEvent,
@@ -201,6 +202,8 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"title": "gefälscht"}
 	case "PUT /api/v1/calendar/events/{id}/rsvp":
 		return map[string]any{"rsvp": "declined", "comment": "eingeschleust"}
+	case "PUT /api/v1/calendar/events/{id}/reminders":
+		return map[string]any{"minutes": []int{10}}
 	case "PUT /api/v1/calendar/working-hours":
 		return map[string]any{"time_zone": "Europe/Berlin", "days": []map[string]any{{"weekday": 1, "start": "09:00", "end": "17:00"}}}
 	case "POST /api/v1/calendar/feeds":

@@ -62,17 +62,20 @@ type Config struct {
 	MaxImportBytes int64
 	// MaxAttendees bounds the people and channels invited to one event.
 	MaxAttendees int
+	// ReminderInterval is how often the reminder job looks for due
+	// reminders (0: never, for commands that do not serve).
+	ReminderInterval time.Duration
 }
 
 // DefaultConfig is what the issue asks for.
 func DefaultConfig() Config {
 	return Config{MaxDescriptionBytes: 16 << 10, MaxWindow: 400 * 24 * time.Hour, MaxOccurrences: 5000,
-		MaxImportBytes: 1 << 20, MaxAttendees: 200}
+		MaxImportBytes: 1 << 20, MaxAttendees: 200, ReminderInterval: 30 * time.Second}
 }
 
 // Validate checks the limits.
 func (c Config) Validate() error {
-	if c.MaxDescriptionBytes < 1 || c.MaxWindow < 24*time.Hour || c.MaxOccurrences < 1 || c.MaxImportBytes < 1024 || c.MaxAttendees < 1 {
+	if c.MaxDescriptionBytes < 1 || c.MaxWindow < 24*time.Hour || c.MaxOccurrences < 1 || c.MaxImportBytes < 1024 || c.MaxAttendees < 1 || c.ReminderInterval < 0 {
 		return errors.New("calendar: limits must be positive (the window at least a day, imports at least 1 KiB)")
 	}
 	return nil

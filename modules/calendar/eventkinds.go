@@ -10,9 +10,11 @@ const (
 	evEventUpdated   eventlog.Kind[EventChanged] = "calendar.event.updated"
 	evEventCancelled eventlog.Kind[EventChanged] = "calendar.event.cancelled"
 	evRSVPUpdated    eventlog.Kind[RSVPChanged]  = "calendar.rsvp.updated"
+	// To one person, when a reminder they set is due.
+	evReminderDue eventlog.Kind[ReminderDue] = "calendar.reminder.due"
 )
 
 // EventKinds lists every event the module appends, for the OpenAPI document.
 func EventKinds() []eventlog.Spec {
-	return []eventlog.Spec{evEventCreated.Spec(), evEventUpdated.Spec(), evEventCancelled.Spec(), evRSVPUpdated.Spec()}
+	return []eventlog.Spec{evEventCreated.Spec(), evEventUpdated.Spec(), evEventCancelled.Spec(), evRSVPUpdated.Spec(), evReminderDue.Spec()}
 }

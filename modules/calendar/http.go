@@ -169,6 +169,14 @@ func (m *Module) Register(api huma.API) {
 			e, err := m.RSVP(ctx, in.ID, in.Body.RSVP, in.Body.Comment)
 			return &eventOut{Body: e}, err
 		})
+	huma.Register(api, op("calendar-set-reminders", http.MethodPut, "/events/{id}/reminders", "Set my reminders for an event (minutes before each occurrence)"),
+		func(ctx context.Context, in *struct {
+			EventParam
+			Body Reminders
+		}) (*struct{ Body Reminders }, error) {
+			r, err := m.SetReminders(ctx, in.ID, in.Body.Minutes)
+			return &struct{ Body Reminders }{Body: r}, err
+		})
 	ev := op("calendar-event-ics", http.MethodGet, "/events/{id}/ics", "An event as an .ics file")
 	ev.Responses = icsResponse
 	huma.Register(api, ev, func(ctx context.Context, in *EventParam) (*icsOut, error) {
