@@ -417,19 +417,21 @@ func (m *Module) UpdateEvent(ctx context.Context, id string, patch EventPatch) (
 		return CalendarEvent{}, err
 	}
 	n := applyPatch(r, as[r.ID], patch)
+	invite := patch.Attendees != nil
 	if r.ParentID != "" {
-		n.RRule, n.RDates, n.ExDates = "", nil, nil // an override is one occurrence
+		// An override is one occurrence; invitations belong to the series.
+		n.RRule, n.RDates, n.ExDates, n.Attendees, invite = "", nil, nil, nil, false
 	}
 	d, err := m.check(n)
 	if err != nil {
 		return CalendarEvent{}, err
 	}
-	if patch.Attendees != nil {
+	if invite {
 		if err := m.checkAttendees(ctx, p.UserID, *patch.Attendees); err != nil {
 			return CalendarEvent{}, err
 		}
 	}
-	return m.save(ctx, p.UserID, r, d, patch.Attendees != nil, nil)
+	return m.save(ctx, p.UserID, r, d, invite, nil)
 }
 
 func (m *Module) save(ctx context.Context, actor string, old eventRow, d draft, attendees bool, meta map[string]string) (CalendarEvent, error) {

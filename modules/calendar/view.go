@@ -375,11 +375,9 @@ func (m *Module) SetWorkingHours(ctx context.Context, w WorkingHours) (WorkingHo
 // (their own calendar and the events they are invited to and did not
 // decline; no titles) and their working hours.
 func (m *Module) FreeBusy(ctx context.Context, userIDs []string, from, to time.Time) ([]BusyPerson, error) {
-	p, err := caller(ctx)
-	if err != nil {
+	if _, err := caller(ctx); err != nil {
 		return nil, err
 	}
-	_ = p
 	if err := m.checkWindow(from, to); err != nil {
 		return nil, err
 	}
