@@ -183,24 +183,68 @@ func (m *Module) CalendarOccurrences(ctx context.Context, calendarID string, fro
 
 // windowRows loads the live events (series, single events and overrides)
 // of calIDs, plus those userID or one of chans is invited to, that may
-// have an occurrence in [from, to).
+// have an occurrence in [from, to). Two plain queries, each on its own
+// index, rather than one with OR over subqueries, which neither database
+// plans well.
 func (m *Module) windowRows(ctx context.Context, calIDs []string, userID string, chans []string, from, to time.Time) ([]eventRow, error) {
-	args := []any{ms(to), ms(from)}
-	args = append(args, anys(calIDs)...)
-	where := `WHERE cancelled_at = 0 AND start_at < ? AND last_end_at > ? AND (calendar_id IN (` + db.In(len(calIDs)) + `)`
-	if userID != "" {
-		invited := `SELECT event_id FROM calendar_attendees WHERE user_id = ?`
-		args2 := []any{userID}
-		if len(chans) > 0 {
-			invited += ` OR channel_id IN (` + db.In(len(chans)) + `)`
-			args2 = append(args2, anys(chans)...)
-		}
-		where += ` OR id IN (` + invited + `) OR parent_id IN (` + invited + `)`
-		args = append(args, args2...)
-		args = append(args, args2...)
+	args := append([]any{ms(to), ms(from)}, anys(calIDs)...)
+	rows, err := queryEvents(ctx, m.db, `WHERE cancelled_at = 0 AND start_at < ? AND last_end_at > ? AND calendar_id IN (`+
+		db.In(len(calIDs))+`)`, args...)
+	if err != nil || userID == "" {
+		sortRows(rows)
+		return rows, err
 	}
-	where += `) ORDER BY start_at, id`
-	return queryEvents(ctx, m.db, where, args...)
+	invited := `SELECT event_id FROM calendar_attendees WHERE user_id = ?`
+	inv := []any{userID}
+	if len(chans) > 0 {
+		invited += ` UNION SELECT event_id FROM calendar_attendees WHERE channel_id IN (` + db.In(len(chans)) + `)`
+		inv = append(inv, anys(chans)...)
+	}
+	ids, err := m.db.QueryContext(ctx, invited, inv...)
+	if err != nil {
+		return nil, fmt.Errorf("read invitations: %w", err)
+	}
+	var eventIDs []string
+	for ids.Next() {
+		var id string
+		if err := ids.Scan(&id); err != nil {
+			ids.Close()
+			return nil, fmt.Errorf("read invitations: %w", err)
+		}
+		eventIDs = append(eventIDs, id)
+	}
+	ids.Close()
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		seen[r.ID] = true
+	}
+	for len(eventIDs) > 0 {
+		n := min(len(eventIDs), 500)
+		batch := anys(eventIDs[:n])
+		eventIDs = eventIDs[n:]
+		more, err := queryEvents(ctx, m.db, `WHERE cancelled_at = 0 AND start_at < ? AND last_end_at > ? AND (id IN (`+
+			db.In(len(batch))+`) OR parent_id IN (`+db.In(len(batch))+`))`, append(append([]any{ms(to), ms(from)}, batch...), batch...)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range more {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				rows = append(rows, r)
+			}
+		}
+	}
+	sortRows(rows)
+	return rows, nil
+}
+
+func sortRows(rows []eventRow) {
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].StartAt != rows[j].StartAt {
+			return rows[i].StartAt < rows[j].StartAt
+		}
+		return rows[i].ID < rows[j].ID
+	})
 }
 
 // expand turns rows into occurrences in [from, to), overrides replacing
