@@ -315,6 +315,7 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 			guarded.ServeHTTP(w, r)
 		})
 	}}
+	opt.SecretPaths = append(opt.SecretPaths, calendar.FeedPath)
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)

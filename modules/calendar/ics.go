@@ -16,6 +16,7 @@ import (
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
 
@@ -454,6 +455,10 @@ func (m *Module) Import(ctx context.Context, calendarID string, b []byte) (Impor
 	return res, nil
 }
 
+// FeedPath is where private feeds are served: the rest of the path is the
+// token, a credential (the request log must not show it).
+const FeedPath = httpapi.APIPrefix + "/calendar/feed/"
+
 func hashToken(t string) string {
 	h := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(h[:])
@@ -479,7 +484,7 @@ func (m *Module) CreateFeed(ctx context.Context, calendarID string) (Feed, error
 	}
 	token := feedPrefix + ids.Token(32)
 	f := Feed{ID: ids.New(), CalendarID: calendarID, CreatedAt: m.now(), Token: token}
-	f.URL = "/api/v1/calendar/feed/" + token
+	f.URL = FeedPath + token
 	if _, err := m.db.ExecContext(ctx, `INSERT INTO calendar_feeds (id, user_id, calendar_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		f.ID, p.UserID, calendarID, hashToken(token), ms(f.CreatedAt)); err != nil {
 		return Feed{}, fmt.Errorf("create feed: %w", err)
