@@ -3,12 +3,11 @@ import { useT } from "../i18n";
 import { NotFoundScreen } from "../screens/NotFound";
 import { SignInScreen } from "../screens/SignIn";
 import { UnreachableScreen } from "../screens/Unreachable";
-import { hasRole } from "./navigation";
 import { findRoute } from "./routes";
-import { useLocation } from "./router";
-import { sessionStore } from "./session";
+import { useLocation } from "../base/router";
+import { hasRole, sessionStore } from "../platform/session";
 import { Shell } from "./Shell";
-import { useStore } from "./store";
+import { useStore } from "../base/store";
 
 /** Picks what to show: sign-in, the unreachable screen, or the shell with the current route. */
 export function App() {

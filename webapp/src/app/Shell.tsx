@@ -7,10 +7,11 @@ import { Loading } from "../components/States";
 import { useT } from "../i18n";
 import { connectivity } from "../platform/connectivity";
 import { applyUpdate, updateReady } from "../platform/pwa";
-import { hasRole, sidebarLinks, sidebarSections } from "./navigation";
+import { hasRole } from "../platform/session";
+import { sidebarLinks, sidebarSections } from "./navigation";
 import { ProfileMenu } from "./ProfileMenu";
-import { Link, useLocation } from "./router";
-import { useStore } from "./store";
+import { Link, useLocation } from "../base/router";
+import { useStore } from "../base/store";
 
 interface Props {
   user: User;

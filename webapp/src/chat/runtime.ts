@@ -4,8 +4,8 @@
 // and subscribe to a channel's events with onChannelEvent.
 
 import { api, ok, type Schemas, type User } from "../api/client";
-import { sessionEnded } from "../app/session";
-import { createStore } from "../app/store";
+import { sessionEnded } from "../platform/session";
+import { createStore } from "../base/store";
 import { doNotDisturb, notify, setBadge } from "../platform/notifications";
 import { readPref, writePref } from "../platform/prefs";
 import { presenceStore, type Presence } from "../platform/presence";

@@ -4,7 +4,7 @@
 // both end with the person's chat (stopChat: sign-out, another person), so
 // whoever signs in next on a shared computer does not find them.
 
-import { createStore } from "../app/store";
+import { createStore } from "../base/store";
 import type { FileMeta } from "./uploads";
 
 export const drafts = new Map<string, string>();

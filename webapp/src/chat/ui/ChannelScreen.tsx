@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, ok, type Profile, type User } from "../../api/client";
-import { href, navigate, useLocation } from "../../app/router";
-import { useStore } from "../../app/store";
+import { href, navigate, useLocation } from "../../base/router";
+import { useStore } from "../../base/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Loading } from "../../components/States";
 import { useAsync } from "../../components/useAsync";

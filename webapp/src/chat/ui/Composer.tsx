@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import type { Profile } from "../../api/client";
-import { useStore } from "../../app/store";
+import { useStore } from "../../base/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
 import { useI18n, useT } from "../../i18n";

@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { hasRole } from "../../app/navigation";
-import { href, Link } from "../../app/router";
+import { hasRole } from "../../platform/session";
+import { href, Link } from "../../base/router";
 import { Avatar } from "../../components/Avatar";
 import { Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { api, ok, type Profile, type User } from "../../api/client";
-import { href, Link, navigate } from "../../app/router";
+import { href, Link, navigate } from "../../base/router";
 import { Avatar } from "../../components/Avatar";
 import { Icon } from "../../components/Icon";
 import { PeoplePicker } from "../../components/PeoplePicker";

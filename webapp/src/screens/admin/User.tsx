@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { Link } from "../../app/router";
+import { Link } from "../../base/router";
 import { Alert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Dialog } from "../../components/Dialog";
