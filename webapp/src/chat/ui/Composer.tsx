@@ -176,6 +176,9 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     };
     uploads.clear();
     drafts.delete(key);
+    // Self-destruct is chosen per message: the next one is an ordinary
+    // message again unless the person chooses otherwise.
+    setLifetime(0);
     setText("");
     setCaret(0);
     setError(undefined);
@@ -195,6 +198,8 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         // conversation meanwhile (this composer is gone then) and returns.
         if (!drafts.get(key)) drafts.set(key, body);
         setText((cur) => (cur ? cur : body));
+        // ...with its lifetime, so that sending it again is the same message.
+        if (payload.expires_in_seconds) setLifetime((cur) => cur || (payload.expires_in_seconds ?? 0));
       }
     });
     queue.current = run;
