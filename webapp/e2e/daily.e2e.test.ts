@@ -3,9 +3,11 @@
 // (1440×900), a small laptop (1024×768) and a phone (390×844, touch).
 // Keyboard paths are driven by keys only.
 
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launch, newUser, sizes, type Size, type Watched } from "./browser";
+import { axe, launch, newUser, screenshot, sizes, type Size, type Watched } from "./browser";
 import { startKontor, type Kontor } from "./server";
 
 let kontor: Kontor;
@@ -60,6 +62,11 @@ async function person(username: string, size: Size, locale = "en-US"): Promise<P
   return { ...w, id: ids[username] ?? "", post, get, close: () => w.context.close() };
 }
 
+async function expectAccessible(page: Page, screen: string) {
+  const violations = await axe(page);
+  expect(violations, `axe on ${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+}
+
 const composer = (p: Page) => p.locator(".chat-main").getByRole("combobox", { name: /^Message / });
 const message = (p: Page, text: string) => p.getByRole("article").filter({ hasText: text });
 const allSizes = Object.keys(sizes) as Size[];
@@ -109,6 +116,106 @@ describe("self-destruct", () => {
     expect(kept, "the ordinary message is on the server").toBeDefined();
     expect(kept?.expires_at, "the ordinary message does not expire").toBeUndefined();
     expect(anna.problems).toEqual([]);
+    await anna.close();
+  });
+});
+
+/** Interactive elements in the given parts of the page that are visible and smaller than 44×44 px. */
+async function smallTargets(p: Page, within: string): Promise<string[]> {
+  return p.evaluate((sel) => {
+    const out: string[] = [];
+    for (const root of Array.from(document.querySelectorAll(sel))) {
+      for (const el of Array.from(root.querySelectorAll<HTMLElement>("a[href], button, select, input:not([type=hidden]), textarea"))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || el.closest("[hidden]")) continue;
+        if (r.height < 44 || r.width < 44) out.push(`${el.tagName.toLowerCase()} "${el.getAttribute("aria-label") ?? el.textContent?.trim() ?? ""}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+    }
+    return out;
+  }, within);
+}
+
+/** How far the page is wider than the screen (0: it fits). */
+const overflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+describe("phone (390×844, touch)", () => {
+  test("the drawer opens the channels, the conversations and search; a channel has a full-width box; targets are 44 px", async () => {
+    const anna = await person("akoch", "phone");
+    const p = anna.page;
+    await p.goto("/");
+    const menu = p.getByRole("button", { name: "Menu", exact: true });
+    const nav = p.getByRole("navigation", { name: "Workspace" });
+    await menu.waitFor();
+    expect(await nav.isVisible()).toBe(false);
+    await menu.tap();
+    await nav.getByRole("link", { name: /allgemein/ }).waitFor();
+    await nav.getByRole("heading", { name: "Direct messages" }).waitFor();
+    await nav.getByRole("searchbox", { name: "Search" }).waitFor();
+    expect(await smallTargets(p, ".topbar, #sidebar")).toEqual([]);
+    await expectAccessible(p, "phone drawer");
+    await screenshot(p, "phone-drawer");
+
+    // A channel from the drawer: the drawer closes, the box is as wide as the screen allows.
+    await nav.getByRole("link", { name: /allgemein/ }).tap();
+    await message(p, "Guten Morgen zusammen").waitFor();
+    expect(await nav.isVisible()).toBe(false);
+    const box = await composer(p).boundingBox();
+    expect(box?.width ?? 0, "the text box takes the screen's width").toBeGreaterThan(300);
+    expect(await smallTargets(p, ".topbar, .chat-head, .composer")).toEqual([]);
+    expect(await overflow(p)).toBe(0);
+
+    // Search from the drawer.
+    await menu.tap();
+    await nav.getByRole("searchbox", { name: "Search" }).fill("Oktober");
+    await nav.getByRole("searchbox", { name: "Search" }).press("Enter");
+    await p.waitForURL(/\/search\?q=Oktober/);
+    await p.getByRole("main").getByText("Die Zahlen für").waitFor();
+    expect(await nav.isVisible()).toBe(false);
+    expect(anna.problems).toEqual([]);
+    await anna.close();
+  });
+
+  test("a channel opened from a link: a picture fits the screen", async () => {
+    const anna = await person("akoch", "phone");
+    const p = anna.page;
+    await p.goto(`/c/${sales}`);
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    const png = readFileSync(resolve(import.meta.dirname, "../public/icons/icon-512.png"));
+    await p.locator('.chat-main input[type="file"]').setInputFiles({ name: "Umsatz.png", mimeType: "image/png", buffer: png });
+    await p.getByText("Ready").waitFor();
+    await composer(p).fill("Das Diagramm");
+    await composer(p).press("Enter");
+    const thumb = message(p, "Das Diagramm").getByRole("button", { name: "Open Umsatz.png" });
+    await thumb.waitFor();
+    await expect.poll(async () => (await thumb.locator("img").boundingBox())?.width ?? 0).toBeGreaterThan(100);
+    const r = await thumb.boundingBox();
+    expect((r?.x ?? 0) + (r?.width ?? 0), "the picture ends inside the screen").toBeLessThanOrEqual(390);
+    expect(await overflow(p)).toBe(0);
+    await screenshot(p, "phone-channel");
+    await anna.close();
+  });
+});
+
+describe("1024×768 with a thread open", () => {
+  test("both text boxes are usable", async () => {
+    const anna = await person("akoch", "laptop");
+    const root = (await anna.post(`/api/v1/channels/${general}/messages`, { text: "Wer kommt zum Workshop?" })) as { id: string };
+    const p = anna.page;
+    await p.goto(`/c/${general}?thread=${root.id}`);
+    const thread = p.getByRole("complementary", { name: "Thread" });
+    const reply = thread.getByRole("combobox", { name: "Reply" });
+    await reply.waitFor();
+    for (const box of [composer(p), reply]) {
+      const r = await box.boundingBox();
+      expect(r?.width ?? 0, "a text box at 1024 px beside a thread").toBeGreaterThan(250);
+    }
+    await reply.fill("Ich komme");
+    await reply.press("Enter");
+    await thread.getByRole("article").filter({ hasText: "Ich komme" }).waitFor();
+    await composer(p).fill("Und hier im Kanal");
+    await composer(p).press("Enter");
+    await p.locator(".chat-main").getByRole("article").filter({ hasText: "Und hier im Kanal" }).waitFor();
+    await screenshot(p, "laptop-thread");
     await anna.close();
   });
 });

@@ -44,6 +44,28 @@ export function Shell({ user, offline, title, children }: Props) {
   const liveDown = useDelayed(live === "reconnecting", 1500);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  // On a phone the sidebar (channels, conversations, search) is a drawer
+  // behind the menu button; elsewhere it is always there.
+  const [drawer, setDrawer] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const nav = useRef<HTMLElement>(null);
+  const closeDrawer = (refocus: boolean) => {
+    setDrawer(false);
+    if (refocus) menuButton.current?.focus();
+  };
+  useEffect(() => setDrawer(false), [path]);
+  useEffect(() => {
+    if (!drawer) return;
+    nav.current?.querySelector<HTMLElement>("a, button, input")?.focus();
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented) {
+        e.preventDefault();
+        closeDrawer(true);
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [drawer]);
 
   // A new screen: say so in the title, and move focus to it so keyboard
   // and screen reader users start there (not on the first visit).
@@ -67,6 +89,17 @@ export function Shell({ user, offline, title, children }: Props) {
         {t("shell.skip")}
       </a>
       <header className="topbar">
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-toggle"
+          aria-label={t("shell.menu")}
+          aria-expanded={drawer}
+          aria-controls="sidebar"
+          onClick={() => (drawer ? closeDrawer(false) : setDrawer(true))}
+        >
+          <Icon name="menu" />
+        </button>
         <Link to="/" className="brand">
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span>Kontor</span>
@@ -76,7 +109,13 @@ export function Shell({ user, offline, title, children }: Props) {
         </div>
         <ProfileMenu user={user} />
       </header>
-      <nav className="sidebar" aria-label={t("sidebar.label")}>
+      {drawer && <div className="drawer-backdrop" aria-hidden="true" onClick={() => closeDrawer(true)} />}
+      <nav id="sidebar" ref={nav} className={`sidebar${drawer ? " sidebar-open" : ""}`} aria-label={t("sidebar.label")}>
+        {drawer && (
+          <div className="sidebar-search">
+            <SearchBox />
+          </div>
+        )}
         <ul className="sidebar-links">
           {sidebarLinks
             .filter((l) => !l.role || hasRole(user, l.role))

@@ -53,6 +53,7 @@ export const de: Record<MessageKey, string> = {
   "shell.offline": "Sie sind offline. Kontor verbindet sich von selbst wieder.",
   "shell.updateReady": "Eine neue Version von Kontor ist bereit.",
   "shell.reload": "Neu laden",
+  "shell.menu": "Menü",
 
   "sidebar.label": "Arbeitsbereich",
   "sidebar.channels": "Kanäle",

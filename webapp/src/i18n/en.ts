@@ -52,6 +52,7 @@ export const en = {
   "shell.offline": "You are offline. Kontor will reconnect by itself.",
   "shell.updateReady": "A new version of Kontor is ready.",
   "shell.reload": "Reload",
+  "shell.menu": "Menu",
 
   "sidebar.label": "Workspace",
   "sidebar.channels": "Channels",

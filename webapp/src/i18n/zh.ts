@@ -53,6 +53,7 @@ export const zh: Record<MessageKey, string> = {
   "shell.offline": "您已离线。Kontor 会自动重新连接。",
   "shell.updateReady": "Kontor 的新版本已就绪。",
   "shell.reload": "重新加载",
+  "shell.menu": "菜单",
 
   "sidebar.label": "工作区",
   "sidebar.channels": "频道",
