@@ -219,3 +219,81 @@ describe("1024×768 with a thread open", () => {
     await anna.close();
   });
 });
+
+const focused = (l: ReturnType<typeof composer>) => l.evaluate((el) => el === document.activeElement);
+
+describe("keyboard", () => {
+  test.each(["desktop", "laptop"] as const)("switcher, Alt+arrows, ↑ to edit, Esc, help: keys only, focus in the box (%s)", async (size) => {
+    // Something unread for Anna: a new channel of Bernd's, and a direct message from Carla.
+    const bernd = await token("bwagner", "bwagner-password-1");
+    const carla = await token("cschulz", "cschulz-password-1");
+    const zentrale = ((await api("POST", "/api/v1/channels", bernd, { name: `zentrale-${size}`, member_ids: [ids.akoch] })) as { id: string }).id;
+    await api("POST", `/api/v1/channels/${zentrale}/messages`, bernd, { text: "Bitte die Liste prüfen" });
+    const dm = ((await api("POST", "/api/v1/channels/direct", carla, { user_ids: [ids.akoch] })) as { id: string }).id;
+    await api("POST", `/api/v1/channels/${dm}/messages`, carla, { text: `Hast du kurz Zeit? (${size})` });
+
+    const anna = await person("akoch", size);
+    const p = anna.page;
+    await p.goto(`/c/${general}`);
+    await message(p, "Guten Morgen zusammen").waitFor();
+    await expect.poll(() => focused(composer(p)), { message: "focus starts in the text box" }).toBe(true);
+
+    // Ctrl+K: a few letters, Enter.
+    await p.keyboard.press("Control+k");
+    const switcher = p.getByRole("dialog", { name: "Go to a conversation" });
+    await switcher.waitFor();
+    await expectAccessible(p, "quick switcher");
+    await p.keyboard.type("vert");
+    await switcher.getByRole("option", { name: "#vertrieb" }).waitFor();
+    await p.keyboard.press("Enter");
+    await p.waitForURL(new RegExp(`/c/${sales}$`));
+    await p.getByRole("heading", { name: "#vertrieb", level: 1 }).waitFor();
+    await expect.poll(() => focused(composer(p)), { message: "focus in the text box after switching" }).toBe(true);
+
+    // Alt+↑ and Alt+↓ walk the sidebar: #allgemein, #vertrieb, #zentrale-…
+    await p.keyboard.press("Alt+ArrowUp");
+    await p.waitForURL(new RegExp(`/c/${general}$`));
+    await expect.poll(() => focused(composer(p))).toBe(true);
+    // Alt+Shift+↓ skips #vertrieb (read) to the unread channel, then to the unread conversation.
+    await p.keyboard.press("Alt+Shift+ArrowDown");
+    await p.waitForURL(new RegExp(`/c/${zentrale}$`));
+    await message(p, "Bitte die Liste prüfen").waitFor();
+    await p.keyboard.press("Alt+Shift+ArrowDown");
+    await p.waitForURL(new RegExp(`/c/${dm}$`));
+    await message(p, `Hast du kurz Zeit? (${size})`).waitFor();
+
+    // ↑ in the empty box edits my last message; Enter saves; focus is back in the box.
+    await expect.poll(() => focused(composer(p))).toBe(true);
+    await p.keyboard.type(`Ja, gleich (${size})`);
+    await p.keyboard.press("Enter");
+    await message(p, `Ja, gleich (${size})`).waitFor();
+    await p.keyboard.press("ArrowUp");
+    const edit = p.getByRole("textbox", { name: "Edit message" });
+    await edit.waitFor();
+    await expect.poll(() => edit.evaluate((el) => el === document.activeElement)).toBe(true);
+    await p.keyboard.press("End");
+    await p.keyboard.type(" – in fünf Minuten");
+    await p.keyboard.press("Enter");
+    await message(p, `Ja, gleich (${size}) – in fünf Minuten`).getByText("edited").waitFor();
+    await expect.poll(() => focused(composer(p)), { message: "focus back in the box after saving" }).toBe(true);
+
+    // Esc closes a thread, and focus goes to the box.
+    const mine = (await anna.get(`/api/v1/channels/${dm}/messages?limit=1`)) as { items: { id: string }[] };
+    await p.goto(`/c/${dm}?thread=${mine.items[0]?.id ?? ""}`);
+    const thread = p.getByRole("complementary", { name: "Thread" });
+    await thread.waitFor();
+    await p.keyboard.press("Escape");
+    await thread.waitFor({ state: "detached" });
+    await expect.poll(() => focused(composer(p))).toBe(true);
+
+    // Ctrl+/ lists the shortcuts; Esc closes it.
+    await p.keyboard.press("Control+/");
+    const help = p.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await help.getByText("Previous or next conversation with unread messages").waitFor();
+    await expectAccessible(p, "shortcuts help");
+    await p.keyboard.press("Escape");
+    await help.waitFor({ state: "hidden" });
+    expect(anna.problems).toEqual([]);
+    await anna.close();
+  });
+});

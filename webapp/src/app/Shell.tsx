@@ -1,6 +1,7 @@
 import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
 import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
+import { ChatShortcuts } from "../chat/ui/Shortcuts";
 import { Icon } from "../components/Icon";
 import { SearchBox } from "../search/SearchBox";
 import { Loading } from "../components/States";
@@ -68,14 +69,17 @@ export function Shell({ user, offline, title, children }: Props) {
   }, [drawer]);
 
   // A new screen: say so in the title, and move focus to it so keyboard
-  // and screen reader users start there (not on the first visit).
+  // and screen reader users start there (not on the first visit): to
+  // where the screen says work starts (a conversation's text box), or
+  // its heading.
   useEffect(() => {
     document.title = `${title} · Kontor`;
     if (first.current) {
       first.current = false;
       return;
     }
-    main.current?.querySelector<HTMLElement>("h1")?.focus();
+    const start = main.current?.querySelector<HTMLElement>("[data-autofocus]") ?? main.current?.querySelector<HTMLElement>("h1");
+    start?.focus();
   }, [path, title]);
 
   // Chat runs while someone is signed in: one websocket for the whole app.
@@ -154,6 +158,7 @@ export function Shell({ user, offline, title, children }: Props) {
         )}
         <Suspense fallback={<Loading />}>{children}</Suspense>
       </main>
+      <ChatShortcuts user={user} />
     </div>
   );
 }

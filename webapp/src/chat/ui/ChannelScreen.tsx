@@ -14,6 +14,7 @@ import type { Message } from "../window";
 import { Composer } from "./Composer";
 import { MessageList } from "./MessageList";
 import { channelLabel } from "./names";
+import { editRequest, focusComposer, lastEditable } from "./focus";
 import { DetailsPane, PinsPane } from "./Panes";
 import { ThreadPane } from "./ThreadPane";
 import { useConversation } from "./useConversation";
@@ -149,6 +150,37 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
     if (atBottom && visible && !conv.loading && !conv.win.hasNewer) void markRead(channel.id, lastSeq);
   }, [atBottom, visible, conv.loading, conv.win.hasNewer, channel.id, lastSeq]);
 
+  // Keyboard: Esc closes the thread, else the side pane (not when
+  // something smaller took it: a dialog, a menu, a list of suggestions).
+  const closeAll = useRef<() => boolean>(() => false);
+  closeAll.current = () => {
+    if (thread) openThread(undefined);
+    else if (pane) setPane(null);
+    else return false;
+    focusComposer("main");
+    return true;
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
+      if (closeAll.current()) e.preventDefault();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+  // Arriving here (a link, the quick switcher, Alt+↓) starts in the text
+  // box, unless focus is somewhere on purpose already.
+  useEffect(() => {
+    const a = document.activeElement;
+    if (!a || a === document.body) focusComposer("main");
+  }, [channel.id]);
+  const editLast = () => {
+    const m = lastEditable(conv.win.hasNewer ? [] : conv.win.items, user.id);
+    if (!m) return false;
+    editRequest.set({ id: m.id, place: "main" });
+    return true;
+  };
+
   const memberPeople = useMemo(() => conv.members.map((m) => people.get(m.user_id)).filter((p): p is Profile => !!p && p.id !== user.id), [conv.members, people, user.id]);
   const posted = (m: Message) => conv.put(m);
   const jump = (id: string) => void conv.jumpTo(id).then((m) => m?.root_id && openThread(m.root_id));
@@ -221,7 +253,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
         ) : announcementOnly ? (
           <p className="composer-note">{t("chat.announcementNote")}</p>
         ) : (
-          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} />
+          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} onEditLast={editLast} />
         )}
       </div>
       {thread && <ThreadPane channel={channel} rootId={thread} me={user} people={memberPeople} writable={writable} canPost={canPost} onClose={() => openThread(undefined)} />}

@@ -25,6 +25,8 @@ interface Props {
   onPosted: (m: Message) => void;
   /** Set by the composer: the channel view hands it files dropped anywhere on it. */
   dropTarget?: RefObject<((files: File[]) => void) | null>;
+  /** ↑ in the empty box: open my last message for editing; false when there is none. */
+  onEditLast?: () => boolean;
 }
 
 let uploadKeys = 0;
@@ -88,7 +90,7 @@ function useRecorder(onDone: (blob: Blob, durationMs: number) => void) {
   return { recording, elapsed, error, start, stop };
 }
 
-export function Composer({ channelId, rootId, label, people, onPosted, dropTarget }: Props) {
+export function Composer({ channelId, rootId, label, people, onPosted, dropTarget, onEditLast }: Props) {
   const t = useT();
   const { locale } = useI18n();
   const key = rootId ? `${channelId}/${rootId}` : channelId;
@@ -230,6 +232,10 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         return;
       }
     }
+    if (e.key === "ArrowUp" && !e.altKey && !e.shiftKey && !e.ctrlKey && !e.metaKey && text === "" && onEditLast?.()) {
+      e.preventDefault();
+      return;
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
@@ -305,6 +311,7 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
           ref={ref}
           aria-label={label}
           placeholder={label}
+          data-autofocus={rootId ? undefined : true}
           rows={Math.min(8, Math.max(1, text.split("\n").length))}
           value={text}
           role="combobox"
