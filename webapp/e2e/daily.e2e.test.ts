@@ -297,3 +297,44 @@ describe("keyboard", () => {
     await anna.close();
   });
 });
+
+describe("tab title and sign-in", () => {
+  test.each(allSizes)("the tab names the conversation and counts what waits; signing in lands on the last conversation (%s)", async (size) => {
+    const w = await newUser(browser, kontor.url, "en-US", size);
+    w.context.setDefaultTimeout(10_000);
+    const p = w.page;
+    const signIn = async () => {
+      await p.getByLabel("Username").fill("bwagner");
+      await p.getByLabel("Password", { exact: true }).fill("bwagner-password-1");
+      await p.getByRole("button", { name: "Sign in" }).click();
+    };
+    await p.goto("/");
+    await signIn();
+    await p.getByRole("heading", { name: "Welcome, Bernd Wagner" }).waitFor();
+    await p.goto(`/c/${sales}`);
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    await expect.poll(() => p.title()).toBe("#vertrieb · Kontor");
+
+    // Carla mentions Bernd in a new channel: the tab counts it.
+    const carla = await token("cschulz", "cschulz-password-1");
+    const lunch = ((await api("POST", "/api/v1/channels", carla, { name: `mittag-${size}`, member_ids: [ids.bwagner] })) as { id: string }).id;
+    await api("POST", `/api/v1/channels/${lunch}/messages`, carla, { text: `@bwagner Mittagessen? (${size})` });
+    await expect.poll(() => p.title()).toBe("(1) #vertrieb · Kontor");
+
+    // Sign out, sign in again: back in #vertrieb, not on the home page.
+    if (size === "phone") await p.getByRole("button", { name: "Open account menu" }).tap();
+    else await p.getByRole("button", { name: "Open account menu" }).click();
+    await p.getByRole("menuitem", { name: "Sign out" }).click();
+    await p.getByText("You have signed out.").waitFor();
+    await p.goto("/");
+    await signIn();
+    await p.waitForURL(new RegExp(`/c/${sales}$`));
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    await expect.poll(() => p.title()).toBe("(1) #vertrieb · Kontor");
+    // Reading it clears the count.
+    await p.goto(`/c/${lunch}`);
+    await message(p, `Mittagessen? (${size})`).waitFor();
+    await expect.poll(() => p.title()).toBe(`#mittag-${size} · Kontor`);
+    await w.context.close();
+  });
+});

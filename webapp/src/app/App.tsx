@@ -4,8 +4,9 @@ import { NotFoundScreen } from "../screens/NotFound";
 import { SignInScreen } from "../screens/SignIn";
 import { UnreachableScreen } from "../screens/Unreachable";
 import { findRoute } from "./routes";
-import { useLocation } from "../base/router";
-import { hasRole, sessionStore } from "../platform/session";
+import { navigate, useLocation } from "../base/router";
+import { useEffect, useRef } from "react";
+import { hasRole, lastPlace, sessionStore } from "../platform/session";
 import { Shell } from "./Shell";
 import { useStore } from "../base/store";
 
@@ -14,6 +15,17 @@ export function App() {
   const session = useStore(sessionStore);
   const { path } = useLocation();
   const t = useT();
+
+  // Signing in lands where the person was last (a conversation), not on
+  // the home page; opening the app with a session keeps the address.
+  const before = useRef(session.status);
+  useEffect(() => {
+    if (session.status === "signed-in" && before.current === "signed-out" && window.location.pathname === "/") {
+      const to = lastPlace(session.user);
+      if (to) navigate(to, { replace: true });
+    }
+    before.current = session.status;
+  }, [session]);
 
   if (session.status === "loading") {
     return (

@@ -1,6 +1,8 @@
-import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
+import { Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
-import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
+import { channelsStore, realtimeStatus, startChat, stopChat } from "../chat/runtime";
+import { badgeCount } from "../chat/unread";
+import { screenTitle, tabTitle } from "../base/title";
 import { ChatShortcuts } from "../chat/ui/Shortcuts";
 import { Icon } from "../components/Icon";
 import { SearchBox } from "../search/SearchBox";
@@ -73,7 +75,6 @@ export function Shell({ user, offline, title, children }: Props) {
   // where the screen says work starts (a conversation's text box), or
   // its heading.
   useEffect(() => {
-    document.title = `${title} · Kontor`;
     if (first.current) {
       first.current = false;
       return;
@@ -81,6 +82,15 @@ export function Shell({ user, offline, title, children }: Props) {
     const start = main.current?.querySelector<HTMLElement>("[data-autofocus]") ?? main.current?.querySelector<HTMLElement>("h1");
     start?.focus();
   }, [path, title]);
+
+  // The tab says where I am and how much waits for me (the same count as
+  // the app's icon badge: unread direct messages and mentions).
+  const named = useStore(screenTitle);
+  const channels = useStore(channelsStore);
+  const unread = useMemo(() => badgeCount(channels.byId.values()), [channels]);
+  useEffect(() => {
+    document.title = tabTitle(named ?? title, unread);
+  }, [named, title, unread]);
 
   // Chat runs while someone is signed in: one websocket for the whole app.
   useEffect(() => startChat(user), [user]);

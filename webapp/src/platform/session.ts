@@ -128,6 +128,17 @@ export function updateUser(user: User): void {
   }
 }
 
+/** Remembers where a person was (a conversation), to land there at the next sign-in. */
+export function rememberPlace(user: User, path: string): void {
+  writePref(`place.${user.id}`, path);
+}
+
+/** Where the person was last, if the app remembers it. */
+export function lastPlace(user: User): string | undefined {
+  const p = readPref(`place.${user.id}`);
+  return p && p.startsWith("/") && !p.startsWith("//") ? p : undefined;
+}
+
 /** Whether the person holds a role (admin, compliance); the server checks again on every request. */
 export function hasRole(user: User, role: string): boolean {
   return (user.roles ?? []).includes(role);

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, ok, type Profile, type User } from "../../api/client";
 import { href, navigate, useLocation } from "../../base/router";
 import { useStore } from "../../base/store";
+import { useScreenTitle } from "../../base/title";
+import { rememberPlace } from "../../platform/session";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Loading } from "../../components/States";
 import { useAsync } from "../../components/useAsync";
@@ -109,6 +111,8 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
   const [unreadFrom] = useState(() => channel.membership?.last_read_seq ?? 0);
 
   const label = channelLabel(channel, user.id, people, t);
+  useScreenTitle(label);
+  useEffect(() => rememberPlace(user, href("/c/:id", { id: channel.id })), [user, channel.id]);
   const archived = !!channel.archived_at;
   const announcementOnly = channel.announcement && channel.membership?.role !== "admin";
   const writable = !archived;
@@ -145,10 +149,13 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
   }, [channel.id, linked]);
 
   // Seen on screen: at the bottom of the present, with the page in front.
+  // Also once the sidebar's list has it: a channel opened by its address
+  // on a fresh load shows before that list arrives, and was never marked read.
   const lastSeq = channel.last_seq;
+  const listed = useStore(channelsStore).byId.has(channel.id);
   useEffect(() => {
     if (atBottom && visible && !conv.loading && !conv.win.hasNewer) void markRead(channel.id, lastSeq);
-  }, [atBottom, visible, conv.loading, conv.win.hasNewer, channel.id, lastSeq]);
+  }, [atBottom, visible, conv.loading, conv.win.hasNewer, channel.id, lastSeq, listed]);
 
   // Keyboard: Esc closes the thread, else the side pane (not when
   // something smaller took it: a dialog, a menu, a list of suggestions).
