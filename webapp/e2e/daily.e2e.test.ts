@@ -338,3 +338,34 @@ describe("tab title and sign-in", () => {
     await w.context.close();
   });
 });
+
+describe("drafts", () => {
+  test.each(allSizes)("unsent text survives a reload, per conversation, and is gone after sign-out (%s)", async (size) => {
+    const anna = await person("akoch", size);
+    const p = anna.page;
+    await p.goto(`/c/${sales}`);
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    await composer(p).fill(`Noch nicht fertig (${size})`);
+    await p.goto(`/c/${general}`);
+    await message(p, "Guten Morgen zusammen").waitFor();
+    expect(await composer(p).inputValue()).toBe("");
+    await p.reload();
+    await message(p, "Guten Morgen zusammen").waitFor();
+    expect(await composer(p).inputValue()).toBe("");
+    await p.goto(`/c/${sales}`);
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    await expect.poll(() => composer(p).inputValue()).toBe(`Noch nicht fertig (${size})`);
+
+    // Signing out forgets it: not in the page, not in the browser's storage.
+    await p.getByRole("button", { name: "Open account menu" }).click();
+    await p.getByRole("menuitem", { name: "Sign out" }).click();
+    await p.getByText("You have signed out.").waitFor();
+    expect(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("kontor.drafts")))).toEqual([]);
+    await p.getByLabel("Username").fill("akoch");
+    await p.getByLabel("Password", { exact: true }).fill("akoch-password-1");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await message(p, "Die Zahlen für Oktober").waitFor();
+    expect(await composer(p).inputValue()).toBe("");
+    await anna.close();
+  });
+});
