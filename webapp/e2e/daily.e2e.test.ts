@@ -369,3 +369,63 @@ describe("drafts", () => {
     await anna.close();
   });
 });
+
+/** The element that has focus: its role-ish tag and its text. */
+const focusedText = (p: Page) => p.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+
+describe("confirmations", () => {
+  test.each(allSizes)("archive, leave, remove member and delete ask first: Cancel, Esc, focus on Cancel (%s)", async (size) => {
+    const anna = await person("akoch", size);
+    const team = (await anna.post("/api/v1/channels", { name: `team-${size}`, member_ids: [ids.bwagner] })) as { id: string };
+    const sent = (await anna.post(`/api/v1/channels/${team.id}/messages`, { text: `Bitte löschen (${size})` })) as { id: string };
+    const p = anna.page;
+    await p.goto(`/c/${team.id}`);
+    await message(p, `Bitte löschen (${size})`).waitFor();
+    const details = p.getByRole("complementary", { name: "Details" });
+    await p.getByRole("button", { name: "2 members" }).click();
+    await details.waitFor();
+
+    const cases = [
+      { button: details.getByRole("button", { name: "Archive channel" }), dialog: `Archive #team-${size}?` },
+      { button: details.getByRole("button", { name: "Leave channel" }), dialog: `Leave #team-${size}?` },
+      { button: details.getByRole("button", { name: "Remove" }), dialog: `Remove Bernd Wagner from #team-${size}?` },
+    ];
+    for (const c of cases) {
+      // Cancel: nothing happens.
+      await c.button.click();
+      const d = p.getByRole("dialog", { name: c.dialog });
+      await d.waitFor();
+      await expect.poll(() => focusedText(p), { message: `${c.dialog} starts on Cancel` }).toBe("Cancel");
+      if (c === cases[0]) await expectAccessible(p, "a confirmation");
+      await p.keyboard.press("Enter"); // on Cancel: the safe choice
+      await d.waitFor({ state: "hidden" });
+      // Esc: nothing happens either.
+      await c.button.click();
+      await d.waitFor();
+      await p.keyboard.press("Escape");
+      await d.waitFor({ state: "hidden" });
+    }
+    const ch = (await anna.get(`/api/v1/channels/${team.id}`)) as { archived_at?: string; member_count: number; membership?: unknown };
+    expect(ch.archived_at, "not archived").toBeUndefined();
+    expect(ch.member_count, "nobody left or was removed").toBe(2);
+
+    // Delete asks too, with a Cancel (the pane goes first: on a phone it covers the messages).
+    await p.keyboard.press("Escape");
+    await details.waitFor({ state: "detached" });
+    const m = message(p, `Bitte löschen (${size})`);
+    await m.hover();
+    await m.getByRole("toolbar").getByRole("button", { name: "Delete" }).click();
+    const del = p.getByRole("dialog", { name: "Delete this message?" });
+    await expect.poll(() => focusedText(p)).toBe("Cancel");
+    await del.getByRole("button", { name: "Cancel" }).click();
+    await del.waitFor({ state: "hidden" });
+    expect(((await anna.get(`/api/v1/channels/${team.id}/messages/${sent.id}`)) as { deleted?: boolean }).deleted ?? false).toBe(false);
+
+    // And confirmed, it happens.
+    await p.getByRole("button", { name: "2 members" }).click();
+    await cases[2]?.button.click();
+    await p.getByRole("dialog", { name: `Remove Bernd Wagner from #team-${size}?` }).getByRole("button", { name: "Remove" }).click();
+    await expect.poll(async () => ((await anna.get(`/api/v1/channels/${team.id}`)) as { member_count: number }).member_count).toBe(1);
+    await anna.close();
+  });
+});

@@ -4,6 +4,7 @@ import { hasRole } from "../../platform/session";
 import { href, Link } from "../../base/router";
 import { useStore } from "../../base/store";
 import { Avatar } from "../../components/Avatar";
+import { Confirm } from "../../components/Confirm";
 import { Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Loading } from "../../components/States";
@@ -221,25 +222,14 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
           </div>
         )}
       </article>
-      <Dialog
+      <Confirm
         title={t("chat.deleteTitle")}
+        text={t("chat.deleteText")}
+        confirm={t("chat.delete")}
         open={confirmDelete}
         onClose={() => setConfirmDelete(false)}
-        footer={
-          <button
-            type="button"
-            className="btn btn-danger"
-            onClick={() => {
-              setConfirmDelete(false);
-              void run(deleteMessage(channel.id, m.id).then(() => onRemoved(m.id)));
-            }}
-          >
-            {t("chat.delete")}
-          </button>
-        }
-      >
-        <p>{t("chat.deleteText")}</p>
-      </Dialog>
+        onConfirm={() => void run(deleteMessage(channel.id, m.id).then(() => onRemoved(m.id)))}
+      />
       {history && <HistoryDialog channel={channel.id} m={m} onClose={() => setHistory(false)} />}
     </>
   );
