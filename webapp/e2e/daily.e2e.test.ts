@@ -429,3 +429,21 @@ describe("confirmations", () => {
     await anna.close();
   });
 });
+
+describe("server errors in the person's language", () => {
+  test.each([
+    ["de-DE", "desktop", "Neuer Kanal", "Kanal anlegen", "Einen Kanal mit diesem Namen gibt es schon. Wählen Sie einen anderen Namen."],
+    ["zh-CN", "laptop", "新建频道", "创建频道", "已存在同名频道。请换一个名称。"],
+  ] as const)("a channel name that is taken (%s, %s)", async (locale, size, create, submit, want) => {
+    const bernd = await person("bwagner", size, locale);
+    const p = bernd.page;
+    await p.goto("/");
+    await p.getByRole("navigation").getByRole("button", { name: create }).click();
+    const dialog = p.getByRole("dialog", { name: create });
+    await dialog.locator("input").first().fill("allgemein");
+    await dialog.getByRole("button", { name: submit }).click();
+    await dialog.getByText(want).waitFor();
+    await expectAccessible(p, `an error in ${locale}`);
+    await bernd.close();
+  });
+});
