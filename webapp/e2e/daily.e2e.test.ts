@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { axe, launch, newUser, screenshot, sizes, type Size, type Watched } from "./browser";
 import { startKontor, type Kontor } from "./server";
@@ -445,5 +445,59 @@ describe("server errors in the person's language", () => {
     await dialog.getByText(want).waitFor();
     await expectAccessible(p, `an error in ${locale}`);
     await bernd.close();
+  });
+});
+
+/** Clicks (or taps, on the phone via the drawer) a conversation in the sidebar; in the page: ms from the click until text is on screen. */
+async function switchTo(p: Page, size: Size, name: string, text: string): Promise<number> {
+  if (size === "phone") await p.getByRole("button", { name: "Menu", exact: true }).tap();
+  const link = p.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: new RegExp(name) });
+  await link.waitFor();
+  return p.evaluate(
+    async ({ name, text }) => {
+      const a = Array.from(document.querySelectorAll<HTMLAnchorElement>("#sidebar a")).find((x) => x.textContent?.includes(name));
+      if (!a) throw new Error(`no link ${name}`);
+      const t0 = performance.now();
+      a.click();
+      // Bounded: about ten seconds of frames.
+      for (let i = 0; i < 600; i++) {
+        await new Promise((r) => requestAnimationFrame(r));
+        if (Array.from(document.querySelectorAll(".chat-main article")).some((m) => m.textContent?.includes(text))) return performance.now() - t0;
+      }
+      throw new Error(`${text} did not show`);
+    },
+    { name, text },
+  );
+}
+
+describe("channel switching", () => {
+  test.each(allSizes)("a revisit shows the conversation from memory at once and refreshes behind it (%s)", async (size) => {
+    const anna = await person("akoch", size);
+    const bernd = await token("bwagner", "bwagner-password-1");
+    const fair = ((await anna.post("/api/v1/channels", { name: `messe-${size}`, member_ids: [ids.bwagner] })) as { id: string }).id;
+    await anna.post(`/api/v1/channels/${fair}/messages`, { text: "Standplan für die Messe" });
+    const p = anna.page;
+    await p.goto(`/c/${general}`);
+    await message(p, "Guten Morgen zusammen").waitFor();
+    const first = await switchTo(p, size, `messe-${size}`, "Standplan für die Messe");
+    await switchTo(p, size, "allgemein", "Guten Morgen zusammen");
+
+    // While Anna is elsewhere, Bernd writes; the server's answer for the channel is held back.
+    await api("POST", `/api/v1/channels/${fair}/messages`, bernd, { text: "Ich bringe die Prospekte" });
+    const held: Route[] = [];
+    const messagesOf = (u: URL) => u.pathname === `/api/v1/channels/${fair}/messages`;
+    await p.route(messagesOf, (r) => void held.push(r));
+    const revisit = await switchTo(p, size, `messe-${size}`, "Standplan für die Messe");
+    expect(held.length, "the refresh is on its way, not answered yet").toBeGreaterThan(0);
+    expect(await message(p, "Ich bringe die Prospekte").count(), "what shows came from memory").toBe(0);
+
+    // The answer arrives: the new message joins what is on screen.
+    for (const r of held) await r.continue();
+    await p.unroute(messagesOf);
+    await message(p, "Ich bringe die Prospekte").waitFor();
+    await message(p, "Standplan für die Messe").waitFor();
+    console.log(`channel switch at ${size}: first visit ${first.toFixed(0)} ms, revisit ${revisit.toFixed(0)} ms (click to messages, in the page)`);
+    expect(anna.problems).toEqual([]);
+    await anna.close();
   });
 });

@@ -14,6 +14,7 @@ import { nameOf, peopleStore, requestPeople } from "./people";
 import { channelOf, type ChatEvent, type Frame } from "./events";
 import { RealtimeClient, socketURL, type RealtimeStatus } from "./realtime";
 import { applyChannelUpdate, applyMessageCreated, applyRead, badgeCount, isDirect, wantsNotification, type Channel, type Message } from "./unread";
+import { forgetConversations } from "./memory";
 import { forgetUnsent } from "./unsent";
 
 export type Member = Schemas["Member"];
@@ -403,5 +404,6 @@ export function stopChat(): void {
   presenceStore.set(new Map());
   watched.clear();
   forgetUnsent();
+  forgetConversations();
   void setBadge(0);
 }
