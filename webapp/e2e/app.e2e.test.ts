@@ -303,7 +303,7 @@ describe("the web app", () => {
     await expect.poll(() => page.locator("img[src*='/avatar?v=']").count()).toBeGreaterThan(0);
     // Not a picture: a clear refusal, nothing changed.
     await page.getByLabel("Choose a picture").setInputFiles({ name: "evil.png", mimeType: "image/png", buffer: Buffer.from("<html>hi</html>") });
-    await page.getByText(/JPEG, PNG, GIF or WebP image/).first().waitFor();
+    await page.getByText("This is not a picture the app accepts (JPEG, PNG, GIF or WebP).").first().waitFor();
     await expectAccessible(page, "own profile");
     await screenshot(page, "settings-profile");
 

@@ -19,8 +19,16 @@ export interface Watched {
   problems: string[];
 }
 
-export async function newUser(browser: Browser, baseURL: string, locale = "en-US"): Promise<Watched> {
-  const context = await browser.newContext({ baseURL, locale, viewport: { width: 1280, height: 800 } });
+/** The sizes issue 14 tries the app at: a desktop, a small laptop, and a phone (touch). */
+export const sizes = {
+  desktop: { viewport: { width: 1440, height: 900 } },
+  laptop: { viewport: { width: 1024, height: 768 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+} as const;
+export type Size = keyof typeof sizes;
+
+export async function newUser(browser: Browser, baseURL: string, locale = "en-US", size?: Size): Promise<Watched> {
+  const context = await browser.newContext({ baseURL, locale, ...(size ? sizes[size] : { viewport: { width: 1280, height: 800 } }) });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (m) => {

@@ -419,6 +419,7 @@ describe("chat", () => {
     await message(p, "Nur kurz sichtbar").getByText(/Disappears/).waitFor();
     await p.getByRole("button", { name: "2 members" }).click();
     await p.getByRole("complementary", { name: "Details" }).getByRole("button", { name: "Archive channel" }).click();
+    await p.getByRole("dialog", { name: "Archive #news?" }).getByRole("button", { name: "Archive channel" }).click();
     await p.getByText("This channel is archived. You can read it, but nobody can write in it.").waitFor();
     await bernd.page.getByText("This channel is archived. You can read it, but nobody can write in it.").waitFor();
     await message(bernd.page, "Nur kurz sichtbar").waitFor();

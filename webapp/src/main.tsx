@@ -1,8 +1,8 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App";
-import { navigate } from "./app/router";
-import { startSession } from "./app/session";
+import { navigate } from "./base/router";
+import { startSession } from "./platform/session";
 import { applyLocale } from "./i18n";
 import { registerServiceWorker } from "./platform/pwa";
 import { applyTheme } from "./theme/theme";

@@ -1,26 +1,92 @@
-// Turns API errors into what a person reads, in their language. Known
-// codes have their own text; anything else shows the server's detail,
+// Turns API errors into what a person reads, in their language. Every
+// code the server sends has its own text; an error without a code (a
+// proxy, a field that failed validation) shows the server's detail,
 // which is written for people too (in English).
 
 import type { I18n, MessageKey } from "../i18n";
-import { ApiError, NetworkError } from "./errors";
+import { ApiError, NetworkError, type ErrorCode } from "./errors";
 
-const byCode: Record<string, MessageKey> = {
-  invalid_credentials: "error.invalid_credentials",
+/**
+ * The text for each code. The compiler insists on every code of the
+ * generated client (a new code on the server is a compile error here);
+ * messages.test.ts checks each has its own text in every language.
+ */
+export const errorTexts: Record<ErrorCode, MessageKey> = {
   account_disabled: "error.account_disabled",
-  directory_unavailable: "error.directory_unavailable",
-  directory_ambiguous: "error.directory_ambiguous",
-  password_empty: "error.password_empty",
-  session_expired: "error.session_expired",
-  token_invalid: "error.session_expired",
-  unauthenticated: "error.session_expired",
+  address_not_text: "error.address_not_text",
+  announcement_only: "error.announcement_only",
+  bad_cursor: "error.bad_cursor",
+  bad_frame: "error.bad_frame",
+  bad_query: "error.bad_query",
+  channel_admin_required: "error.channel_admin_required",
+  channel_archived: "error.channel_archived",
+  channel_name_taken: "error.channel_name_taken",
+  channel_not_found: "error.channel_not_found",
+  compliance_required: "error.compliance_required",
   csrf_failed: "error.csrf_failed",
-  role_required: "error.role_required",
-  managed_by_directory: "error.managed_by_directory",
-  username_taken: "error.username_taken",
-  last_admin: "error.last_admin",
-  user_not_found: "error.user_not_found",
+  directory_ambiguous: "error.directory_ambiguous",
   directory_not_configured: "error.directory_not_configured",
+  directory_unavailable: "error.directory_unavailable",
+  duplicate_file: "error.duplicate_file",
+  empty_file: "error.empty_file",
+  file_deleted: "error.file_deleted",
+  file_not_attachable: "error.file_not_attachable",
+  file_not_found: "error.file_not_found",
+  file_too_large: "error.file_too_large",
+  group_too_large: "error.group_too_large",
+  image_too_large: "error.image_too_large",
+  internal: "error.unexpected",
+  invalid_credentials: "error.invalid_credentials",
+  invalid_emoji: "error.invalid_emoji",
+  invalid_utf8: "error.invalid_utf8",
+  invisible_character: "error.invisible_character",
+  last_admin: "error.last_admin",
+  last_channel_admin: "error.last_channel_admin",
+  managed_by_directory: "error.managed_by_directory",
+  message_deleted: "error.message_deleted",
+  message_empty: "error.message_empty",
+  message_not_found: "error.message_not_found",
+  message_too_long: "error.message_too_long",
+  metrics_forbidden: "error.metrics_forbidden",
+  name_too_long: "error.name_too_long",
+  no_preview: "error.no_preview",
+  not_an_image: "error.not_an_image",
+  not_audio: "error.not_audio",
+  not_author: "error.not_author",
+  not_file_owner: "error.not_file_owner",
+  not_member: "error.not_member",
+  password_empty: "error.password_empty",
+  precondition_failed: "error.precondition_failed",
+  quota_exceeded: "error.quota_exceeded",
+  range_not_satisfiable: "error.range_not_satisfiable",
+  rate_limited: "error.rate_limited",
+  read_receipts_off: "error.read_receipts_off",
+  reindex_running: "error.reindex_running",
+  rejected: "error.rejected",
+  reserved_name: "error.reserved_name",
+  role_required: "error.role_required",
+  self_destruct_disabled: "error.self_destruct_disabled",
+  session_expired: "error.session_expired",
+  session_required: "error.session_required",
+  shutting_down: "error.shutting_down",
+  storage_unavailable: "error.storage_unavailable",
+  token_invalid: "error.session_expired",
+  token_scope: "error.token_scope",
+  token_scope_not_held: "error.token_scope_not_held",
+  token_scope_unknown: "error.token_scope_unknown",
+  token_ttl_too_long: "error.token_ttl_too_long",
+  too_many_connections: "error.too_many_connections",
+  too_many_files: "error.too_many_files",
+  unauthenticated: "error.session_expired",
+  unavailable: "error.unavailable",
+  unknown_channel: "error.unknown_channel",
+  unknown_user: "error.unknown_user",
+  upload_expired: "error.upload_expired",
+  upload_interrupted: "error.upload_interrupted",
+  upload_stalled: "error.upload_stalled",
+  user_not_found: "error.user_not_found",
+  user_required: "error.user_required",
+  username_taken: "error.username_taken",
 };
 
 export function errorMessage(err: unknown, i18n: Pick<I18n, "t" | "wait">): string {
@@ -30,9 +96,9 @@ export function errorMessage(err: unknown, i18n: Pick<I18n, "t" | "wait">): stri
   if (err.code === "rate_limited") {
     return err.retryAfter !== undefined ? t("error.rate_limited_wait", { wait: i18n.wait(err.retryAfter) }) : t("error.rate_limited");
   }
-  const key = byCode[err.code];
-  if (key) return t(key);
   if (err.status >= 500 && err.errorId) return t("error.internal", { id: err.errorId });
+  const key = errorTexts[err.code as ErrorCode] as MessageKey | undefined;
+  if (key) return t(key);
   if (err.status >= 500 && !err.detail) return t("error.unexpected");
   // The first field error is usually more specific than the summary.
   const field = err.fieldErrors[0]?.message;

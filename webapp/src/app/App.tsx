@@ -3,18 +3,29 @@ import { useT } from "../i18n";
 import { NotFoundScreen } from "../screens/NotFound";
 import { SignInScreen } from "../screens/SignIn";
 import { UnreachableScreen } from "../screens/Unreachable";
-import { hasRole } from "./navigation";
 import { findRoute } from "./routes";
-import { useLocation } from "./router";
-import { sessionStore } from "./session";
+import { navigate, useLocation } from "../base/router";
+import { useEffect, useRef } from "react";
+import { hasRole, lastPlace, sessionStore } from "../platform/session";
 import { Shell } from "./Shell";
-import { useStore } from "./store";
+import { useStore } from "../base/store";
 
 /** Picks what to show: sign-in, the unreachable screen, or the shell with the current route. */
 export function App() {
   const session = useStore(sessionStore);
   const { path } = useLocation();
   const t = useT();
+
+  // Signing in lands where the person was last (a conversation), not on
+  // the home page; opening the app with a session keeps the address.
+  const before = useRef(session.status);
+  useEffect(() => {
+    if (session.status === "signed-in" && before.current === "signed-out" && window.location.pathname === "/") {
+      const to = lastPlace(session.user);
+      if (to) navigate(to, { replace: true });
+    }
+    before.current = session.status;
+  }, [session]);
 
   if (session.status === "loading") {
     return (

@@ -3,9 +3,9 @@ import type { User } from "../api/client";
 import { myStatusStore, setMyStatus, type MyStatus } from "../chat/runtime";
 import { Avatar } from "../components/Avatar";
 import { useT } from "../i18n";
-import { navigate } from "./router";
-import { signOut } from "./session";
-import { useStore } from "./store";
+import { navigate } from "../base/router";
+import { signOut } from "../platform/session";
+import { useStore } from "../base/store";
 
 const statuses: { value: MyStatus; label: "presence.online" | "presence.away" | "presence.dnd" }[] = [
   { value: "active", label: "presence.online" },

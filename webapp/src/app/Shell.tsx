@@ -1,16 +1,20 @@
-import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
+import { Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { User } from "../api/client";
-import { realtimeStatus, startChat, stopChat } from "../chat/runtime";
+import { channelsStore, realtimeStatus, startChat, stopChat } from "../chat/runtime";
+import { badgeCount } from "../chat/unread";
+import { screenTitle, tabTitle } from "../base/title";
+import { ChatShortcuts } from "../chat/ui/Shortcuts";
 import { Icon } from "../components/Icon";
 import { SearchBox } from "../search/SearchBox";
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
 import { connectivity } from "../platform/connectivity";
 import { applyUpdate, updateReady } from "../platform/pwa";
-import { hasRole, sidebarLinks, sidebarSections } from "./navigation";
+import { hasRole } from "../platform/session";
+import { sidebarLinks, sidebarSections } from "./navigation";
 import { ProfileMenu } from "./ProfileMenu";
-import { Link, useLocation } from "./router";
-import { useStore } from "./store";
+import { Link, useLocation } from "../base/router";
+import { useStore } from "../base/store";
 
 interface Props {
   user: User;
@@ -43,17 +47,50 @@ export function Shell({ user, offline, title, children }: Props) {
   const liveDown = useDelayed(live === "reconnecting", 1500);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  // On a phone the sidebar (channels, conversations, search) is a drawer
+  // behind the menu button; elsewhere it is always there.
+  const [drawer, setDrawer] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const nav = useRef<HTMLElement>(null);
+  const closeDrawer = (refocus: boolean) => {
+    setDrawer(false);
+    if (refocus) menuButton.current?.focus();
+  };
+  useEffect(() => setDrawer(false), [path]);
+  useEffect(() => {
+    if (!drawer) return;
+    nav.current?.querySelector<HTMLElement>("a, button, input")?.focus();
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented) {
+        e.preventDefault();
+        closeDrawer(true);
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [drawer]);
 
   // A new screen: say so in the title, and move focus to it so keyboard
-  // and screen reader users start there (not on the first visit).
+  // and screen reader users start there (not on the first visit): to
+  // where the screen says work starts (a conversation's text box), or
+  // its heading.
   useEffect(() => {
-    document.title = `${title} · Kontor`;
     if (first.current) {
       first.current = false;
       return;
     }
-    main.current?.querySelector<HTMLElement>("h1")?.focus();
+    const start = main.current?.querySelector<HTMLElement>("[data-autofocus]") ?? main.current?.querySelector<HTMLElement>("h1");
+    start?.focus();
   }, [path, title]);
+
+  // The tab says where I am and how much waits for me (the same count as
+  // the app's icon badge: unread direct messages and mentions).
+  const named = useStore(screenTitle);
+  const channels = useStore(channelsStore);
+  const unread = useMemo(() => badgeCount(channels.byId.values()), [channels]);
+  useEffect(() => {
+    document.title = tabTitle(named ?? title, unread);
+  }, [named, title, unread]);
 
   // Chat runs while someone is signed in: one websocket for the whole app.
   useEffect(() => startChat(user), [user]);
@@ -66,6 +103,17 @@ export function Shell({ user, offline, title, children }: Props) {
         {t("shell.skip")}
       </a>
       <header className="topbar">
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-toggle"
+          aria-label={t("shell.menu")}
+          aria-expanded={drawer}
+          aria-controls="sidebar"
+          onClick={() => (drawer ? closeDrawer(false) : setDrawer(true))}
+        >
+          <Icon name="menu" />
+        </button>
         <Link to="/" className="brand">
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span>Kontor</span>
@@ -75,7 +123,13 @@ export function Shell({ user, offline, title, children }: Props) {
         </div>
         <ProfileMenu user={user} />
       </header>
-      <nav className="sidebar" aria-label={t("sidebar.label")}>
+      {drawer && <div className="drawer-backdrop" aria-hidden="true" onClick={() => closeDrawer(true)} />}
+      <nav id="sidebar" ref={nav} className={`sidebar${drawer ? " sidebar-open" : ""}`} aria-label={t("sidebar.label")}>
+        {drawer && (
+          <div className="sidebar-search">
+            <SearchBox />
+          </div>
+        )}
         <ul className="sidebar-links">
           {sidebarLinks
             .filter((l) => !l.role || hasRole(user, l.role))
@@ -114,6 +168,7 @@ export function Shell({ user, offline, title, children }: Props) {
         )}
         <Suspense fallback={<Loading />}>{children}</Suspense>
       </main>
+      <ChatShortcuts user={user} />
     </div>
   );
 }

@@ -32,7 +32,3 @@ export const sidebarSections: SidebarSection[] = [
   { id: "channels", title: "sidebar.channels", render: (user) => <ChannelsSection user={user} /> },
   { id: "dms", title: "sidebar.directMessages", render: (user) => <DirectSection user={user} /> },
 ];
-
-export function hasRole(user: User, role: string): boolean {
-  return (user.roles ?? []).includes(role);
-}

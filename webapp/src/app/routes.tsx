@@ -13,7 +13,7 @@ import { PersonScreen } from "../screens/Person";
 import { PreferencesScreen } from "../screens/settings/Preferences";
 import { ProfileScreen } from "../screens/settings/Profile";
 import { SecurityScreen } from "../screens/settings/Security";
-import { matchPath } from "./router";
+import { matchPath } from "../base/router";
 
 const AdminUsersScreen = lazy(() => import("../screens/admin/Users"));
 const AdminUserScreen = lazy(() => import("../screens/admin/User"));

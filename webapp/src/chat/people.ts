@@ -4,7 +4,7 @@
 
 import { useEffect } from "react";
 import { api, ok, type Profile } from "../api/client";
-import { createStore, useStore } from "../app/store";
+import { createStore, useStore } from "../base/store";
 
 export const peopleStore = createStore<ReadonlyMap<string, Profile>>(new Map());
 

@@ -4,8 +4,8 @@
 // and subscribe to a channel's events with onChannelEvent.
 
 import { api, ok, type Schemas, type User } from "../api/client";
-import { sessionEnded } from "../app/session";
-import { createStore } from "../app/store";
+import { sessionEnded } from "../platform/session";
+import { createStore } from "../base/store";
 import { doNotDisturb, notify, setBadge } from "../platform/notifications";
 import { readPref, writePref } from "../platform/prefs";
 import { presenceStore, type Presence } from "../platform/presence";
@@ -14,6 +14,7 @@ import { nameOf, peopleStore, requestPeople } from "./people";
 import { channelOf, type ChatEvent, type Frame } from "./events";
 import { RealtimeClient, socketURL, type RealtimeStatus } from "./realtime";
 import { applyChannelUpdate, applyMessageCreated, applyRead, badgeCount, isDirect, wantsNotification, type Channel, type Message } from "./unread";
+import { forgetConversations } from "./memory";
 import { forgetUnsent } from "./unsent";
 
 export type Member = Schemas["Member"];
@@ -403,5 +404,6 @@ export function stopChat(): void {
   presenceStore.set(new Map());
   watched.clear();
   forgetUnsent();
+  forgetConversations();
   void setBadge(0);
 }

@@ -21,7 +21,13 @@ export function Dialog({ title, open, onClose, children, footer }: Props) {
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // The browser focuses the first control (the close button); a
+      // dialog that knows better marks its starting point (a search box,
+      // the safe choice of a confirmation).
+      d.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (

@@ -1,5 +1,5 @@
 import { localeNames, localePref, locales, useT, type LocalePref } from "../i18n";
-import { useStore } from "../app/store";
+import { useStore } from "../base/store";
 import { SelectField } from "./Field";
 
 export function LanguageSelect({ className }: { className?: string }) {

@@ -1,4 +1,4 @@
-import { Link, useLocation } from "../app/router";
+import { Link, useLocation } from "../base/router";
 import { useT, type MessageKey } from "../i18n";
 
 /** Tabs between the pages of one area (settings, admin console), as links. */

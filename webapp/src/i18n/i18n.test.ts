@@ -77,3 +77,10 @@ describe("formatWait", () => {
     expect(formatWait(s, locale)).toBe(want);
   });
 });
+
+test("German speaks with one voice: Sie, never du", () => {
+  // Words of the familiar form, as whole words (not "Dubai", "dir" in "Direkt...").
+  const du = /\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines|hast|bist|kannst|willst|musst|sollst|darfst|gib|nimm|wähle|klicke|tippe|schau|such)\b/i;
+  const familiar = Object.entries(de).filter(([, text]) => du.test(text.replace(/\{\w+\}/g, "")));
+  expect(familiar).toEqual([]);
+});

@@ -5,7 +5,7 @@
 // languages decide.
 
 import { useCallback, useMemo } from "react";
-import { createStore, useStore } from "../app/store";
+import { createStore, useStore } from "../base/store";
 import { readPref, writePref } from "../platform/prefs";
 import { de } from "./de";
 import { en, type MessageKey } from "./en";

@@ -3,7 +3,7 @@
 // answer, or one that did), and later the realtime websocket, which calls
 // the same report functions when it drops and when it is back.
 
-import { createStore } from "../app/store";
+import { createStore } from "../base/store";
 
 export type Connectivity = "online" | "offline";
 

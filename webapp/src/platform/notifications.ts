@@ -2,7 +2,7 @@
 // DMs and mentions and setBadge() with the unread count; both respect
 // the person's choices (permission, do not disturb) in one place here.
 
-import { createStore } from "../app/store";
+import { createStore } from "../base/store";
 
 export type Permission = NotificationPermission | "unsupported";
 

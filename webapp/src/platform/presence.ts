@@ -2,7 +2,7 @@
 // presence events; until then everyone's presence is unknown and the
 // dots stay neutral.
 
-import { createStore, useStore } from "../app/store";
+import { createStore, useStore } from "../base/store";
 
 export type Presence = "online" | "away" | "dnd" | "offline" | "unknown";
 

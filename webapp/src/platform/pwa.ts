@@ -1,6 +1,6 @@
 // Service worker registration and "a new version is ready" handling.
 
-import { createStore } from "../app/store";
+import { createStore } from "../base/store";
 
 /** A new version is installed and waits; the banner offers to reload. */
 export const updateReady = createStore<ServiceWorker | null>(null);

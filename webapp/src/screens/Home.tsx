@@ -1,6 +1,6 @@
 import type { User } from "../api/client";
-import { hasRole } from "../app/navigation";
-import { Link } from "../app/router";
+import { hasRole } from "../platform/session";
+import { Link } from "../base/router";
 import { useT } from "../i18n";
 
 /** The start page until chat brings the channel view; it points to what works today. */

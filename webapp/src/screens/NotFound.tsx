@@ -1,4 +1,4 @@
-import { Link } from "../app/router";
+import { Link } from "../base/router";
 import { useT } from "../i18n";
 
 export function NotFoundScreen() {

@@ -1,5 +1,5 @@
 import { api, ok } from "../api/client";
-import { href, Link, navigate, useLocation } from "../app/router";
+import { href, Link, navigate, useLocation } from "../base/router";
 import { Avatar } from "../components/Avatar";
 import { Field } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";

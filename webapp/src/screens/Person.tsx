@@ -1,9 +1,8 @@
 import { api, ok } from "../api/client";
-import { hasRole } from "../app/navigation";
-import { href, Link, navigate } from "../app/router";
+import { href, Link, navigate } from "../base/router";
 import { refreshChannel } from "../chat/runtime";
-import { sessionStore } from "../app/session";
-import { useStore } from "../app/store";
+import { hasRole, sessionStore } from "../platform/session";
+import { useStore } from "../base/store";
 import { ProfileCard } from "../components/ProfileCard";
 import { ErrorState, Loading } from "../components/States";
 import { useAsync } from "../components/useAsync";

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../api/errors";
 import { errorMessage } from "../api/messages";
-import { signIn, type SignedOutReason } from "../app/session";
+import { signIn, type SignedOutReason } from "../platform/session";
 import { Alert } from "../components/Alert";
 import { Field } from "../components/Field";
 import { LanguageSelect } from "../components/LanguageSelect";

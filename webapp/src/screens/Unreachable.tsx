@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { loadSession } from "../app/session";
+import { loadSession } from "../platform/session";
 import { useT } from "../i18n";
 
 /** No server and nothing remembered: the installed app opened without a network. */

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { href, navigate, useLocation } from "../app/router";
+import { href, navigate, useLocation } from "../base/router";
 import { Icon } from "../components/Icon";
 import { useT } from "../i18n";
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, ok, type Schemas, type User } from "../api/client";
-import { href, navigate, useLocation } from "../app/router";
-import { useStore } from "../app/store";
+import { href, navigate, useLocation } from "../base/router";
+import { useStore } from "../base/store";
 import { channelsStore } from "../chat/runtime";
 import { nameOf, peopleStore, requestPeople } from "../chat/people";
 import { channelLabel } from "../chat/ui/names";

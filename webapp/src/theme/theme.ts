@@ -2,7 +2,7 @@
 // system) until the person picks one; the resolved theme goes on
 // <html data-theme> and the CSS variables in styles/app.css do the rest.
 
-import { createStore } from "../app/store";
+import { createStore } from "../base/store";
 import { readPref, writePref } from "../platform/prefs";
 
 export type ThemePref = "system" | "light" | "dark";

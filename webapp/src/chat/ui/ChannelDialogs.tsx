@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError, ok, type Profile, type User } from "../../api/client";
-import { href, navigate } from "../../app/router";
+import { href, navigate } from "../../base/router";
 import { Avatar } from "../../components/Avatar";
 import { Dialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";

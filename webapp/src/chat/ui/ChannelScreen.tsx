@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, ok, type Profile, type User } from "../../api/client";
-import { href, navigate, useLocation } from "../../app/router";
-import { useStore } from "../../app/store";
+import { href, navigate, useLocation } from "../../base/router";
+import { useStore } from "../../base/store";
+import { useScreenTitle } from "../../base/title";
+import { rememberPlace } from "../../platform/session";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Loading } from "../../components/States";
 import { useAsync } from "../../components/useAsync";
@@ -14,6 +16,7 @@ import type { Message } from "../window";
 import { Composer } from "./Composer";
 import { MessageList } from "./MessageList";
 import { channelLabel } from "./names";
+import { editRequest, focusComposer, lastEditable } from "./focus";
 import { DetailsPane, PinsPane } from "./Panes";
 import { ThreadPane } from "./ThreadPane";
 import { useConversation } from "./useConversation";
@@ -108,6 +111,8 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
   const [unreadFrom] = useState(() => channel.membership?.last_read_seq ?? 0);
 
   const label = channelLabel(channel, user.id, people, t);
+  useScreenTitle(label);
+  useEffect(() => rememberPlace(user, href("/c/:id", { id: channel.id })), [user, channel.id]);
   const archived = !!channel.archived_at;
   const announcementOnly = channel.announcement && channel.membership?.role !== "admin";
   const writable = !archived;
@@ -144,10 +149,44 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
   }, [channel.id, linked]);
 
   // Seen on screen: at the bottom of the present, with the page in front.
+  // Also once the sidebar's list has it: a channel opened by its address
+  // on a fresh load shows before that list arrives, and was never marked read.
   const lastSeq = channel.last_seq;
+  const listed = useStore(channelsStore).byId.has(channel.id);
   useEffect(() => {
     if (atBottom && visible && !conv.loading && !conv.win.hasNewer) void markRead(channel.id, lastSeq);
-  }, [atBottom, visible, conv.loading, conv.win.hasNewer, channel.id, lastSeq]);
+  }, [atBottom, visible, conv.loading, conv.win.hasNewer, channel.id, lastSeq, listed]);
+
+  // Keyboard: Esc closes the thread, else the side pane (not when
+  // something smaller took it: a dialog, a menu, a list of suggestions).
+  const closeAll = useRef<() => boolean>(() => false);
+  closeAll.current = () => {
+    if (thread) openThread(undefined);
+    else if (pane) setPane(null);
+    else return false;
+    focusComposer("main");
+    return true;
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
+      if (closeAll.current()) e.preventDefault();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+  // Arriving here (a link, the quick switcher, Alt+↓) starts in the text
+  // box, unless focus is somewhere on purpose already.
+  useEffect(() => {
+    const a = document.activeElement;
+    if (!a || a === document.body) focusComposer("main");
+  }, [channel.id]);
+  const editLast = () => {
+    const m = lastEditable(conv.win.hasNewer ? [] : conv.win.items, user.id);
+    if (!m) return false;
+    editRequest.set({ id: m.id, place: "main" });
+    return true;
+  };
 
   const memberPeople = useMemo(() => conv.members.map((m) => people.get(m.user_id)).filter((p): p is Profile => !!p && p.id !== user.id), [conv.members, people, user.id]);
   const posted = (m: Message) => conv.put(m);
@@ -221,7 +260,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
         ) : announcementOnly ? (
           <p className="composer-note">{t("chat.announcementNote")}</p>
         ) : (
-          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} />
+          canPost && <Composer channelId={channel.id} label={t("chat.messageTo", { name: label })} people={memberPeople} onPosted={posted} dropTarget={dropTarget} onEditLast={editLast} />
         )}
       </div>
       {thread && <ThreadPane channel={channel} rootId={thread} me={user} people={memberPeople} writable={writable} canPost={canPost} onClose={() => openThread(undefined)} />}

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import type { Profile } from "../../api/client";
-import { useStore } from "../../app/store";
+import { useStore } from "../../base/store";
 import { Icon } from "../../components/Icon";
 import { ErrorState } from "../../components/States";
 import { useI18n, useT } from "../../i18n";
@@ -25,6 +25,8 @@ interface Props {
   onPosted: (m: Message) => void;
   /** Set by the composer: the channel view hands it files dropped anywhere on it. */
   dropTarget?: RefObject<((files: File[]) => void) | null>;
+  /** ↑ in the empty box: open my last message for editing; false when there is none. */
+  onEditLast?: () => boolean;
 }
 
 let uploadKeys = 0;
@@ -88,7 +90,7 @@ function useRecorder(onDone: (blob: Blob, durationMs: number) => void) {
   return { recording, elapsed, error, start, stop };
 }
 
-export function Composer({ channelId, rootId, label, people, onPosted, dropTarget }: Props) {
+export function Composer({ channelId, rootId, label, people, onPosted, dropTarget, onEditLast }: Props) {
   const t = useT();
   const { locale } = useI18n();
   const key = rootId ? `${channelId}/${rootId}` : channelId;
@@ -176,6 +178,9 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
     };
     uploads.clear();
     drafts.delete(key);
+    // Self-destruct is chosen per message: the next one is an ordinary
+    // message again unless the person chooses otherwise.
+    setLifetime(0);
     setText("");
     setCaret(0);
     setError(undefined);
@@ -195,6 +200,8 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         // conversation meanwhile (this composer is gone then) and returns.
         if (!drafts.get(key)) drafts.set(key, body);
         setText((cur) => (cur ? cur : body));
+        // ...with its lifetime, so that sending it again is the same message.
+        if (payload.expires_in_seconds) setLifetime((cur) => cur || (payload.expires_in_seconds ?? 0));
       }
     });
     queue.current = run;
@@ -224,6 +231,10 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
         setDismissed(query?.start);
         return;
       }
+    }
+    if (e.key === "ArrowUp" && !e.altKey && !e.shiftKey && !e.ctrlKey && !e.metaKey && text === "" && onEditLast?.()) {
+      e.preventDefault();
+      return;
     }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
@@ -300,6 +311,7 @@ export function Composer({ channelId, rootId, label, people, onPosted, dropTarge
           ref={ref}
           aria-label={label}
           placeholder={label}
+          data-autofocus={rootId ? undefined : true}
           rows={Math.min(8, Math.max(1, text.split("\n").length))}
           value={text}
           role="combobox"

@@ -1,8 +1,10 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { hasRole } from "../../app/navigation";
-import { href, Link } from "../../app/router";
+import { hasRole } from "../../platform/session";
+import { href, Link } from "../../base/router";
+import { useStore } from "../../base/store";
 import { Avatar } from "../../components/Avatar";
+import { Confirm } from "../../components/Confirm";
 import { Dialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Loading } from "../../components/States";
@@ -15,6 +17,7 @@ import { toggleReaction, type Message } from "../window";
 import { deleteMessage, editMessage, markUnread, messageLink, reactTo, setPinned } from "./actions";
 import { Attachments } from "./Attachments";
 import { EmojiPicker } from "./EmojiPicker";
+import { editRequest, focusComposer } from "./focus";
 
 export interface Receipt {
   /** "read" in a 1:1 conversation, "seen by N" elsewhere. */
@@ -58,6 +61,19 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
   const [history, setHistory] = useState(false);
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<unknown>();
+  // ↑ in an empty box asks the newest own message to open for editing.
+  const place = inThread ? "thread" : "main";
+  const wanted = useStore(editRequest);
+  useEffect(() => {
+    if (wanted?.id === m.id && wanted.place === place) {
+      editRequest.set(undefined);
+      if (writable && !m.deleted) setEditing(true);
+    }
+  }, [wanted, m.id, m.deleted, place, writable]);
+  const stopEditing = () => {
+    setEditing(false);
+    focusComposer(place);
+  };
   const mine = m.user_id === me.id;
   const canSeeHistory = mine || hasRole(me, "compliance");
   const name = nameOf(author);
@@ -120,12 +136,12 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
           {editing ? (
             <EditBox
               initial={m.text}
-              onCancel={() => setEditing(false)}
+              onCancel={stopEditing}
               onSave={async (text) => {
                 try {
                   const next = await editMessage(channel.id, m.id, text);
                   onChanged(next);
-                  setEditing(false);
+                  stopEditing();
                 } catch (e) {
                   setError(e);
                 }
@@ -206,25 +222,14 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
           </div>
         )}
       </article>
-      <Dialog
+      <Confirm
         title={t("chat.deleteTitle")}
+        text={t("chat.deleteText")}
+        confirm={t("chat.delete")}
         open={confirmDelete}
         onClose={() => setConfirmDelete(false)}
-        footer={
-          <button
-            type="button"
-            className="btn btn-danger"
-            onClick={() => {
-              setConfirmDelete(false);
-              void run(deleteMessage(channel.id, m.id).then(() => onRemoved(m.id)));
-            }}
-          >
-            {t("chat.delete")}
-          </button>
-        }
-      >
-        <p>{t("chat.deleteText")}</p>
-      </Dialog>
+        onConfirm={() => void run(deleteMessage(channel.id, m.id).then(() => onRemoved(m.id)))}
+      />
       {history && <HistoryDialog channel={channel.id} m={m} onClose={() => setHistory(false)} />}
     </>
   );

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { api, ok, type Profile, type User } from "../../api/client";
-import { href, Link, navigate } from "../../app/router";
+import { href, Link, navigate } from "../../base/router";
 import { Avatar } from "../../components/Avatar";
+import { Confirm } from "../../components/Confirm";
 import { Icon } from "../../components/Icon";
 import { PeoplePicker } from "../../components/PeoplePicker";
 import { Empty, ErrorState, Loading } from "../../components/States";
@@ -84,6 +85,11 @@ export function DetailsPane({ channel, me, members, people, onClose }: { channel
       await refreshChannel(channel.id);
     });
 
+  // Leaving, archiving and removing someone are asked first.
+  const [ask, setAsk] = useState<{ kind: "leave" | "archive" } | { kind: "remove"; user: string } | null>(null);
+  const channelName = `#${channel.name}`;
+  const removing = ask?.kind === "remove" ? nameOf(people.get(ask.user)) : "";
+
   const sorted = [...members].sort((a, b) => nameOf(people.get(a.user_id)).localeCompare(nameOf(people.get(b.user_id))));
   return (
     <aside className="side-pane" aria-labelledby="details-title">
@@ -109,22 +115,46 @@ export function DetailsPane({ channel, me, members, people, onClose }: { channel
         {!direct && !archived && <PeoplePicker label={t("chat.invite")} exclude={members.map((m) => m.user_id)} onPick={invite} />}
         <ul className="member-list" aria-label={t("chat.members")}>
           {sorted.map((m) => (
-            <MemberRow key={m.user_id} member={m} person={people.get(m.user_id)} canRemove={admin && !direct && !archived && m.user_id !== me.id} onRemove={() => removeMember(m.user_id)} />
+            <MemberRow key={m.user_id} member={m} person={people.get(m.user_id)} canRemove={admin && !direct && !archived && m.user_id !== me.id} onRemove={() => setAsk({ kind: "remove", user: m.user_id })} />
           ))}
         </ul>
         {!direct && (
           <div className="actions">
-            <button type="button" className="btn" onClick={leave}>
+            <button type="button" className="btn" onClick={() => setAsk({ kind: "leave" })}>
               {t("chat.leave")}
             </button>
             {admin && (
-              <button type="button" className="btn" onClick={() => setArchived(!archived)}>
+              <button type="button" className="btn" onClick={() => (archived ? setArchived(false) : setAsk({ kind: "archive" }))}>
                 {archived ? t("chat.unarchive") : t("chat.archive")}
               </button>
             )}
           </div>
         )}
       </div>
+      <Confirm
+        open={ask?.kind === "leave"}
+        title={t("confirm.leaveTitle", { name: channelName })}
+        text={channel.kind === "private" ? t("confirm.leavePrivateText") : t("confirm.leaveText")}
+        confirm={t("chat.leave")}
+        onClose={() => setAsk(null)}
+        onConfirm={leave}
+      />
+      <Confirm
+        open={ask?.kind === "archive"}
+        title={t("confirm.archiveTitle", { name: channelName })}
+        text={t("confirm.archiveText")}
+        confirm={t("chat.archive")}
+        onClose={() => setAsk(null)}
+        onConfirm={() => setArchived(true)}
+      />
+      <Confirm
+        open={ask?.kind === "remove"}
+        title={t("confirm.removeTitle", { name: removing, channel: channelName })}
+        text={t("confirm.removeText")}
+        confirm={t("chat.remove")}
+        onClose={() => setAsk(null)}
+        onConfirm={() => ask?.kind === "remove" && removeMember(ask.user)}
+      />
     </aside>
   );
 }

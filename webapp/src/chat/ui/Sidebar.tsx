@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { createPortal } from "react-dom";
 import type { User } from "../../api/client";
-import { href, Link, useLocation } from "../../app/router";
-import { useStore } from "../../app/store";
+import { href, Link, useLocation } from "../../base/router";
+import { useStore } from "../../base/store";
 import { Avatar } from "../../components/Avatar";
 import { useT } from "../../i18n";
 import { usePresence } from "../../platform/presence";

@@ -8,6 +8,7 @@ import type { Channel } from "../unread";
 import { applyEvent, type MessageList } from "../events";
 import type { Message } from "../window";
 import { Composer } from "./Composer";
+import { editRequest, lastEditable } from "./focus";
 import { MessageItem } from "./MessageItem";
 
 interface Props {
@@ -119,7 +120,21 @@ export function ThreadPane({ channel, rootId, me, people, writable, canPost, onC
         </ol>
         <div ref={end} />
       </div>
-      {canPost && root && !root.deleted && <Composer channelId={channel.id} rootId={rootId} label={t("chat.replyLabel")} people={people} onPosted={upsert} />}
+      {canPost && root && !root.deleted && (
+        <Composer
+          channelId={channel.id}
+          rootId={rootId}
+          label={t("chat.replyLabel")}
+          people={people}
+          onPosted={upsert}
+          onEditLast={() => {
+            const m = lastEditable(items, me.id);
+            if (!m) return false;
+            editRequest.set({ id: m.id, place: "thread" });
+            return true;
+          }}
+        />
+      )}
     </aside>
   );
 }

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ok } from "../../api/client";
 import { onChannelEvent, onReload, watchPeople, type Member } from "../runtime";
 import { applyEvent, type MessageList } from "../events";
+import { recall, remember } from "../memory";
 import { appendNewer, emptyWindow, pageSize, patch, prependOlder, remove, upsert, windowFrom, type Message, type MessageWindow } from "../window";
 
 // The conversation's window of messages as events change it.
@@ -39,14 +40,17 @@ async function page(channelId: string, q: { before?: number; after?: number; aro
 }
 
 export function useConversation(channelId: string, enabled: boolean): Conversation {
-  const [win, setWin] = useState<MessageWindow>(emptyWindow);
+  // A conversation seen before in this session shows at once as it was,
+  // and is refreshed behind it.
+  const [seen] = useState(() => recall(channelId));
+  const [win, setWin] = useState<MessageWindow>(() => seen?.win ?? emptyWindow());
   const [gen, setGen] = useState(0);
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(!seen);
   const [error, setError] = useState<unknown>();
   const [focus, setFocus] = useState<string>();
   const [loadingOlder, setLoadingOlder] = useState(false);
-  const [members, setMembers] = useState<readonly Member[]>([]);
-  const [readPos, setReadPos] = useState<ReadonlyMap<string, number>>(new Map());
+  const [members, setMembers] = useState<readonly Member[]>(() => seen?.members ?? []);
+  const [readPos, setReadPos] = useState<ReadonlyMap<string, number>>(() => seen?.readPos ?? new Map());
   const winRef = useRef(win);
   winRef.current = win;
   const busy = useRef(false);
@@ -80,6 +84,13 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
     try {
       const items = await page(id, {});
       if (current.current !== id) return;
+      // Nothing changed since the remembered view: keep it (and its scroll position).
+      const shown = winRef.current;
+      if (!shown.hasNewer && shown.items.length === items.length && JSON.stringify(shown.items) === JSON.stringify(items)) {
+        setLoading(false);
+        setError(undefined);
+        return;
+      }
       replace(windowFrom(items, { hasOlder: items.length >= pageSize, hasNewer: false }));
     } catch (e) {
       if (current.current !== id) return;
@@ -104,13 +115,14 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
     );
   }, [channelId]);
 
-  // A new channel: start over.
+  // A new channel: start over, from what was remembered of it if anything.
   useEffect(() => {
     if (!enabled) return;
-    setWin(emptyWindow());
-    setLoading(true);
-    setMembers([]);
-    setReadPos(new Map());
+    const r = recall(channelId);
+    setWin(r?.win ?? emptyWindow());
+    setLoading(!r);
+    setMembers(r?.members ?? []);
+    setReadPos(r?.readPos ?? new Map());
     reloadMembers();
     return () => watchPeople("channel", []);
   }, [channelId, enabled, reloadMembers]);
@@ -220,6 +232,11 @@ export function useConversation(channelId: string, enabled: boolean): Conversati
   }, [channelId, enabled, reloadMembers, loadPresent]);
 
   const put = useCallback((m: Message) => setWin((w) => upsert(w, m)), []);
+
+  // Remember the newest part as shown, for the next visit.
+  useEffect(() => {
+    if (enabled && !loading && !win.hasNewer && win.items.length > 0) remember(channelId, { win, members, readPos });
+  }, [enabled, loading, channelId, win, members, readPos]);
 
   return {
     win,

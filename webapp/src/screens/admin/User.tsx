@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { Link } from "../../app/router";
+import { Link } from "../../base/router";
 import { Alert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
+import { Confirm } from "../../components/Confirm";
 import { Dialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";
 import { ProfileForm } from "../../components/ProfileForm";
@@ -62,6 +63,7 @@ function Access({ user, me, onChange }: { user: User; me: User; onChange: (u: Us
   const { t } = useI18n();
   const act = useAction();
   const [confirmDisable, setConfirmDisable] = useState(false);
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState("");
   const [generated, setGenerated] = useState("");
@@ -116,11 +118,19 @@ function Access({ user, me, onChange }: { user: User; me: User; onChange: (u: Us
             {t("admin.resetPassword")}
           </button>
         )}
-        <button type="button" className="btn" disabled={act.busy} onClick={() => void revoke()}>
+        <button type="button" className="btn" disabled={act.busy} onClick={() => setConfirmRevoke(true)}>
           {t("admin.revokeSessions")}
         </button>
       </div>
       {user.id === me.id && <p className="muted">{t("admin.cannotDisableSelf")}</p>}
+      <Confirm
+        open={confirmRevoke}
+        title={t("confirm.revokeTitle", { name: user.display_name || user.username })}
+        text={t("confirm.revokeText")}
+        confirm={t("admin.revokeSessions")}
+        onClose={() => setConfirmRevoke(false)}
+        onConfirm={() => void revoke()}
+      />
       <Dialog
         title={t("admin.disableTitle", { name: user.display_name || user.username })}
         open={confirmDisable}

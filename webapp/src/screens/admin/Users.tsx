@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError, ok, type User } from "../../api/client";
-import { href, Link } from "../../app/router";
+import { href, Link } from "../../base/router";
 import { Avatar } from "../../components/Avatar";
 import { Dialog } from "../../components/Dialog";
 import { Field, SelectField } from "../../components/Field";

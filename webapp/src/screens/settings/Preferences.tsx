@@ -1,4 +1,4 @@
-import { useStore } from "../../app/store";
+import { useStore } from "../../base/store";
 import { LanguageSelect } from "../../components/LanguageSelect";
 import { SettingsNav } from "../../components/SubNav";
 import { useT } from "../../i18n";

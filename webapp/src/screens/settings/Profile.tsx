@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, ok, type User } from "../../api/client";
-import { browserTimeZone, updateUser } from "../../app/session";
+import { browserTimeZone, updateUser } from "../../platform/session";
 import { Alert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Field } from "../../components/Field";

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, ok } from "../../api/client";
-import { signOut } from "../../app/session";
+import { signOut } from "../../platform/session";
 import { Dialog } from "../../components/Dialog";
 import { Field } from "../../components/Field";
 import { Secret } from "../../components/Secret";

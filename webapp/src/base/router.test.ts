@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { findRoute } from "./routes";
 import { href, matchPath } from "./router";
 
 describe("matchPath", () => {
@@ -20,14 +19,4 @@ describe("matchPath", () => {
 test("href encodes params and drops empty query values", () => {
   expect(href("/people/:user", { user: "a b" })).toBe("/people/a%20b");
   expect(href("/people", {}, { q: "anna", department: "" })).toBe("/people?q=anna");
-});
-
-describe("routes", () => {
-  test("each screen has its address; admin screens need the admin role", () => {
-    expect(findRoute("/")?.route.title).toBe("nav.home");
-    expect(findRoute("/people/akoch")?.params).toEqual({ user: "akoch" });
-    expect(findRoute("/admin/users/01abc")?.route.role).toBe("admin");
-    expect(findRoute("/admin/audit")?.route.role).toBe("admin");
-    expect(findRoute("/nowhere")).toBeUndefined();
-  });
 });

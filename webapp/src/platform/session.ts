@@ -9,9 +9,9 @@
 
 import { api, ok, onSessionLost, setCsrfToken, type User } from "../api/client";
 import { ApiError, NetworkError } from "../api/errors";
-import { connectivity } from "../platform/connectivity";
-import { readPref, writePref } from "../platform/prefs";
-import { createStore } from "./store";
+import { connectivity } from "./connectivity";
+import { readPref, writePref } from "./prefs";
+import { createStore } from "../base/store";
 
 /** Why the sign-in screen is showing, when it is not the first visit. */
 export type SignedOutReason = "signed_out" | "session_expired" | "account_disabled";
@@ -126,6 +126,22 @@ export function updateUser(user: User): void {
     remember(user);
     sessionStore.set({ ...s, user });
   }
+}
+
+/** Remembers where a person was (a conversation), to land there at the next sign-in. */
+export function rememberPlace(user: User, path: string): void {
+  writePref(`place.${user.id}`, path);
+}
+
+/** Where the person was last, if the app remembers it. */
+export function lastPlace(user: User): string | undefined {
+  const p = readPref(`place.${user.id}`);
+  return p && p.startsWith("/") && !p.startsWith("//") ? p : undefined;
+}
+
+/** Whether the person holds a role (admin, compliance); the server checks again on every request. */
+export function hasRole(user: User, role: string): boolean {
+  return (user.roles ?? []).includes(role);
 }
 
 export function startSession(): void {
