@@ -313,6 +313,317 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My calendars: my own and one per channel */
+        get: operations["calendar-list-calendars"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/calendars/{id}/color": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose a calendar's color */
+        put: operations["calendar-set-color"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/calendars/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an event to a calendar */
+        post: operations["calendar-create-event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/calendars/{id}/hidden": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Hide a channel's calendar from my view, or show it */
+        put: operations["calendar-set-hidden"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/calendars/{id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import an .ics file into a calendar */
+        post: operations["calendar-import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/calendars/{id}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A calendar's occurrences in a window */
+        get: operations["calendar-calendar-occurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event */
+        get: operations["calendar-get-event"];
+        put?: never;
+        post?: never;
+        /** Cancel an event (the whole series) */
+        delete: operations["calendar-cancel-event"];
+        options?: never;
+        head?: never;
+        /** Change an event (the whole series) */
+        patch: operations["calendar-update-event"];
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}/ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event as an .ics file */
+        get: operations["calendar-event-ics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}/occurrences/{at}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel one occurrence of a recurring event */
+        delete: operations["calendar-cancel-occurrence"];
+        options?: never;
+        head?: never;
+        /** Change one occurrence of a recurring event */
+        patch: operations["calendar-change-occurrence"];
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}/occurrences/{at}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change this and the following occurrences */
+        post: operations["calendar-split-event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set my reminders for an event (minutes before each occurrence) */
+        put: operations["calendar-set-reminders"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/events/{id}/rsvp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Answer an invitation */
+        put: operations["calendar-rsvp"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A private feed (the token is the credential) */
+        get: operations["calendar-feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My private feed URLs */
+        get: operations["calendar-list-feeds"];
+        put?: never;
+        /** Make a private feed URL for my view or one calendar */
+        post: operations["calendar-create-feed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a feed URL */
+        delete: operations["calendar-revoke-feed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/free-busy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** When several people are busy in a window, and their working hours */
+        post: operations["calendar-free-busy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My view: my calendar, my channels' and what I am invited to, in a window */
+        get: operations["calendar-my-occurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/working-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My working hours */
+        get: operations["calendar-my-working-hours"];
+        /** Set my working hours */
+        put: operations["calendar-set-working-hours"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -753,6 +1064,109 @@ export interface paths {
         patch: operations["chat-update-settings"];
         trace?: never;
     };
+    "/api/v1/compliance/audit-trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read the audit trail, newest first (admins and compliance officers) */
+        get: operations["compliance-audit-trail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/audit-trail/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the audit trail as CSV (at most 100,000 entries, newest first); the export is itself on the trail */
+        get: operations["compliance-audit-trail-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List legal holds, newest first, released ones too */
+        get: operations["compliance-list-holds"];
+        put?: never;
+        /** Put a legal hold on a matter: custodians, channels, a date range (compliance officers) */
+        post: operations["compliance-create-hold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/holds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A legal hold and how much of the record it covers */
+        get: operations["compliance-get-hold"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/holds/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a legal hold; it deletes nothing */
+        post: operations["compliance-release-hold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/messages/{id}/moderate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a message down with a reason: members see a placeholder, the record keeps it (admins and compliance officers) */
+        post: operations["compliance-moderate-message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files": {
         parameters: {
             query?: never;
@@ -1091,6 +1505,21 @@ export interface components {
             /** Format: int64 */
             width?: number;
         };
+        Attendee: {
+            channel_id?: string;
+            comment?: string;
+            /** @enum {string} */
+            rsvp: "needs_action" | "accepted" | "tentative" | "declined";
+            user_id?: string;
+        };
+        AuditListOutputBody: {
+            items: components["schemas"]["Entry"][] | null;
+            /**
+             * Format: int64
+             * @description Pass as 'before' to get older entries.
+             */
+            next?: number;
+        };
         AuditOutputBody: {
             items: components["schemas"]["Entry"][] | null;
             /**
@@ -1098,6 +1527,202 @@ export interface components {
              * @description Pass as 'before' to get older entries.
              */
             next?: number;
+        };
+        BusyPerson: {
+            busy: components["schemas"]["BusyTime"][] | null;
+            user_id: string;
+            working_hours?: components["schemas"]["WorkingHours"];
+        };
+        BusyTime: {
+            /** Format: date-time */
+            end_at: string;
+            /** Format: date-time */
+            start_at: string;
+            tentative?: boolean;
+        };
+        Calendar: {
+            channel_id?: string;
+            /** @description #rrggbb, empty when none was chosen. */
+            color: string;
+            /** @description The caller hid this channel calendar from their view. */
+            hidden: boolean;
+            /** @description u_<user id> for a personal calendar, c_<channel id> for a channel's. */
+            id: string;
+            /** @enum {string} */
+            kind: "personal" | "channel";
+            /** @description The channel's name for a channel calendar; empty for the caller's own. */
+            name: string;
+            user_id?: string;
+            /** @description The caller may add events. */
+            writable: boolean;
+        };
+        "Calendar-create-feedRequest": {
+            /** @description Empty: my whole view. */
+            calendar_id?: string;
+        };
+        "Calendar-free-busyRequest": {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            user_ids: string[] | null;
+        };
+        "Calendar-free-busyResponse": {
+            items: components["schemas"]["BusyPerson"][] | null;
+        };
+        "Calendar-rsvpRequest": {
+            comment?: string;
+            /** @enum {string} */
+            rsvp: "accepted" | "tentative" | "declined" | "needs_action";
+        };
+        "Calendar-set-colorRequest": {
+            /** @description #rrggbb; empty clears it. */
+            color: string;
+        };
+        "Calendar-set-hiddenRequest": {
+            hidden: boolean;
+        };
+        CalendarEvent: {
+            all_day: boolean;
+            attendees: components["schemas"]["Attendee"][] | null;
+            calendar_id: string;
+            /** @description The call attendees open from the event (a Kontor path or an https address). */
+            call_link: string;
+            cancelled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Markdown, rendered like messages. */
+            description: string;
+            /** @description Wall-clock end in time_zone (exclusive date for all-day events). */
+            end: string;
+            /** Format: date-time */
+            end_at: string;
+            /** @description Skipped occurrences, wall-clock in time_zone. */
+            exdates: string[] | null;
+            id: string;
+            location: string;
+            organizer_id: string;
+            parent_id?: string;
+            /** @description Extra occurrences, wall-clock in time_zone. */
+            rdates: string[] | null;
+            /**
+             * Format: date-time
+             * @description The original start (UTC) of the occurrence this overrides.
+             */
+            recurrence_at?: string;
+            /** @description RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=MO; empty for a single event. */
+            rrule: string;
+            /** Format: int64 */
+            sequence: number;
+            /** @description Wall-clock start in time_zone, 2006-01-02T15:04:05 (a date for all-day events). */
+            start: string;
+            /**
+             * Format: date-time
+             * @description The first occurrence's start, UTC.
+             */
+            start_at: string;
+            /** @description IANA time zone the times are wall-clock times in. */
+            time_zone: string;
+            title: string;
+            /** @description The iCalendar UID. */
+            uid: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The caller may change or cancel it. */
+            writable: boolean;
+        };
+        /** @description The calendar.event.cancelled event, as the websocket delivers it. */
+        CalendarEventCancelledEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["EventChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "calendar.event.cancelled";
+        };
+        /** @description The calendar.event.created event, as the websocket delivers it. */
+        CalendarEventCreatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["EventChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "calendar.event.created";
+        };
+        /** @description The calendar.event.updated event, as the websocket delivers it. */
+        CalendarEventUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["EventChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "calendar.event.updated";
+        };
+        /** @description The calendar.reminder.due event, as the websocket delivers it. */
+        CalendarReminderDueEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["ReminderDue"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "calendar.reminder.due";
+        };
+        /** @description The calendar.rsvp.updated event, as the websocket delivers it. */
+        CalendarRsvpUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["RSVPChanged"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "calendar.rsvp.updated";
+        };
+        CalendarsOutBody: {
+            items: components["schemas"]["Calendar"][] | null;
         };
         Channel: {
             /** @description Only channel admins post; everyone reads. */
@@ -1317,7 +1942,37 @@ export interface components {
             id?: string;
         };
         /** @description Every event of the event log, discriminated by type. The websocket delivers them; a reconnect with the last cursor replays the missed ones. */
-        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"];
+        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"];
+        EventChanged: {
+            event: components["schemas"]["CalendarEvent"];
+        };
+        EventPatch: {
+            all_day?: boolean;
+            attendees?: components["schemas"]["Invitee"][];
+            call_link?: string;
+            description?: string;
+            end?: string;
+            exdates?: string[];
+            location?: string;
+            rdates?: string[];
+            rrule?: string;
+            start?: string;
+            time_zone?: string;
+            title?: string;
+        };
+        Feed: {
+            /** @description Empty: the person's whole view. */
+            calendar_id: string;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            token?: string;
+            /** @description Path of the feed, to subscribe to (shown once). */
+            url?: string;
+        };
+        FeedsOutBody: {
+            items: components["schemas"]["Feed"][] | null;
+        };
         File: {
             /** @description Sniffed from the bytes, not taken from the client. */
             content_type: string;
@@ -1424,7 +2079,7 @@ export interface components {
             type: "file.updated";
         };
         /** @description Every frame the websocket server sends: control frames and the events. */
-        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"];
+        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"];
         Hello: {
             /**
              * Format: int64
@@ -1476,8 +2131,47 @@ export interface components {
             /** @description The text around the match as HTML: escaped, with matched words in <mark>...</mark> and nothing else; safe to insert as HTML. */
             snippet: string;
         };
+        Hold: {
+            /** @description In which conversations; empty: all. */
+            channel_ids: string[] | null;
+            /**
+             * Format: int64
+             * @description Messages and files on the record the hold covers (when one hold is read).
+             */
+            covers?: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @description Whose messages and files it keeps; empty: everyone's. */
+            custodian_ids: string[] | null;
+            /**
+             * Format: date-time
+             * @description Content before this time; absent: open-ended.
+             */
+            ends_at?: string;
+            id: string;
+            /** @example Müller ./. Kontor GmbH */
+            matter: string;
+            /** Format: date-time */
+            released_at?: string;
+            released_by?: string;
+            /**
+             * Format: date-time
+             * @description Content from this time on; absent: since the beginning.
+             */
+            starts_at?: string;
+        };
+        HoldsOutputBody: {
+            items: components["schemas"]["Hold"][] | null;
+        };
         IdsOutBody: {
             user_ids: string[] | null;
+        };
+        ImportResult: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            updated: number;
         };
         IndexStatus: {
             /**
@@ -1492,6 +2186,10 @@ export interface components {
             documents: number;
             /** @description The last rebuild started on this node. */
             reindex: components["schemas"]["ReindexStatus"];
+        };
+        Invitee: {
+            channel_id?: string;
+            user_id?: string;
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
@@ -1656,6 +2354,8 @@ export interface components {
             mention_all?: boolean;
             /** @description Ids of the people mentioned. */
             mentions?: string[] | null;
+            /** @description Taken down by moderation: shown as a placeholder ("removed by moderation"), with no text or files. */
+            moderated?: boolean;
             /** Format: date-time */
             pinned_at?: string;
             pinned_by?: string;
@@ -1735,6 +2435,24 @@ export interface components {
              */
             type: "message.expired";
         };
+        /** @description The message.moderated event, as the websocket delivers it. */
+        MessageModeratedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["MessageRemoved"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.moderated";
+        };
         /** @description The message.pinned event, as the websocket delivers it. */
         MessagePinnedEvent: {
             /** Format: date-time */
@@ -1812,6 +2530,18 @@ export interface components {
         MessagesOutBody: {
             items: components["schemas"]["Message"][] | null;
         };
+        ModerateInputBody: {
+            /**
+             * @description Why it is taken down; kept on the record, shown only to admins and compliance officers.
+             * @example leaked password
+             */
+            reason: string;
+        };
+        Moderation: {
+            channel_id: string;
+            message_id: string;
+            reason: string;
+        };
         MySettings: {
             /**
              * @description default follows the server's setting.
@@ -1832,6 +2562,38 @@ export interface components {
             private?: boolean;
             purpose?: string;
             topic?: string;
+        };
+        NewEvent: {
+            all_day?: boolean;
+            /** @description People (user_id) and channels (channel_id) to invite. */
+            attendees?: components["schemas"]["Invitee"][] | null;
+            call_link?: string;
+            /** @description Markdown; bounded by the configured size. */
+            description?: string;
+            /** @example 2026-03-02T10:00 */
+            end: string;
+            exdates?: string[] | null;
+            location?: string;
+            rdates?: string[] | null;
+            /** @example FREQ=WEEKLY;BYDAY=MO */
+            rrule?: string;
+            /**
+             * @description Wall-clock time in time_zone (or RFC 3339 with an offset); a date for all-day events.
+             * @example 2026-03-02T09:00
+             */
+            start: string;
+            /** @example Europe/Berlin */
+            time_zone: string;
+            title: string;
+        };
+        NewHold: {
+            channel_ids?: string[] | null;
+            custodian_ids?: string[] | null;
+            /** Format: date-time */
+            ends_at?: string;
+            matter: string;
+            /** Format: date-time */
+            starts_at?: string;
         };
         NewMessage: {
             /** @description An id the client makes up for this message (a UUID, say). Posting again with the same client_id in the same channel returns the message already posted instead of a second one: retry freely when an answer was lost. */
@@ -1861,6 +2623,48 @@ export interface components {
             title?: string;
             /** @example akoch */
             username: string;
+        };
+        Occurrence: {
+            all_day: boolean;
+            calendar_id: string;
+            call_link: string;
+            end: string;
+            /** Format: date-time */
+            end_at: string;
+            /** @description The series (or single event) it belongs to. */
+            event_id: string;
+            location: string;
+            /**
+             * @description The caller's answer when invited.
+             * @enum {string}
+             */
+            my_rsvp?: "needs_action" | "accepted" | "tentative" | "declined" | "";
+            organizer_id: string;
+            /** @description Set when this occurrence was changed on its own. */
+            override_id?: string;
+            /**
+             * Format: date-time
+             * @description The occurrence's original start (UTC): its id within the series.
+             */
+            recurrence_at: string;
+            recurring: boolean;
+            /** @description Wall-clock start in the asked display zone (tz), 2006-01-02T15:04:05; all-day events keep their date in every zone. */
+            start: string;
+            /**
+             * Format: date-time
+             * @description UTC.
+             */
+            start_at: string;
+            /** @description The event's own time zone. */
+            time_zone: string;
+            title: string;
+        };
+        Occurrences: {
+            items: components["schemas"]["Occurrence"][] | null;
+            /** @description The zone start and end are shown in. */
+            time_zone: string;
+            /** @description More occurrences fell in the window than one answer lists; ask for a shorter window. */
+            truncated: boolean;
         };
         PasswordInputBody: {
             current_password: string;
@@ -1906,7 +2710,7 @@ export interface components {
              * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
              * @enum {string}
              */
-            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "image_too_large" | "internal" | "invalid_credentials" | "invalid_emoji" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_member" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken";
+            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */
@@ -1962,6 +2766,13 @@ export interface components {
              * @example 10737418240
              */
             quota: number;
+        };
+        RSVPChanged: {
+            calendar_id: string;
+            comment: string;
+            event_id: string;
+            rsvp: string;
+            user_id: string;
         };
         Reaction: {
             /** Format: int64 */
@@ -2047,6 +2858,28 @@ export interface components {
             running: boolean;
             /** Format: date-time */
             started_at?: string;
+        };
+        ReminderDue: {
+            calendar_id: string;
+            call_link: string;
+            event_id: string;
+            /**
+             * Format: int64
+             * @description How long before the start this reminder is.
+             */
+            minutes: number;
+            /** Format: date-time */
+            recurrence_at: string;
+            /**
+             * Format: date-time
+             * @description The occurrence's start (UTC).
+             */
+            start_at: string;
+            title: string;
+        };
+        Reminders: {
+            /** @description Minutes before each occurrence, e.g. [10, 1440]. */
+            minutes: number[] | null;
         };
         ResetPasswordInputBody: {
             /** @description Leave empty to have Kontor make one. */
@@ -2363,6 +3196,19 @@ export interface components {
             text: string;
             /** Format: int64 */
             version: number;
+        };
+        WorkingHours: {
+            days: components["schemas"]["WorkingSpan"][] | null;
+            /** @example Europe/Berlin */
+            time_zone: string;
+        };
+        WorkingSpan: {
+            /** @example 17:00 */
+            end: string;
+            /** @example 09:00 */
+            start: string;
+            /** Format: int64 */
+            weekday: number;
         };
     };
     responses: never;
@@ -3030,6 +3876,784 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-list-calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-set-color": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Calendar id: u_<user id> or c_<channel id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Calendar-set-colorRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-create-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Calendar id: u_<user id> or c_<channel id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEvent"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-set-hidden": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Calendar id: u_<user id> or c_<channel id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Calendar-set-hiddenRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Calendar id: u_<user id> or c_<channel id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/calendar": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-calendar-occurrences": {
+        parameters: {
+            query: {
+                /** @description Window start (RFC 3339). */
+                from: string;
+                /** @description Window end (RFC 3339), at most 400 days after from. */
+                to: string;
+                /** @description IANA zone to show start and end in (default UTC). */
+                tz?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Calendar id: u_<user id> or c_<channel id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Occurrences"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-get-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-cancel-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-update-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-event-ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar (RFC 5545) file. */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-cancel-occurrence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id (the series). */
+                id: string;
+                /** @description The occurrence's original start, RFC 3339 (UTC), as recurrence_at says. */
+                at: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-change-occurrence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id (the series). */
+                id: string;
+                /** @description The occurrence's original start, RFC 3339 (UTC), as recurrence_at says. */
+                at: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-split-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id (the series). */
+                id: string;
+                /** @description The occurrence's original start, RFC 3339 (UTC), as recurrence_at says. */
+                at: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-set-reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reminders"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reminders"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-rsvp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Calendar-rsvpRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarEvent"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar (RFC 5545) file. */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-list-feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-create-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Calendar-create-feedRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feed"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-revoke-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description CalendarEvent id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-free-busy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Calendar-free-busyRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calendar-free-busyResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-my-occurrences": {
+        parameters: {
+            query: {
+                /** @description Window start (RFC 3339). */
+                from: string;
+                /** @description Window end (RFC 3339), at most 400 days after from. */
+                to: string;
+                /** @description IANA zone to show start and end in (default UTC). */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Occurrences"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-my-working-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHours"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendar-set-working-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkingHours"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingHours"];
+                };
             };
             /** @description Error */
             default: {
@@ -4274,6 +5898,250 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-audit-trail": {
+        parameters: {
+            query?: {
+                /** @description Who: the acting user's id. */
+                actor_id?: string;
+                /** @description What: the action, such as auth.sign_in or user.set_roles. */
+                action?: string;
+                target_type?: string;
+                target_id?: string;
+                /** @description When: entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description When: entries before this time (RFC 3339). */
+                until?: string;
+                /** @description Entries older than this position (from 'next'). */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-audit-trail-export": {
+        parameters: {
+            query?: {
+                /** @description Who: the acting user's id. */
+                actor_id?: string;
+                /** @description What: the action, such as auth.sign_in or user.set_roles. */
+                action?: string;
+                target_type?: string;
+                target_id?: string;
+                /** @description When: entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description When: entries before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, one entry a line, with a header line */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-list-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-create-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewHold"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-get-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-release-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-moderate-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerateInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Moderation"];
                 };
             };
             /** @description Error */

@@ -32,6 +32,13 @@ describe("applyEvent", () => {
     expect(w.items[1]?.attachments?.[0]?.thumbnail_url).toBe("/t");
   });
 
+  test("a message taken down by moderation stays as a placeholder without its text or files", () => {
+    let w = start();
+    w = applyEvent(w, { type: "message.moderated", cursor: 1, at, channel_id: "c", payload: { id: "m2", channel_id: "c", root_id: "", seq: 2, user_id: "anna" } }, list);
+    const m2 = w.items.find((m) => m.id === "m2");
+    expect([w.items.length, m2?.moderated, m2?.text, m2?.attachments]).toEqual([2, true, "", []]);
+  });
+
   test("events that change no message leave the list itself", () => {
     const w = start();
     const ev: ChatEvent = { type: "member.added", cursor: 1, at, channel_id: "c", payload: { channel_id: "c", user_id: "bo" } };

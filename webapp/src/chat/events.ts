@@ -51,6 +51,16 @@ export function applyEvent<L>(list: L, ev: ChatEvent, ops: MessageList<L>): L {
     case "message.deleted":
     case "message.expired":
       return ops.remove(list, ev.payload.id, ev.type === "message.expired");
+    case "message.moderated":
+      // Taken down: it stays in the conversation as a placeholder, as a reload shows it.
+      return ops.patch(list, ev.payload.id, (m) => ({
+        ...m,
+        text: "",
+        attachments: [],
+        reactions: [],
+        deleted: true,
+        moderated: true,
+      }));
     case "reaction.changed": {
       const reactions = ev.payload.reactions ?? [];
       return ops.patch(list, ev.payload.message_id, (m) => ({ ...m, reactions }));

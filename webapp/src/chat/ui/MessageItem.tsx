@@ -88,12 +88,13 @@ export const MessageItem = memo(function MessageItem({ m, channel, me, grouped, 
     void run(reactTo(channel.id, m.id, emoji, on).then(onChanged));
   };
 
-  if (m.deleted) {
+  if (m.deleted || m.moderated) {
+    const gone = m.moderated ? t("chat.moderatedMessage") : t("chat.deletedMessage");
     return (
-      <article className="msg msg-deleted" aria-label={t("chat.deletedMessage")}>
+      <article className="msg msg-deleted" aria-label={gone}>
         <div className="msg-gutter" />
         <div className="msg-main">
-          <p className="muted">{t("chat.deletedMessage")}</p>
+          <p className="muted">{gone}</p>
           {!inThread && m.reply_count > 0 && <ThreadSummary m={m} onOpen={onOpenThread} />}
         </div>
       </article>
