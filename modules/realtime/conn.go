@@ -159,7 +159,7 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the request
 	}
-	ws.SetReadLimit(8 << 10)
+	ws.SetReadLimit(m.readLimit())
 	c := &conn{m: m, ws: ws, userID: p.UserID, principal: p, notify: make(chan struct{}, 1), done: make(chan struct{}),
 		expires: m.expiry(r.Context())}
 	c.status.Store("active")
@@ -329,6 +329,10 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
 		}
+		if !m.sizeAllowed(data) {
+			c.shut(websocket.StatusMessageTooBig, "frame too large")
+			return
+		}
 		var f ClientFrame
 		err = json.Unmarshal(data, &f)
 		// Any frame but a heartbeat ping shows the person is using Kontor;
@@ -339,7 +343,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		if err != nil {
 			bad++
 			c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeBadFrame, Detail: "not a JSON object: " + trimErr(err)}), ""))
-		} else if perr := m.handle(ctx, c, f); perr != nil {
+		} else if perr := m.handle(ctx, c, f, data); perr != nil {
 			bad++
 			perr.ID = f.ID
 			c.send(ephemeral(frameError.With(*perr), f.ChannelID))
@@ -366,7 +370,7 @@ func trimErr(err error) string {
 	return s
 }
 
-func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload {
+func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame, raw []byte) *ErrorPayload {
 	switch f.Type {
 	case "ping":
 		c.send(ephemeral(framePong.With(Ack{ID: f.ID}), ""))
@@ -431,6 +435,9 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		}
 		c.send(ephemeral(frameAck.With(Ack{ID: f.ID}), f.ChannelID))
 	default:
+		if h := m.extensionFor(f.Type); h != nil {
+			return h(authn.WithPrincipal(ctx, c.principal), Client{c}, f, raw)
+		}
 		return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}
 	return nil
