@@ -1,11 +1,13 @@
 package calls
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
@@ -299,7 +301,18 @@ func (mb *member) onOffer(frameID, sdp string, tracks map[string]string) *frameE
 		}
 		mb.offering, rolledBack = false, true
 	}
+	if err := checkSDP(sdp); err != nil {
+		if rolledBack {
+			mb.offerLocked()
+		}
+		return &frameErr{apperr.CodeBadSDP, "the offer is not a session description the server can use: " + err.Error()}
+	}
 	if err := mb.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		// pion may have taken the offer in before failing: take it back,
+		// so that the connection is as before.
+		if mb.pc.SignalingState() == webrtc.SignalingStateHaveRemoteOffer {
+			_ = mb.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+		}
 		if rolledBack {
 			mb.offerLocked()
 		}
@@ -347,6 +360,9 @@ func (mb *member) onAnswer(sdp string) *frameErr {
 	if !mb.offering || mb.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return &frameErr{apperr.CodeBadSDP, "there is no server offer to answer"}
 	}
+	if err := checkSDP(sdp); err != nil {
+		return &frameErr{apperr.CodeBadSDP, "the answer is not a session description the server can use: " + err.Error()}
+	}
 	if err := mb.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return &frameErr{apperr.CodeBadSDP, "the answer is not a session description the server can use: " + trim(err.Error())}
 	}
@@ -362,6 +378,12 @@ func (mb *member) onAnswer(sdp string) *frameErr {
 }
 
 func (mb *member) onCandidate(c CallCandidate) *frameErr {
+	mb.neg.Lock()
+	ready := mb.remoteSet
+	mb.neg.Unlock()
+	if !ready {
+		return &frameErr{apperr.CodeBadSDP, "send your offer before its candidates"}
+	}
 	init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
 	if err := mb.pc.AddICECandidate(init); err != nil {
 		return &frameErr{apperr.CodeBadSDP, "the candidate cannot be used: " + trim(err.Error())}
@@ -380,4 +402,27 @@ func trim(s string) string {
 type frameErr struct {
 	Code   apperr.Code
 	Detail string
+}
+
+// checkSDP refuses, before pion sees it, a session description that
+// cannot start a connection: it must parse, carry at least one media
+// section, and give ICE credentials and a DTLS fingerprint.
+func checkSDP(s string) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(s); err != nil {
+		return errors.New(trim(err.Error()))
+	}
+	if len(d.MediaDescriptions) == 0 {
+		return errors.New("it has no media section")
+	}
+	_, sesUfrag := d.Attribute("ice-ufrag")
+	_, sesFP := d.Attribute("fingerprint")
+	for _, md := range d.MediaDescriptions {
+		_, ufrag := md.Attribute("ice-ufrag")
+		_, fp := md.Attribute("fingerprint")
+		if !(ufrag || sesUfrag) || !(fp || sesFP) {
+			return errors.New("a media section lacks ICE credentials or a DTLS fingerprint")
+		}
+	}
+	return nil
 }

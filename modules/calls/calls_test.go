@@ -1,0 +1,313 @@
+package calls_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/calls"
+	"github.com/kontorhq/kontor/modules/chat"
+)
+
+// world is a channel of ann (its admin), bob, carl and dave, and eve who
+// is not in it.
+type world struct {
+	s                        *apptest.Stack
+	ann, bob, carl, dave, ev *apptest.Person
+	ch                       chat.Channel
+	api                      *webrtc.API
+	ctx                      context.Context
+}
+
+func newWorld(t *testing.T, s *apptest.Stack) *world {
+	w := &world{s: s, ann: s.Person("ann"), bob: s.Person("bob"), carl: s.Person("carl"), dave: s.Person("dave"), ev: s.Person("eve"),
+		api: clientAPI(t)}
+	w.ann.Must(201, "POST", "/api/v1/channels", map[string]any{"name": "lagebesprechung", "private": true,
+		"member_ids": []string{w.bob.ID, w.carl.ID, w.dave.ID}}).JSON(t, &w.ch)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	w.ctx = ctx
+	return w
+}
+
+func (w *world) start(t *testing.T, by *apptest.Person) calls.Call {
+	var c calls.Call
+	by.Must(201, "POST", "/api/v1/channels/"+w.ch.ID+"/calls", nil).JSON(t, &c)
+	return c
+}
+
+func (w *world) peer(t *testing.T, p *apptest.Person) *peer { return newPeer(w.ctx, t, w.s, w.api, p) }
+
+// stateWithout waits for a call.state in which userID is not a participant.
+func stateWithout(p *peer, userID string) calls.Call {
+	p.t.Helper()
+	for {
+		var st calls.CallState
+		f := p.next("call.state")
+		if err := json.Unmarshal(f.Payload, &st); err != nil {
+			p.t.Fatal(err)
+		}
+		in := false
+		for _, x := range st.Call.Participants {
+			in = in || x.UserID == userID
+		}
+		if !in {
+			return st.Call
+		}
+	}
+}
+
+// One publisher (microphone and camera) and three subscribers: each
+// subscriber receives both tracks, with the publisher's payloads and no
+// gap in the sequence numbers; a late joiner's video starts with a
+// keyframe the server asked the publisher for; when the publisher
+// leaves, its tracks end for everyone.
+func TestPublisherReachesEverySubscriber(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		call := w.start(t, w.ann)
+
+		pub := w.peer(t, w.ann)
+		pub.join(w.ch.ID)
+		mic := pub.publish('a', webrtc.RTPCodecTypeAudio, "ann-mic")
+		cam := pub.publish('v', webrtc.RTPCodecTypeVideo, "ann-cam")
+		pub.offer(map[string]string{"ann-mic": "microphone", "ann-cam": "camera"})
+		pub.waitConnected()
+		mic.run()
+		cam.run()
+
+		type result struct {
+			who string
+			got map[byte]received
+		}
+		subscribe := func(p *apptest.Person, wantKeyframe bool) (*peer, chan result) {
+			sub := w.peer(t, p)
+			sub.receiveOnly()
+			sub.join(w.ch.ID)
+			sub.offer(nil)
+			done := make(chan result, 1)
+			go func() {
+				got := map[byte]received{}
+				trs := make(chan received, 2)
+				for i := 0; i < 2; i++ {
+					select {
+					case tr := <-sub.tracks:
+						if tr.StreamID() != w.ann.ID {
+							trs <- received{err: errString("a track of stream " + tr.StreamID() + ", not ann's")}
+							continue
+						}
+						go func() { trs <- readTrack(tr, 50, wantKeyframe && tr.Kind() == webrtc.RTPCodecTypeVideo) }()
+					case <-w.ctx.Done():
+						done <- result{p.Username, got}
+						return
+					}
+				}
+				for i := 0; i < 2; i++ {
+					select {
+					case r := <-trs:
+						got[r.tag] = r
+					case <-w.ctx.Done():
+					}
+				}
+				done <- result{p.Username, got}
+			}()
+			return sub, done
+		}
+		var subs []*peer
+		var results []chan result
+		for _, p := range []*apptest.Person{w.bob, w.carl, w.dave} {
+			sub, res := subscribe(p, false)
+			subs = append(subs, sub)
+			results = append(results, res)
+		}
+		for _, res := range results {
+			r := <-res
+			for _, tag := range []byte{'a', 'v'} {
+				got, ok := r.got[tag]
+				if !ok {
+					t.Errorf("%s did not receive track %c: %+v", r.who, tag, r.got)
+					continue
+				}
+				if got.err != nil || !got.complete(50) {
+					t.Errorf("%s, track %c: %d packets from %d, complete: %v, error: %v", r.who, tag, len(got.seqs), got.first,
+						got.complete(50), got.err)
+				}
+			}
+		}
+
+		// The late joiner: the publisher is asked for a keyframe after they
+		// joined, and their video starts with it.
+		plisBefore := cam.plis.Load()
+		joinedAt := uint16(cam.seq.Load())
+		w.ann.Must(200, "POST", "/api/v1/channels/"+w.ch.ID+"/members", map[string]any{"user_ids": []string{w.ev.ID}})
+		late, lateRes := subscribe(w.ev, true)
+		r := <-lateRes
+		if v, ok := r.got['v']; !ok || v.err != nil || v.keyAfter == 0 {
+			t.Fatalf("the late joiner got no keyframe: %+v", r.got)
+		} else if int16(v.keyAfter-joinedAt) <= 0 {
+			t.Errorf("the late joiner's keyframe %d was sent before they joined (%d)", v.keyAfter, joinedAt)
+		}
+		if cam.plis.Load() <= plisBefore {
+			t.Errorf("no keyframe request (PLI) reached the publisher after the late joiner joined")
+		}
+
+		// The publisher leaves: its tracks end for every subscriber and
+		// the state shows it gone.
+		pub.sendFrame(calls.CallClientFrame{Type: "call.leave"})
+		for _, sub := range append(subs, late) {
+			st := stateWithout(sub, w.ann.ID)
+			if len(st.Participants) != 4 {
+				t.Errorf("%s: participants after ann left: %+v", sub.name, st.Participants)
+			}
+			for _, tr := range sub.pc.GetTransceivers() {
+				if tr.Receiver() == nil {
+					continue
+				}
+				if tr.Direction() != webrtc.RTPTransceiverDirectionInactive && tr.Direction() != webrtc.RTPTransceiverDirectionRecvonly {
+					t.Errorf("%s: a transceiver is %s after ann left", sub.name, tr.Direction())
+				}
+			}
+		}
+		_ = call
+	})
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// Only members start, list, join and end; someone removed from the
+// channel is out of its call and cannot come back.
+func TestOutsidersAndRemovedMembersAreRefused(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		base := "/api/v1/channels/" + w.ch.ID + "/calls"
+		w.ev.Must(404, "POST", base, nil)
+		w.ev.Must(404, "GET", base, nil)
+		call := w.start(t, w.ann)
+		w.ev.Must(404, "DELETE", base+"/"+call.ID, nil)
+		// A member who did not start it and is no channel admin cannot end it.
+		w.bob.Must(403, "DELETE", base+"/"+call.ID, nil)
+
+		eve := w.peer(t, w.ev)
+		if code := eve.errorFor(calls.CallClientFrame{Type: "call.join", ChannelID: w.ch.ID}); code != "channel_not_found" {
+			t.Errorf("eve joins: %s", code)
+		}
+		if code := eve.errorFor(calls.CallClientFrame{Type: "call.hand", Raised: ptr(true)}); code != "not_in_call" {
+			t.Errorf("eve raises a hand: %s", code)
+		}
+
+		ann := w.peer(t, w.ann)
+		ann.join(w.ch.ID)
+		bob := w.peer(t, w.bob)
+		bob.join(w.ch.ID)
+		w.ann.Must(204, "DELETE", "/api/v1/channels/"+w.ch.ID+"/members/"+w.bob.ID, nil)
+		// At his next frame at the latest, bob is out.
+		if code := bob.errorFor(calls.CallClientFrame{Type: "call.hand", Raised: ptr(true)}); code != "channel_not_found" {
+			t.Errorf("removed bob raises a hand: %s", code)
+		}
+		st := stateWithout(ann, w.bob.ID)
+		if len(st.Participants) != 1 || st.Participants[0].UserID != w.ann.ID {
+			t.Errorf("participants after bob was removed: %+v", st.Participants)
+		}
+		if code := bob.errorFor(calls.CallClientFrame{Type: "call.join", ChannelID: w.ch.ID}); code != "channel_not_found" {
+			t.Errorf("removed bob joins again: %s", code)
+		}
+		w.bob.Must(404, "GET", base, nil)
+
+		// The starter ends it for everyone; the channel gets the summary.
+		var ended calls.Call
+		w.ann.Must(200, "DELETE", base+"/"+call.ID, nil).JSON(t, &ended)
+		if ended.EndedAt == nil || ended.EndedBy != w.ann.ID || len(ended.TookPart) != 2 {
+			t.Errorf("ended call: %+v", ended)
+		}
+		var msgs struct{ Items []chat.Message }
+		w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/messages", nil).JSON(t, &msgs)
+		if len(msgs.Items) != 1 || !strings.Contains(msgs.Items[0].Text, "Call ended") ||
+			!strings.Contains(msgs.Items[0].Text, "@ann") || !strings.Contains(msgs.Items[0].Text, "@bob") {
+			t.Errorf("summary: %+v", msgs.Items)
+		}
+		// On the record and the audit log.
+		var audit struct{ Items []map[string]any }
+		adm := s.Person("adm", "admin")
+		adm.Must(200, "GET", "/api/v1/admin/audit-log?target_id="+call.ID, nil).JSON(t, &audit)
+		actions := map[string]int{}
+		for _, e := range audit.Items {
+			actions[e["action"].(string)]++
+		}
+		for _, a := range []string{"call.started", "call.joined", "call.left", "call.ended"} {
+			if actions[a] == 0 {
+				t.Errorf("audit log lacks %s: %v", a, actions)
+			}
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Malformed frames and session descriptions get an error frame with a
+// stable code and change nothing: the call still has its one
+// participant, who then negotiates and connects normally.
+func TestMalformedFramesChangeNothing(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		w.start(t, w.ann)
+		ann := w.peer(t, w.ann)
+		if code := ann.errorFor(calls.CallClientFrame{Type: "call.offer", SDP: "v=0"}); code != "not_in_call" {
+			t.Errorf("offer before joining: %s", code)
+		}
+		ann.join(w.ch.ID)
+		bad := []struct {
+			name string
+			f    calls.CallClientFrame
+			want string
+		}{
+			{"garbage sdp", calls.CallClientFrame{Type: "call.offer", SDP: "this is not SDP"}, "bad_sdp"},
+			{"sdp without media or ice", calls.CallClientFrame{Type: "call.offer", SDP: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"}, "bad_sdp"},
+			{"answer without an offer", calls.CallClientFrame{Type: "call.answer", SDP: "v=0\r\n"}, "bad_sdp"},
+			{"offer without sdp", calls.CallClientFrame{Type: "call.offer"}, "bad_frame"},
+			{"unknown track source", calls.CallClientFrame{Type: "call.offer", SDP: "v=0", Tracks: map[string]string{"x": "keylogger"}}, "bad_frame"},
+			{"candidate before any offer", calls.CallClientFrame{Type: "call.candidate", Candidate: &calls.CallCandidate{Candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host"}}, "bad_sdp"},
+			{"candidate missing", calls.CallClientFrame{Type: "call.candidate"}, "bad_frame"},
+			{"mute without muted", calls.CallClientFrame{Type: "call.mute"}, "bad_frame"},
+			{"unmute someone else", calls.CallClientFrame{Type: "call.mute", UserID: w.bob.ID, Muted: ptr(false)}, "call_moderator_required"},
+			{"remove someone not in the call", calls.CallClientFrame{Type: "call.remove", UserID: w.bob.ID}, "not_in_call"},
+			{"screen request to nobody", calls.CallClientFrame{Type: "call.screen_request", UserID: "junk"}, "bad_frame"},
+			{"accept a request never made", calls.CallClientFrame{Type: "call.screen_accept", RequestID: "made-up"}, "screen_request_gone"},
+			{"unknown call frame", calls.CallClientFrame{Type: "call.dance"}, "bad_frame"},
+			{"second join", calls.CallClientFrame{Type: "call.join", ChannelID: w.ch.ID}, "rejected"},
+			{"join junk channel", calls.CallClientFrame{Type: "call.join", ChannelID: "../../etc"}, "channel_not_found"},
+		}
+		for _, b := range bad {
+			if code := ann.errorFor(b.f); code != b.want {
+				t.Errorf("%s: code %q, want %q", b.name, code, b.want)
+			}
+		}
+		// A frame whose fields have the wrong types.
+		ann.ws.SendRaw(w.ctx, 1, []byte(`{"type":"call.offer","id":"typed","sdp":42}`))
+		for {
+			f := ann.next("error")
+			if strings.Contains(string(f.Payload), `"typed"`) {
+				if !strings.Contains(string(f.Payload), "bad_frame") {
+					t.Errorf("mistyped frame: %s", f.Payload)
+				}
+				break
+			}
+		}
+		var list struct{ Items []calls.Call }
+		w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/calls", nil).JSON(t, &list)
+		if len(list.Items) != 1 || len(list.Items[0].Participants) != 1 || len(list.Items[0].Participants[0].Tracks) != 0 {
+			t.Fatalf("the call changed: %+v", list.Items)
+		}
+		// And the participant still negotiates and connects.
+		mic := ann.publish('a', webrtc.RTPCodecTypeAudio, "ann-mic")
+		ann.offer(map[string]string{"ann-mic": "microphone"})
+		ann.waitConnected()
+		_ = mic
+	})
+}
