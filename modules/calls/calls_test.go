@@ -148,7 +148,7 @@ func TestPublisherReachesEverySubscriber(t *testing.T) {
 		late, lateRes := subscribe(w.ev, true)
 		r := <-lateRes
 		if v, ok := r.got['v']; !ok || v.err != nil || v.keyAfter == 0 {
-			t.Fatalf("the late joiner got no keyframe: %+v", r.got)
+			t.Fatalf("the late joiner got no keyframe (video: %v, error %v, %d packets)", ok, v.err, len(v.seqs))
 		} else if int16(v.keyAfter-joinedAt) <= 0 {
 			t.Errorf("the late joiner's keyframe %d was sent before they joined (%d)", v.keyAfter, joinedAt)
 		}
@@ -156,7 +156,8 @@ func TestPublisherReachesEverySubscriber(t *testing.T) {
 			t.Errorf("no keyframe request (PLI) reached the publisher after the late joiner joined")
 		}
 
-		// The publisher leaves: its tracks end for every subscriber and
+		// The publisher leaves: its tracks end for every subscriber (the
+		// server's next offer takes them out, and reading them ends) and
 		// the state shows it gone.
 		pub.sendFrame(calls.CallClientFrame{Type: "call.leave"})
 		for _, sub := range append(subs, late) {
@@ -164,12 +165,26 @@ func TestPublisherReachesEverySubscriber(t *testing.T) {
 			if len(st.Participants) != 4 {
 				t.Errorf("%s: participants after ann left: %+v", sub.name, st.Participants)
 			}
+		}
+		for _, sub := range append(subs, late) {
 			for _, tr := range sub.pc.GetTransceivers() {
-				if tr.Receiver() == nil {
+				track := tr.Receiver().Track()
+				if track == nil || track.StreamID() != w.ann.ID {
 					continue
 				}
-				if tr.Direction() != webrtc.RTPTransceiverDirectionInactive && tr.Direction() != webrtc.RTPTransceiverDirectionRecvonly {
-					t.Errorf("%s: a transceiver is %s after ann left", sub.name, tr.Direction())
+				ended := make(chan error, 1)
+				go func() {
+					for {
+						if _, _, err := track.ReadRTP(); err != nil {
+							ended <- err
+							return
+						}
+					}
+				}()
+				select {
+				case <-ended:
+				case <-w.ctx.Done():
+					t.Fatalf("%s still receives ann's track %s after she left", sub.name, track.ID())
 				}
 			}
 		}
@@ -309,5 +324,137 @@ func TestMalformedFramesChangeNothing(t *testing.T) {
 		ann.offer(map[string]string{"ann-mic": "microphone"})
 		ann.waitConnected()
 		_ = mic
+	})
+}
+
+// ack sends f and waits for its call.ack.
+func (p *peer) ack(f calls.CallClientFrame) {
+	p.t.Helper()
+	id := p.sendFrame(f)
+	for {
+		fr := p.next("call.ack", "error")
+		if !strings.Contains(string(fr.Payload), `"`+id+`"`) {
+			continue
+		}
+		if fr.Type == "error" {
+			p.t.Fatalf("%s: %s refused: %s", p.name, f.Type, fr.Payload)
+		}
+		return
+	}
+}
+
+// The starter mutes someone: from then on the server drops their audio
+// (nothing they send after the mute reaches anyone) until they unmute
+// themselves; others who do not moderate cannot mute or remove.
+func TestModeratorMuteDropsAudioUntilTheyUnmute(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		w.start(t, w.ann)
+		ann := w.peer(t, w.ann)
+		ann.join(w.ch.ID)
+		ann.receiveOnly()
+		ann.offer(nil)
+		bob := w.peer(t, w.bob)
+		bob.join(w.ch.ID)
+		mic := bob.publish('a', webrtc.RTPCodecTypeAudio, "bob-mic")
+		bob.offer(map[string]string{"bob-mic": "microphone"})
+		mic.run()
+		carl := w.peer(t, w.carl)
+		carl.join(w.ch.ID)
+		carl.receiveOnly()
+		carl.offer(nil)
+		var track *webrtc.TrackRemote
+		select {
+		case track = <-carl.tracks:
+		case <-w.ctx.Done():
+			t.Fatal("carl receives no track")
+		}
+		if code := carl.errorFor(calls.CallClientFrame{Type: "call.mute", UserID: w.bob.ID, Muted: ptr(true)}); code != "call_moderator_required" {
+			t.Errorf("carl mutes bob: %s", code)
+		}
+		if code := carl.errorFor(calls.CallClientFrame{Type: "call.remove", UserID: w.bob.ID}); code != "call_moderator_required" {
+			t.Errorf("carl removes bob: %s", code)
+		}
+
+		ann.ack(calls.CallClientFrame{Type: "call.mute", UserID: w.bob.ID, Muted: ptr(true)})
+		mic.phase.Store(1) // sent after the mute took effect: must not arrive
+		bob.next("call.muted")
+		// bob keeps talking while muted.
+		if !mic.waitSent(w.ctx, 40) {
+			t.Fatal("bob's source stopped")
+		}
+		mic.phase.Store(3) // while he unmutes: may or may not arrive
+		bob.ack(calls.CallClientFrame{Type: "call.mute", Muted: ptr(false)})
+		mic.phase.Store(2)
+		for {
+			pkt, _, err := track.ReadRTP()
+			if err != nil {
+				t.Fatalf("carl's track ended: %v", err)
+			}
+			if pkt.Payload[5] == 1 {
+				t.Fatalf("carl heard bob while a moderator had muted him (packet %d)", pkt.SequenceNumber)
+			}
+			if pkt.Payload[5] == 2 {
+				break // heard again once he unmuted himself
+			}
+		}
+
+		// The starter removes carl: he is told, and out.
+		ann.ack(calls.CallClientFrame{Type: "call.remove", UserID: w.carl.ID})
+		carl.next("call.removed")
+		st := stateWithout(bob, w.carl.ID)
+		if len(st.Participants) != 2 {
+			t.Errorf("after carl was removed: %+v", st.Participants)
+		}
+	})
+}
+
+// IT support from a DM: the IT person asks the colleague to share their
+// screen; nothing is shared until the colleague answers, and the answer
+// (decline, then accept) reaches the asker. A request is answered once.
+func TestScreenShareOnlyOnTheSharersClick(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		it, colleague := s.Person("it"), s.Person("kollegin")
+		var dm chat.Channel
+		it.Must(200, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []string{colleague.ID}}).JSON(t, &dm)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		api := clientAPI(t)
+		it.Must(201, "POST", "/api/v1/channels/"+dm.ID+"/calls", nil)
+		a, b := newPeer(ctx, t, s, api, it), newPeer(ctx, t, s, api, colleague)
+		a.join(dm.ID)
+		b.join(dm.ID)
+		ask := func() calls.ScreenRequest {
+			a.ack(calls.CallClientFrame{Type: "call.screen_request", UserID: colleague.ID})
+			var r calls.ScreenRequest
+			if err := json.Unmarshal(b.next("call.screen_request").Payload, &r); err != nil || r.From != it.ID {
+				t.Fatalf("request: %+v %v", r, err)
+			}
+			return r
+		}
+		answer := func(r calls.ScreenRequest, typ string, want bool) {
+			b.ack(calls.CallClientFrame{Type: typ, RequestID: r.RequestID})
+			var got calls.ScreenAnswer
+			if err := json.Unmarshal(a.next("call.screen_answer").Payload, &got); err != nil || got.RequestID != r.RequestID ||
+				got.Accepted != want || got.UserID != colleague.ID {
+				t.Fatalf("answer to %s: %+v %v", typ, got, err)
+			}
+		}
+		r1 := ask()
+		answer(r1, "call.screen_decline", false)
+		if code := b.errorFor(calls.CallClientFrame{Type: "call.screen_accept", RequestID: r1.RequestID}); code != "screen_request_gone" {
+			t.Errorf("accepting a declined request: %s", code)
+		}
+		if code := a.errorFor(calls.CallClientFrame{Type: "call.screen_accept", RequestID: r1.RequestID}); code != "screen_request_gone" {
+			t.Errorf("the asker accepts for the colleague: %s", code)
+		}
+		var list struct{ Items []calls.Call }
+		it.Must(200, "GET", "/api/v1/channels/"+dm.ID+"/calls", nil).JSON(t, &list)
+		for _, p := range list.Items[0].Participants {
+			if len(p.Tracks) != 0 {
+				t.Errorf("%s publishes %+v before anyone shared anything", p.UserID, p.Tracks)
+			}
+		}
+		answer(ask(), "call.screen_accept", true)
 	})
 }

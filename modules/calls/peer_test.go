@@ -264,7 +264,9 @@ type source struct {
 	plis   atomic.Int64
 	wantKF atomic.Bool
 	seq    atomic.Uint32 // last sequence number sent
+	phase  atomic.Uint32 // written into every packet: tests mark periods with it
 	stop   chan struct{}
+	sent   chan struct{} // a token per packet sent (dropped when nobody takes it)
 }
 
 func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
@@ -281,7 +283,8 @@ func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	s := &source{tag: tag, track: tr, sender: sender, video: kind == webrtc.RTPCodecTypeVideo, stop: make(chan struct{})}
+	s := &source{tag: tag, track: tr, sender: sender, video: kind == webrtc.RTPCodecTypeVideo, stop: make(chan struct{}),
+		sent: make(chan struct{}, 1)}
 	s.wantKF.Store(true)
 	go func() {
 		for {
@@ -324,10 +327,28 @@ func (s *source) run() {
 			}
 			payload[2] = s.tag
 			binary.BigEndian.PutUint16(payload[3:], seq)
+			payload[5] = byte(s.phase.Load())
 			_ = s.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: payload})
 			s.seq.Store(uint32(seq))
+			select {
+			case s.sent <- struct{}{}:
+			default:
+			}
 		}
 	}()
+}
+
+// waitSent waits until the source has sent at least n more packets.
+func (s *source) waitSent(ctx context.Context, n uint32) bool {
+	start := s.seq.Load()
+	for s.seq.Load()-start < n {
+		select {
+		case <-s.sent:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // received is what a subscriber read from one track.
