@@ -9,9 +9,11 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/internal/app/apptest"
 	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
 )
 
 // world is a channel of ann (its admin), bob, carl and dave, and eve who
@@ -457,4 +459,31 @@ func TestScreenShareOnlyOnTheSharersClick(t *testing.T) {
 		}
 		answer(ask(), "call.screen_accept", true)
 	})
+}
+
+// eachWith is apptest.Each with a configuration change.
+func eachWith(t *testing.T, change func(*app.Config), fn func(t *testing.T, s *apptest.Stack)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, apptest.NewWith(t, "", change)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, apptest.NewWith(t, dbtest.PostgresURL(t), change)) })
+}
+
+// A call holds at most MaxParticipants people; someone removed from the
+// channel while silent is taken out by the member check.
+func TestFullCallsAndSilentRemovals(t *testing.T) {
+	eachWith(t, func(c *app.Config) { c.Calls.MaxParticipants, c.Calls.MemberCheck = 2, 20*time.Millisecond },
+		func(t *testing.T, s *apptest.Stack) {
+			w := newWorld(t, s)
+			w.start(t, w.ann)
+			ann, bob, carl := w.peer(t, w.ann), w.peer(t, w.bob), w.peer(t, w.carl)
+			ann.join(w.ch.ID)
+			bob.join(w.ch.ID)
+			if code := carl.errorFor(calls.CallClientFrame{Type: "call.join", ChannelID: w.ch.ID}); code != "call_full" {
+				t.Errorf("a third person joins a call for two: %s", code)
+			}
+			// bob says nothing more; removing him from the channel takes
+			// him out of the call, and carl fits in now.
+			w.ann.Must(204, "DELETE", "/api/v1/channels/"+w.ch.ID+"/members/"+w.bob.ID, nil)
+			stateWithout(ann, w.bob.ID)
+			carl.join(w.ch.ID)
+		})
 }
