@@ -583,7 +583,8 @@ func TestTheWebsocketShowsOutsidersNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.CloseNow()
-			for _, fr := range []realtime.ClientFrame{{Type: "typing", ChannelID: chID}, {Type: "read", ChannelID: chID, Seq: 1}, {Type: "typing", ChannelID: w.dm.ID}} {
+			for _, fr := range []realtime.ClientFrame{{Type: "typing", ChannelID: chID}, {Type: "read", ChannelID: chID, Seq: 1}, {Type: "typing", ChannelID: w.dm.ID},
+				{Type: "call.join", ChannelID: chID}, {Type: "call.join", ChannelID: w.dm.ID}} {
 				c.Send(ctx, fr)
 				e, err := c.NextOf(ctx, "error")
 				if err != nil || !strings.Contains(string(e.Payload), "not_member") && !strings.Contains(string(e.Payload), "not_found") {
