@@ -155,6 +155,10 @@ type Module struct {
 
 	sfu *sfu // nil until Start, or when calls are off
 
+	// beforeAdmit, set by tests only (export_test.go), runs in a join
+	// between the first look at the call and the admission.
+	beforeAdmit func()
+
 	// life serialises starting and ending calls (DB work, never held on
 	// the media or signaling path).
 	life sync.Mutex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -486,4 +487,70 @@ func TestFullCallsAndSilentRemovals(t *testing.T) {
 			stateWithout(ann, w.bob.ID)
 			carl.join(w.ch.ID)
 		})
+}
+
+// Many people joining at the same moment do not get past the cap.
+func TestSimultaneousJoinsKeepTheCap(t *testing.T) {
+	eachWith(t, func(c *app.Config) { c.Calls.MaxParticipants = 3 }, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		var more []*apptest.Person
+		for _, n := range []string{"fritz", "greta", "hans", "ida", "jan", "karl"} {
+			more = append(more, s.Person(n))
+		}
+		ids := []string{w.bob.ID, w.carl.ID, w.dave.ID}
+		for _, p := range more {
+			ids = append(ids, p.ID)
+		}
+		w.ann.Must(200, "POST", "/api/v1/channels/"+w.ch.ID+"/members", map[string]any{"user_ids": ids[3:]})
+		call := w.start(t, w.ann)
+		people := append([]*apptest.Person{w.ann, w.bob, w.carl, w.dave}, more...)
+		peers := make([]*peer, len(people))
+		for i, p := range people {
+			peers[i] = w.peer(t, p)
+		}
+		// Every join is held after its first look at the call until all
+		// of them got there: all saw room, and only the admission counts.
+		var mu sync.Mutex
+		arrived, all := 0, make(chan struct{})
+		calls.SetBeforeAdmit(s.App.Calls, func() {
+			mu.Lock()
+			if arrived++; arrived == len(peers) {
+				close(all)
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-w.ctx.Done():
+			}
+		})
+		frameIDs := make([]string, len(peers))
+		for i, p := range peers {
+			frameIDs[i] = p.sendFrame(calls.CallClientFrame{Type: "call.join", ChannelID: w.ch.ID})
+		}
+		joined, full := 0, 0
+		for i, p := range peers {
+			for {
+				f := p.next("call.joined", "error")
+				if !strings.Contains(string(f.Payload), `"`+frameIDs[i]+`"`) {
+					continue
+				}
+				if f.Type == "call.joined" {
+					joined++
+				} else if strings.Contains(string(f.Payload), "call_full") {
+					full++
+				} else {
+					t.Errorf("%s: %s", p.name, f.Payload)
+				}
+				break
+			}
+		}
+		if joined != 3 || full != len(peers)-3 {
+			t.Errorf("%d joined and %d were refused as full, want 3 and %d", joined, full, len(peers)-3)
+		}
+		var list struct{ Items []calls.Call }
+		w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/calls", nil).JSON(t, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != call.ID || len(list.Items[0].Participants) != 3 {
+			t.Errorf("the call: %+v", list.Items)
+		}
+	})
 }

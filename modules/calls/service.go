@@ -336,6 +336,9 @@ func (m *Module) join(ctx context.Context, ses Session, channelID string) (*memb
 		mb.forcedMute.Store(old.forcedMute.Load())
 	}
 	r.mu.Unlock()
+	if m.beforeAdmit != nil {
+		m.beforeAdmit()
+	}
 	if old != nil {
 		m.dropSession(old)
 		r.remove(old)
@@ -345,6 +348,12 @@ func (m *Module) join(ctx context.Context, ses Session, channelID string) (*memb
 		r.mu.Unlock()
 		_ = pc.Close()
 		return nil, errNoRunningCall()
+	}
+	// Counted again: others may have joined while the lock was free.
+	if r.members[userID] == nil && len(r.members) >= m.cfg.MaxParticipants {
+		r.mu.Unlock()
+		_ = pc.Close()
+		return nil, apperr.Conflict("the call has %d participants, as many as allowed", m.cfg.MaxParticipants).WithCode(apperr.CodeCallFull)
 	}
 	r.members[userID] = mb
 	r.order = append(r.order, userID)
