@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/internal/app"
@@ -551,6 +552,32 @@ func TestSimultaneousJoinsKeepTheCap(t *testing.T) {
 		w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/calls", nil).JSON(t, &list)
 		if len(list.Items) != 1 || list.Items[0].ID != call.ID || len(list.Items[0].Participants) != 3 {
 			t.Errorf("the call: %+v", list.Items)
+		}
+	})
+}
+
+// A client that cannot use UDP connects over ICE-TCP to calls-tcp-addr.
+func TestICEOverTCP(t *testing.T) {
+	eachWith(t, func(c *app.Config) { c.Calls.TCPAddr = "127.0.0.1:0" }, func(t *testing.T, s *apptest.Stack) {
+		w := newWorld(t, s)
+		w.start(t, w.ann)
+		var se webrtc.SettingEngine
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		me := &webrtc.MediaEngine{}
+		if err := me.RegisterDefaultCodecs(); err != nil {
+			t.Fatal(err)
+		}
+		api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me))
+		ann := newPeer(w.ctx, t, s, api, w.ann)
+		ann.join(w.ch.ID)
+		ann.publish('a', webrtc.RTPCodecTypeAudio, "ann-mic").run()
+		ann.offer(map[string]string{"ann-mic": "microphone"})
+		ann.waitConnected()
+		pair, err := ann.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+		if err != nil || pair == nil || pair.Local.Protocol != webrtc.ICEProtocolTCP {
+			t.Errorf("selected pair: %v %v", pair, err)
 		}
 	})
 }
