@@ -208,7 +208,11 @@ func TestOutsidersAndRemovedMembersAreRefused(t *testing.T) {
 		base := "/api/v1/channels/" + w.ch.ID + "/calls"
 		w.ev.Must(404, "POST", base, nil)
 		w.ev.Must(404, "GET", base, nil)
+		dave := w.peer(t, w.dave) // a member who stays out of the call: the channel shows it live
 		call := w.start(t, w.ann)
+		if f := dave.next("call.started"); f.ChannelID != w.ch.ID || !strings.Contains(string(f.Payload), call.ID) {
+			t.Errorf("call.started: %+v", f)
+		}
 		w.ev.Must(404, "DELETE", base+"/"+call.ID, nil)
 		// A member who did not start it and is no channel admin cannot end it.
 		w.bob.Must(403, "DELETE", base+"/"+call.ID, nil)
@@ -244,6 +248,9 @@ func TestOutsidersAndRemovedMembersAreRefused(t *testing.T) {
 		w.ann.Must(200, "DELETE", base+"/"+call.ID, nil).JSON(t, &ended)
 		if ended.EndedAt == nil || ended.EndedBy != w.ann.ID || len(ended.TookPart) != 2 {
 			t.Errorf("ended call: %+v", ended)
+		}
+		if f := dave.next("call.ended"); !strings.Contains(string(f.Payload), call.ID) {
+			t.Errorf("call.ended: %s", f.Payload)
 		}
 		var msgs struct{ Items []chat.Message }
 		w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/messages", nil).JSON(t, &msgs)
