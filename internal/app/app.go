@@ -182,6 +182,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Chat.SetFiles(a.Files)
 
+	// Without NATS this is the only node: calls left running in the
+	// database are from its previous run.
+	a.cfg.Calls.SingleNode = a.cfg.NATSURL == ""
 	if a.Calls, err = calls.New(calls.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Channels: callsChat{a},
 		Poster: callsChat{a}, Journal: a.Journal, Events: a.Events}, a.cfg.Calls); err != nil {
 		return fmt.Errorf("calls: %w", err)

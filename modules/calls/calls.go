@@ -86,6 +86,11 @@ type Config struct {
 	// Heartbeat is how often a node renews its running calls; a call
 	// whose node missed four heartbeats is ended by another node.
 	Heartbeat time.Duration
+	// SingleNode: no other node runs calls on this database (no cluster),
+	// so every call still running in it at start-up was left behind by
+	// this server's previous run and is ended at once, instead of after
+	// four missed heartbeats.
+	SingleNode bool
 	// MemberCheck is how often participants are checked against their
 	// channel's members: someone removed from the channel leaves its call
 	// by then at the latest (at once when they send a frame).
@@ -201,7 +206,7 @@ func (m *Module) Start(ctx context.Context) error {
 		return err
 	}
 	m.sfu = s
-	if err := m.endOrphans(ctx); err != nil {
+	if err := m.endOrphans(ctx, m.cfg.SingleNode); err != nil {
 		s.close()
 		close(m.stopped)
 		return err
@@ -233,7 +238,7 @@ func (m *Module) Start(ctx context.Context) error {
 			if err := m.heartbeat(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn("call heartbeat failed", "error", err)
 			}
-			if err := m.endOrphans(ctx); err != nil && ctx.Err() == nil {
+			if err := m.endOrphans(ctx, false); err != nil && ctx.Err() == nil {
 				m.log.Warn("ending calls of stopped nodes failed", "error", err)
 			}
 		}

@@ -16,6 +16,8 @@ import (
 	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
+	"github.com/kontorhq/kontor/modules/platform/jobs"
+	"github.com/kontorhq/kontor/modules/platform/logtest"
 )
 
 // world is a channel of ann (its admin), bob, carl and dave, and eve who
@@ -587,4 +589,38 @@ func TestICEOverTCP(t *testing.T) {
 			t.Errorf("selected pair: %v %v", pair, err)
 		}
 	})
+}
+
+// A server that starts again (a single node, no cluster) ends the calls
+// its previous run left running in the database at once, so that the
+// channel can call again.
+func TestRestartEndsLeftoverCalls(t *testing.T) {
+	var dir string
+	s := apptest.NewWith(t, "", func(c *app.Config) { dir = c.DataDir })
+	w := newWorld(t, s)
+	call := w.start(t, w.ann)
+
+	// The next run of the server, on the same data (the first one stands
+	// for the database a crashed run left behind).
+	cfg := apptest.Config(dir, "")
+	cfg.Calls.UDPAddr, cfg.Calls.TCPAddr = "127.0.0.1:0", ""
+	cfg.Search = false // the first run holds the index
+	next, err := app.Open(context.Background(), cfg, logtest.New(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sched := jobs.New(next.Log, next.DB)
+	if err := next.Start(ctx, sched); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	sched.Wait()
+	next.Close()
+
+	var list struct{ Items []calls.Call }
+	w.ann.Must(200, "GET", "/api/v1/channels/"+w.ch.ID+"/calls", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != call.ID || list.Items[0].EndedAt == nil {
+		t.Errorf("the leftover call: %+v", list.Items)
+	}
 }

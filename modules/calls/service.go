@@ -153,7 +153,7 @@ func (m *Module) Calls(ctx context.Context, channelID string, limit int) ([]Call
 	out := make([]Call, 0, len(rows))
 	for _, r := range rows {
 		c := r.call()
-		if rm := m.roomOf(channelID); rm != nil && rm.id == r.ID {
+		if rm := m.roomOf(channelID); rm != nil && rm.id == r.ID && r.EndedAt == 0 {
 			c = rm.snapshot() // who is in it right now
 		}
 		out = append(out, c)
@@ -235,8 +235,10 @@ func (m *Module) end(ctx context.Context, r *room, by string) (Call, error) {
 	c.Participants = []CallParticipant{}
 	c.EndedAt, c.EndedBy = &now, by
 	row := callRow{ID: r.id, ChannelID: r.channelID}
+	ended := false
 	err := m.db.WithTx(ctx, func(tx *db.Tx) error {
-		ended, err := markEnded(ctx, tx, r.id, now.UnixMilli(), by)
+		var err error
+		ended, err = markEnded(ctx, tx, r.id, now.UnixMilli(), by)
 		if err != nil || !ended {
 			return err
 		}
@@ -248,6 +250,9 @@ func (m *Module) end(ctx context.Context, r *room, by string) (Call, error) {
 	})
 	if err != nil {
 		return Call{}, fmt.Errorf("end call: %w", err)
+	}
+	if !ended {
+		return c, nil // another node ended it already (it found the call left behind)
 	}
 	m.log.Info("call ended", "call", r.id, "channel", r.channelID, "by", by)
 	m.postSummary(context.WithoutCancel(ctx), c)
@@ -490,10 +495,15 @@ func (m *Module) heartbeat(ctx context.Context) error {
 	return renewCalls(ctx, m.db, m.node, m.clock.Now().UnixMilli())
 }
 
-// endOrphans ends running calls whose node stopped renewing them.
-func (m *Module) endOrphans(ctx context.Context) error {
+// endOrphans ends running calls whose node stopped renewing them; all
+// calls of other nodes.
+func (m *Module) endOrphans(ctx context.Context, all bool) error {
 	now := m.clock.Now().UTC().Truncate(time.Millisecond)
-	stale, err := staleCalls(ctx, m.db, now.Add(-4*m.cfg.Heartbeat).UnixMilli(), m.node)
+	before := now.Add(-4 * m.cfg.Heartbeat).UnixMilli()
+	if all {
+		before = now.UnixMilli() + 1
+	}
+	stale, err := staleCalls(ctx, m.db, before, m.node)
 	if err != nil {
 		return err
 	}
