@@ -327,7 +327,23 @@ func (j *Journal) Size(ctx context.Context) (int64, error) {
 // Purge removes the content of entry seq (retention, or a self-destructed
 // message whose policy says the record does not keep it) and appends a
 // "content.purged" entry saying so, in tx.
+//
+// A legal hold covering the entry's subject keeps the content: the purge
+// is logged as held back and Purge returns nil, so the caller's change
+// (a message disappearing for people) still happens.
 func (j *Journal) Purge(ctx context.Context, tx *db.Tx, seq int64, actorID, reason string) error {
+	var subject string
+	if err := tx.QueryRowContext(ctx, `SELECT subject_id FROM journal_entries WHERE seq = ?`, seq).Scan(&subject); err != nil {
+		return fmt.Errorf("purge journal entry %d: %w", seq, err)
+	}
+	held, err := HoldsCovering(ctx, tx, subject)
+	if err != nil {
+		return err
+	}
+	if len(held) > 0 {
+		j.log.Info("purge held back by a legal hold", "seq", seq, "subject", subject, "holds", held, "reason", reason)
+		return nil
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE journal_content SET content = NULL, purged_at = ? WHERE seq = ? AND purged_at = 0`,
 		j.clock.Now().UnixMilli(), seq)
 	if err != nil {
@@ -341,7 +357,8 @@ func (j *Journal) Purge(ctx context.Context, tx *db.Tx, seq int64, actorID, reas
 	return err
 }
 
-// PurgeSubject purges the content of every entry about subjectID.
+// PurgeSubject purges the content of every entry about subjectID (each
+// through Purge, so a legal hold keeps it).
 func (j *Journal) PurgeSubject(ctx context.Context, tx *db.Tx, subjectID, actorID, reason string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT e.seq FROM journal_entries e JOIN journal_content c ON c.seq = e.seq
 		WHERE e.subject_id = ? AND c.purged_at = 0 ORDER BY e.seq`, subjectID)

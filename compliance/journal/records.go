@@ -140,14 +140,15 @@ func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (R
 				}
 				m.versions[n] = v
 				m.latest = max(m.latest, n)
-			case "message.deleted", "message.expired":
+			case "message.deleted", "message.expired", "message.moderated":
 				m := msgs[e.SubjectID]
 				if m == nil {
 					rep.Mismatches = append(rep.Mismatches, Mismatch{MessageID: e.SubjectID, Seq: e.Seq,
 						Problem: "the journal records the end of a message it never recorded as created"})
 					continue
 				}
-				if e.Kind == "message.deleted" {
+				if e.Kind != "message.expired" {
+					// Moderation takes a message down as a deletion does.
 					m.deleted = e.Seq
 				} else {
 					m.expired = e.Seq

@@ -19,10 +19,12 @@ import (
 	"github.com/kontorhq/kontor/migrations"
 	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
+	"github.com/kontorhq/kontor/modules/compliance"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/files/blob"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/bus"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
@@ -74,20 +76,21 @@ type Config struct {
 
 // App is a running Kontor.
 type App struct {
-	Log      *slog.Logger
-	Clock    clock.Clock
-	DB       *db.DB
-	Bus      bus.Bus
-	Events   *eventlog.Log
-	Journal  *journal.Journal
-	Identity *identity.Module
-	Chat     *chat.Module
-	Files    *files.Module
-	Search   *search.Module // nil unless Config.Search
-	Realtime *realtime.Module
-	Calls    *calls.Module
-	cfg      Config
-	started  bool // Start ran
+	Log        *slog.Logger
+	Clock      clock.Clock
+	DB         *db.DB
+	Bus        bus.Bus
+	Events     *eventlog.Log
+	Journal    *journal.Journal
+	Identity   *identity.Module
+	Chat       *chat.Module
+	Files      *files.Module
+	Search     *search.Module // nil unless Config.Search
+	Compliance *compliance.Module
+	Realtime   *realtime.Module
+	Calls      *calls.Module
+	cfg        Config
+	started    bool // Start ran
 }
 
 // Open opens the database, applies migrations and builds the modules.
@@ -182,6 +185,11 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Chat.SetFiles(a.Files)
 
+	if a.Compliance, err = compliance.New(compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal,
+		Moderator: a.Chat}); err != nil {
+		return err
+	}
+
 	// Without NATS this is the only node: calls left running in the
 	// database are from its previous run.
 	a.cfg.Calls.SingleNode = a.cfg.NATSURL == ""
@@ -203,7 +211,7 @@ func (a *App) build(ctx context.Context) error {
 		}
 		src := search.FromJournal(searchJournal{a}, searchContent{a})
 		if a.Search, err = search.New(search.Deps{Log: a.Log, Source: src, Access: a.Chat,
-			Users: searchUsers{a.Identity}, Channels: a.Chat, DB: a.DB}, search.Config{Dir: dir}); err != nil {
+			Users: searchUsers{a.Identity}, Channels: a.Chat, DB: a.DB, Audit: audit.New(a.Journal)}, search.Config{Dir: dir}); err != nil {
 			return err
 		}
 	}
@@ -319,6 +327,7 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Identity.Register(srv.API())
 	a.Chat.Register(srv.API())
 	a.Files.Register(srv.API())
+	a.Compliance.Register(srv.API())
 	if a.Search != nil {
 		a.Search.Register(srv.API())
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
@@ -154,6 +155,7 @@ type Module struct {
 	channels Channels
 	poster   Poster
 	journal  Journal
+	audit    *audit.Trail
 	events   Events
 	cfg      Config
 	node     string
@@ -190,7 +192,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "calls"), clock: d.Clock, channels: d.Channels, poster: d.Poster,
-		journal: d.Journal, events: d.Events, cfg: cfg, node: ids.New(), stopped: make(chan struct{}),
+		journal: d.Journal, audit: audit.New(d.Journal), events: d.Events, cfg: cfg, node: ids.New(), stopped: make(chan struct{}),
 		rooms: map[string]*room{}, bySes: map[Session]*member{}}, nil
 }
 

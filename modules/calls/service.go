@@ -11,7 +11,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -128,7 +127,7 @@ func (m *Module) record(ctx context.Context, tx *db.Tx, at time.Time, kind recor
 	for k, v := range meta {
 		details[k] = v
 	}
-	return audit.Record(ctx, tx, at, string(kind), "call", row.ID, details)
+	return m.audit.Record(ctx, tx, at, string(kind), "call", row.ID, details)
 }
 
 func (m *Module) roomOf(channelID string) *room {

@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 )
@@ -186,7 +185,7 @@ func (m *Module) checkModerator(ctx context.Context, mb *member) *frameErr {
 
 func (m *Module) auditAction(ctx context.Context, r *room, action, target string) error {
 	return m.db.WithTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, m.clock.Now(), action, "call", r.id, map[string]any{"channel_id": r.channelID, "user_id": target})
+		return m.audit.Record(ctx, tx, m.clock.Now(), action, "call", r.id, map[string]any{"channel_id": r.channelID, "user_id": target})
 	})
 }
 

@@ -3,95 +3,125 @@ package chat
 import (
 	"context"
 	"errors"
-	"sort"
-	"strings"
-	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
-// What other modules ask chat when they decide who may see something.
-// These take the user id explicitly: they run for whoever a file, a
-// search hit or an event is about to reach.
+// Access: who may do what in a channel. Every action starts here: load
+// finds the channel and the caller's standing, and a channel the caller
+// may not see does not exist for them.
 
-// CanRead reports whether userID may read channelID now (is a member).
-func (m *Module) CanRead(ctx context.Context, userID, channelID string) (bool, error) {
-	_, ok, err := member(ctx, m.db, channelID, userID)
-	return ok, err
+// access is a caller's standing in a channel.
+type access struct {
+	p      *authn.Principal
+	ch     channelRow
+	mem    memberRow
+	member bool
 }
 
-// ReadableChannels returns the ids of every channel and conversation
-// userID may read now.
-func (m *Module) ReadableChannels(ctx context.Context, userID string) ([]string, error) {
-	return channelIDsOf(ctx, m.db, userID)
-}
+func (a access) isAdmin() bool { return a.member && a.mem.Role == RoleAdmin }
 
-// MemberIDs returns who is in a channel.
-func (m *Module) MemberIDs(ctx context.Context, channelID string) ([]string, error) {
-	ms, err := members(ctx, m.db, channelID)
+// load finds the channel and the caller's membership. A private channel
+// or DM the caller is not in does not exist for them.
+func (m *Module) load(ctx context.Context, q db.Querier, channelID string) (access, error) {
+	p, err := authn.Require(ctx)
 	if err != nil {
-		return nil, err
+		return access{}, err
 	}
-	out := make([]string, len(ms))
-	for i, x := range ms {
-		out[i] = x.UserID
+	if err := checkID("channel", channelID); err != nil {
+		return access{}, err
 	}
-	return out, nil
-}
-
-// IndexDoc is a message as the search index needs it.
-type IndexDoc struct {
-	ChannelID   string
-	ChannelName string // empty for DMs
-	AuthorID    string
-	Text        string
-	RootID      string
-	HasFile     bool
-	CreatedAt   time.Time
-}
-
-// IndexDoc returns a message's current state for indexing; ok is false
-// when people can no longer see it (deleted, expired, unknown).
-func (m *Module) IndexDoc(ctx context.Context, messageID string) (IndexDoc, bool, error) {
-	r, err := messageByID(ctx, m.db, messageID)
+	ch, mem, ok, err := channelAndMember(ctx, q, channelID, p.UserID)
 	if errors.Is(err, errNotFound) {
-		return IndexDoc{}, false, nil
+		return access{}, apperr.NotFound("no channel %q", channelID).WithCode(apperr.CodeChannelNotFound)
 	}
-	if err != nil || m.gone(r) || r.DeletedAt != 0 {
-		return IndexDoc{}, false, err
-	}
-	c, err := channelBy(ctx, m.db, "id", r.ChannelID)
 	if err != nil {
-		return IndexDoc{}, false, err
+		return access{}, err
 	}
-	return IndexDoc{ChannelID: r.ChannelID, ChannelName: c.Name, AuthorID: r.UserID, Text: r.Text, RootID: r.RootID,
-		HasFile: r.Attachments != "[]", CreatedAt: time.UnixMilli(r.CreatedAt).UTC()}, true, nil
+	if !ok && ch.Kind != KindPublic {
+		return access{}, apperr.NotFound("no channel %q", channelID).WithCode(apperr.CodeChannelNotFound)
+	}
+	return access{p: p, ch: ch, mem: mem, member: ok}, nil
 }
 
-// ChannelName returns a channel's name (empty for DMs or unknown ids).
-func (m *Module) ChannelName(ctx context.Context, channelID string) (string, error) {
-	c, err := channelBy(ctx, m.db, "id", channelID)
-	if errors.Is(err, errNotFound) {
-		return "", nil
+// loadMember is load for actions that need membership.
+func (m *Module) loadMember(ctx context.Context, q db.Querier, channelID string) (access, error) {
+	a, err := m.load(ctx, q, channelID)
+	if err != nil {
+		return a, err
 	}
-	return c.Name, err
+	if !a.member {
+		return a, apperr.Forbidden("join #%s to read and write in it", a.ch.Name).WithCode(apperr.CodeNotMember)
+	}
+	return a, nil
 }
 
-// ChannelByName finds the channel called name that userID can see: any
-// public channel, or a private one they are in (that one first).
-func (m *Module) ChannelByName(ctx context.Context, userID, name string) (string, bool, error) {
-	return channelByNameFor(ctx, m.db, userID, strings.ToLower(name))
+// loadMessage finds a message of the channel the caller belongs to.
+func (m *Module) loadMessage(ctx context.Context, q db.Querier, channelID, messageID string) (access, messageRow, error) {
+	a, err := m.loadMember(ctx, q, channelID)
+	if err != nil {
+		return a, messageRow{}, err
+	}
+	if err := checkID("message", messageID); err != nil {
+		return a, messageRow{}, err
+	}
+	msg, err := messageByID(ctx, q, messageID)
+	if errors.Is(err, errNotFound) || (err == nil && (msg.ChannelID != channelID || m.gone(msg))) {
+		return a, messageRow{}, apperr.NotFound("no message %q in this channel", messageID).WithCode(apperr.CodeMessageNotFound)
+	}
+	return a, msg, err
 }
 
-// DirectChannel finds the DM between userID and otherUserID.
-func (m *Module) DirectChannel(ctx context.Context, userID, otherUserID string) (string, bool, error) {
-	pair := []string{userID, otherUserID}
-	sort.Strings(pair)
-	key := strings.Join(pair, ",")
-	if userID == otherUserID {
-		key = userID
+// loadChangeable finds a message that may still be changed: the channel
+// is writable and the message not deleted.
+func (m *Module) loadChangeable(ctx context.Context, tx *db.Tx, channelID, messageID string) (access, messageRow, error) {
+	a, r, err := m.loadMessage(ctx, tx, channelID, messageID)
+	if err != nil {
+		return a, r, err
 	}
-	c, err := channelBy(ctx, m.db, "dm_key", key)
-	if errors.Is(err, errNotFound) {
-		return "", false, nil
+	if err := writable(a.ch); err != nil {
+		return a, r, err
 	}
-	return c.ID, err == nil, err
+	if r.DeletedAt != 0 {
+		return a, r, apperr.NotFound("no message %q in this channel", messageID)
+	}
+	return a, r, nil
+}
+
+// loadOwn is loadChangeable for the message's author only.
+func (m *Module) loadOwn(ctx context.Context, tx *db.Tx, channelID, messageID, verb string) (access, messageRow, error) {
+	a, r, err := m.loadChangeable(ctx, tx, channelID, messageID)
+	if err == nil && r.UserID != a.p.UserID {
+		err = apperr.Forbidden("you can only %s your own messages", verb).WithCode(apperr.CodeNotAuthor)
+	}
+	return a, r, err
+}
+
+// gone reports whether people can no longer see a message at all.
+func (m *Module) gone(r messageRow) bool {
+	if r.ExpiredAt != 0 || (r.ExpiresAt != 0 && r.ExpiresAt <= millis(m.now())) {
+		return true
+	}
+	return r.DeletedAt != 0 && r.ReplyCount == 0
+}
+
+func writable(ch channelRow) error {
+	if ch.ArchivedAt != 0 {
+		return apperr.Forbidden("this channel is archived: it can be read but not changed").WithCode(apperr.CodeChannelArchived)
+	}
+	return nil
+}
+
+func isDM(ch channelRow) bool { return ch.Kind == KindDM || ch.Kind == KindGroup }
+
+func (m *Module) checkPostAllowed(a access) error {
+	if err := writable(a.ch); err != nil {
+		return err
+	}
+	if a.ch.Announcement && !a.isAdmin() {
+		return apperr.Forbidden("this is an announcement channel: only its admins post").WithCode(apperr.CodeAnnouncementOnly)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
@@ -89,6 +90,7 @@ type Module struct {
 	cfg      Config
 	users    Users
 	journal  Journal
+	audit    *audit.Trail
 	events   Events
 	files    Attacher
 	presence Presence
@@ -106,7 +108,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "chat"), clock: d.Clock, cfg: cfg, users: d.Users,
-		journal: d.Journal, events: d.Events, files: d.Files, presence: d.Presence}, nil
+		journal: d.Journal, audit: audit.New(d.Journal), events: d.Events, files: d.Files, presence: d.Presence}, nil
 }
 
 // SetFiles connects the files module after both are built (each needs the other).
@@ -121,3 +123,10 @@ func (m *Module) Start(ctx context.Context, s *jobs.Scheduler) {
 }
 
 func (m *Module) now() time.Time { return m.clock.Now().UTC().Truncate(time.Millisecond) }
+
+func (m *Module) pageSize(n int) int {
+	if n <= 0 {
+		return 50
+	}
+	return min(n, m.cfg.MaxPageSize)
+}

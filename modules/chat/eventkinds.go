@@ -20,6 +20,7 @@ const (
 	evMessageUpdated    eventlog.Kind[Message]               = events.MessageUpdated
 	evMessageDeleted    eventlog.Kind[events.MessageRemoved] = events.MessageDeleted
 	evMessageExpired    eventlog.Kind[events.MessageRemoved] = events.MessageExpired
+	evMessageModerated  eventlog.Kind[events.MessageRemoved] = events.MessageModerated
 	evReactionChanged   eventlog.Kind[ReactionChanged]       = events.ReactionChanged
 	evMessagePinned     eventlog.Kind[Message]               = events.MessagePinned
 	evMessageUnpinned   eventlog.Kind[Message]               = events.MessageUnpinned
@@ -33,7 +34,7 @@ func EventKinds() []eventlog.Spec {
 	return []eventlog.Spec{
 		evChannelCreated.Spec(), evChannelUpdated.Spec(), evChannelArchived.Spec(), evChannelUnarchived.Spec(),
 		evMemberAdded.Spec(), evMemberRemoved.Spec(), evMemberUpdated.Spec(),
-		evMessageCreated.Spec(), evMessageUpdated.Spec(), evMessageDeleted.Spec(), evMessageExpired.Spec(),
+		evMessageCreated.Spec(), evMessageUpdated.Spec(), evMessageDeleted.Spec(), evMessageExpired.Spec(), evMessageModerated.Spec(),
 		evReactionChanged.Spec(), evMessagePinned.Spec(), evMessageUnpinned.Spec(), evThreadUpdated.Spec(),
 		evReadUpdated.Spec(), evReceiptUpdated.Spec(),
 	}

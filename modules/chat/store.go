@@ -25,6 +25,11 @@ type channelRow struct {
 const channelCols = `id, kind, name, display_name, topic, purpose, announcement, dm_key, created_by, created_at, updated_at,
 	archived_at, last_seq, last_message_at`
 
+// channelColsC is channelCols of the table aliased c (TestChannelColsC
+// keeps the two in step).
+const channelColsC = `c.id, c.kind, c.name, c.display_name, c.topic, c.purpose, c.announcement, c.dm_key, c.created_by,
+	c.created_at, c.updated_at, c.archived_at, c.last_seq, c.last_message_at`
+
 func scanChannel(s db.Scanner, extra ...any) (channelRow, error) {
 	var c channelRow
 	err := s.Scan(append([]any{&c.ID, &c.Kind, &c.Name, &c.DisplayName, &c.Topic, &c.Purpose, &c.Announcement, &c.DMKey,
@@ -129,6 +134,28 @@ func member(ctx context.Context, q db.Querier, channelID, userID string) (member
 		return memberRow{}, false, fmt.Errorf("load membership: %w", err)
 	}
 	return r, true, nil
+}
+
+// channelAndMember loads a channel and userID's membership of it in one
+// statement (every chat request starts with both); ok is false when
+// userID is not a member. errNotFound when there is no such channel.
+func channelAndMember(ctx context.Context, q db.Querier, channelID, userID string) (channelRow, memberRow, bool, error) {
+	var role, notify sql.NullString
+	var joined, lastRead sql.NullInt64
+	c, err := scanChannel(q.QueryRowContext(ctx, `SELECT `+channelColsC+`, m.role, m.joined_at, m.last_read_seq, m.notify
+		FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ? WHERE c.id = ?`, userID, channelID),
+		&role, &joined, &lastRead, &notify)
+	if errors.Is(err, sql.ErrNoRows) {
+		return channelRow{}, memberRow{}, false, errNotFound
+	}
+	if err != nil {
+		return channelRow{}, memberRow{}, false, fmt.Errorf("load channel %s: %w", channelID, err)
+	}
+	if !role.Valid {
+		return c, memberRow{}, false, nil
+	}
+	return c, memberRow{ChannelID: c.ID, UserID: userID, Role: role.String, JoinedAt: joined.Int64,
+		LastReadSeq: lastRead.Int64, Notify: notify.String}, true, nil
 }
 
 func insertMember(ctx context.Context, q db.Querier, r memberRow) error {
@@ -393,7 +420,7 @@ func queryMessages(ctx context.Context, q db.Querier, query string, args ...any)
 
 // visible is the condition for messages people may still see: not
 // deleted (unless a thread root with replies) and not expired.
-const visible = `(deleted_at = 0 OR reply_count > 0) AND (expires_at = 0 OR expires_at > ?)`
+const visible = `(deleted_at = 0 OR reply_count > 0 OR moderated_at > 0) AND (expires_at = 0 OR expires_at > ?)`
 
 func updateMessage(ctx context.Context, q db.Querier, r messageRow) error {
 	_, err := q.ExecContext(ctx, `UPDATE messages SET text = ?, version = ?, edited_at = ?, deleted_at = ?, expired_at = ?,

@@ -101,6 +101,7 @@ type Message struct {
 	Version     int          `json:"version" doc:"1 for the original; each edit adds one."`
 	EditedAt    *time.Time   `json:"edited_at,omitempty"`
 	Deleted     bool         `json:"deleted,omitempty" doc:"A deleted thread root kept as a placeholder for its replies."`
+	Moderated   bool         `json:"moderated,omitempty" doc:"Taken down by moderation: shown as a placeholder (\"removed by moderation\"), with no text or files."`
 	ExpiresAt   *time.Time   `json:"expires_at,omitempty" doc:"Self-destructing: gone for everyone after this time."`
 	PinnedAt    *time.Time   `json:"pinned_at,omitempty"`
 	PinnedBy    string       `json:"pinned_by,omitempty"`

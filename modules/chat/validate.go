@@ -95,6 +95,9 @@ var mentionRE = regexp.MustCompile(`(^|[^\w@.])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63}
 // parseMentions returns the usernames mentioned in text, and whether it
 // mentions everyone (@channel, @all) or everyone online (@here).
 func parseMentions(text string) (names []string, all, here bool) {
+	if strings.IndexByte(text, '@') < 0 {
+		return nil, false, false // most messages: no need to run the expression
+	}
 	seen := map[string]bool{}
 	for _, m := range mentionRE.FindAllStringSubmatch(text, -1) {
 		n := strings.ToLower(strings.TrimRight(m[2], "._-"))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kontorhq/kontor/modules/files/events"
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -226,7 +225,7 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 			}
 		}
 		if f.OwnerID != p.UserID {
-			return audit.Record(ctx, tx, now, "file.delete", "file", id, map[string]any{
+			return m.audit.Record(ctx, tx, now, "file.delete", "file", id, map[string]any{
 				"owner_id": f.OwnerID, "name": f.Name, "sha256": f.SHA256, "size": f.Size})
 		}
 		return nil

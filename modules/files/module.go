@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/modules/files/blob"
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
@@ -123,6 +124,7 @@ type Module struct {
 	clock   clock.Clock
 	access  Access
 	journal Journal
+	audit   *audit.Trail
 	events  Events
 	cfg     Config
 
@@ -152,7 +154,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 	}
 	return &Module{
 		db: d.DB, store: d.Store, log: d.Log.With("module", "files"), clock: d.Clock,
-		access: d.Access, journal: d.Journal, events: d.Events, cfg: cfg, images: d.Images,
+		access: d.Access, journal: d.Journal, audit: audit.New(d.Journal), events: d.Events, cfg: cfg, images: d.Images,
 		queue: newFairQueue(1024, cfg.PreviewWorkers),
 	}, nil
 }

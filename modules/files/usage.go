@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 )
@@ -107,7 +106,7 @@ func (m *Module) SetQuota(ctx context.Context, userID string, quota int64) (Stor
 		if u, err = setQuota(ctx, tx, userID, quota); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, m.now(), "files.quota.set", "user", userID, map[string]any{"quota": quota})
+		return m.audit.Record(ctx, tx, m.now(), "files.quota.set", "user", userID, map[string]any{"quota": quota})
 	})
 	return m.usage(u), err
 }

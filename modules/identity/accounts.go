@@ -131,7 +131,7 @@ func (m *Module) CreateUser(ctx context.Context, in NewUser) (User, string, erro
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, now, "user.create", "user", u.ID, map[string]any{
+		return m.audit.Record(ctx, tx, now, "user.create", "user", u.ID, map[string]any{
 			"username": u.Username, "roles": u.Roles, "password_generated": generated != ""})
 	})
 	if err != nil {
@@ -203,7 +203,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 			if err := p.applyProfile(&u); err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, now, "user.update_profile", "user", u.ID, profileDiff(before, u)); err != nil {
+			if err := m.audit.Record(ctx, tx, now, "user.update_profile", "user", u.ID, profileDiff(before, u)); err != nil {
 				return err
 			}
 		}
@@ -212,7 +212,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 				return err
 			}
 			u.Roles = normalizeRoles(*p.Roles)
-			if err := audit.Record(ctx, tx, now, "user.set_roles", "user", u.ID, map[string]any{
+			if err := m.audit.Record(ctx, tx, now, "user.set_roles", "user", u.ID, map[string]any{
 				"username": u.Username, "from": before.Roles, "to": u.Roles}); err != nil {
 				return err
 			}
@@ -233,7 +233,7 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 				action = "user.disable"
 				u.disabledBy = "admin"
 			}
-			if err := audit.Record(ctx, tx, now, action, "user", u.ID, map[string]any{"username": u.Username}); err != nil {
+			if err := m.audit.Record(ctx, tx, now, action, "user", u.ID, map[string]any{"username": u.Username}); err != nil {
 				return err
 			}
 		}
@@ -322,7 +322,7 @@ func (m *Module) ResetPassword(ctx context.Context, idOrName, password string) (
 			return err
 		}
 		userID = u.ID
-		return audit.Record(ctx, tx, now, "user.reset_password", "user", u.ID, map[string]any{
+		return m.audit.Record(ctx, tx, now, "user.reset_password", "user", u.ID, map[string]any{
 			"username": u.Username, "password_generated": generated != ""})
 	})
 	if err != nil {
@@ -418,7 +418,7 @@ func (m *Module) RevokeUserSessions(ctx context.Context, idOrName string) error 
 			return err
 		}
 		userID = u.ID
-		return audit.Record(ctx, tx, now, "user.revoke_sessions", "user", u.ID, map[string]any{"username": u.Username, "count": n})
+		return m.audit.Record(ctx, tx, now, "user.revoke_sessions", "user", u.ID, map[string]any{"username": u.Username, "count": n})
 	})
 	if err != nil {
 		return err

@@ -68,6 +68,11 @@ func TestAdminManagesAccountsAndEveryActionIsAudited(t *testing.T) {
 		}
 		var actions []string
 		for _, en := range entries {
+			if strings.HasPrefix(en.Action, "auth.") {
+				// akoch's own sign-ins (one refused while disabled) are on
+				// the trail too; this test is about the admin's actions.
+				continue
+			}
 			actions = append(actions, en.Action)
 			if en.ActorName != "admin" || en.IP != "127.0.0.1" || en.UserAgent != "admin-console-test" || en.RequestID == "" {
 				t.Errorf("audit entry without who/where: %+v", en)

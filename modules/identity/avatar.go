@@ -15,7 +15,6 @@ import (
 	_ "golang.org/x/image/webp" //
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/imagebudget"
@@ -114,7 +113,7 @@ func (m *Module) changeMyAvatar(ctx context.Context, me *authn.Principal, change
 		if err := updateUser(ctx, tx, u, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, "user.update_avatar", "user", u.ID, map[string]any{"username": u.Username, "has_avatar": u.HasAvatar})
+		return m.audit.Record(ctx, tx, now, "user.update_avatar", "user", u.ID, map[string]any{"username": u.Username, "has_avatar": u.HasAvatar})
 	})
 	if err != nil {
 		return User{}, err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -87,7 +86,7 @@ func (m *Module) syncEntry(ctx context.Context, e ldapdir.Entry, actor string) (
 					return err
 				}
 			}
-			if err := audit.Record(ctx, tx, now, "user.provision", "user", u.ID, map[string]any{
+			if err := m.audit.Record(ctx, tx, now, "user.provision", "user", u.ID, map[string]any{
 				"username": u.Username, "dn": u.ldapDN, "roles": u.Roles, "status": u.Status}); err != nil {
 				return err
 			}
@@ -134,7 +133,7 @@ func (m *Module) auditDirectoryChanges(ctx context.Context, tx *db.Tx, before, a
 		if after.Status == StatusDisabled {
 			action = "user.disable"
 		}
-		if err := audit.Record(ctx, tx, now, action, "user", after.ID, map[string]any{"username": after.Username, "reason": "directory"}); err != nil {
+		if err := m.audit.Record(ctx, tx, now, action, "user", after.ID, map[string]any{"username": after.Username, "reason": "directory"}); err != nil {
 			return err
 		}
 	}
@@ -142,7 +141,7 @@ func (m *Module) auditDirectoryChanges(ctx context.Context, tx *db.Tx, before, a
 		if err := m.recordRoles(ctx, tx, after, before.Roles, after.Roles, "directory groups"); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, "user.set_roles", "user", after.ID, map[string]any{
+		return m.audit.Record(ctx, tx, now, "user.set_roles", "user", after.ID, map[string]any{
 			"username": after.Username, "from": before.Roles, "to": after.Roles, "reason": "directory groups"})
 	}
 	return nil
@@ -246,7 +245,7 @@ func (m *Module) SyncDirectory(ctx context.Context) (SyncReport, error) {
 	if authn.FromContext(ctx) == nil {
 		actx = authn.SystemContext(ctx, "ldap-sync")
 	}
-	if audErr := audit.Record(actx, m.db, rep.FinishedAt, "ldap.sync", "directory", "",
+	if audErr := m.audit.Record(actx, m.db, rep.FinishedAt, "ldap.sync", "directory", "",
 		map[string]any{"seen": rep.Seen, "created": rep.Created, "updated": rep.Updated, "disabled": rep.Disabled, "enabled": rep.Enabled}); audErr != nil {
 		return rep, audErr
 	}
@@ -330,7 +329,7 @@ func (m *Module) disableGone(ctx context.Context, u User) error {
 		if _, err := revokeAll(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, "user.disable", "user", u.ID, map[string]any{
+		return m.audit.Record(ctx, tx, now, "user.disable", "user", u.ID, map[string]any{
 			"username": u.Username, "reason": "gone from the directory", "dn": u.ldapDN})
 	})
 	if err != nil {

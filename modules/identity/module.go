@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/imagebudget"
@@ -116,6 +117,7 @@ type Module struct {
 	dir     Directory
 	revoked Revoker
 	journal Journal
+	audit   *audit.Trail
 	images  *imagebudget.Budget
 	hash    *hasher
 	limit   *limiter
@@ -159,6 +161,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 		dir:     d.Directory,
 		revoked: d.Revoked,
 		journal: d.Journal,
+		audit:   audit.New(d.Journal),
 		images:  d.Images.Within(avatarDecodeMemory),
 		hash:    newHasher(4),
 		limit:   newLimiter(d.DB, cfg.LoginWindow),

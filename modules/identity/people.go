@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -175,7 +174,7 @@ func (m *Module) UpdateMe(ctx context.Context, p UserPatch) (User, error) {
 		if err := updateUser(ctx, tx, u, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, "user.update_profile", "user", u.ID, profileDiff(before, u))
+		return m.audit.Record(ctx, tx, now, "user.update_profile", "user", u.ID, profileDiff(before, u))
 	})
 	if err != nil {
 		return User{}, err

@@ -14,7 +14,6 @@ import (
 
 	"github.com/kontorhq/kontor/modules/identity/ldapdir"
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -127,6 +126,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		// Never the typed name of an unknown account: people type their
 		// password into the username field.
 		m.log.Warn("sign-in failed", m.nameAttr(u), "ip", ip, "reason", reason, "known_device", known)
+		m.auditSignIn(ctx, u, "auth.sign_in_failed", reason)
 		return errWrongCredentials
 	}
 
@@ -175,6 +175,7 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 	}
 	if u.Status != StatusActive {
 		m.log.Warn("sign-in refused: account disabled", "user", u.Username, "user_id", u.ID, "ip", ip)
+		m.auditSignIn(ctx, u, "auth.sign_in_failed", "account disabled")
 		return LoginResult{}, apperr.Forbidden("this account is disabled; ask your administrator").WithCode(apperr.CodeAccountDisabled)
 	}
 	s, token, err := m.newSession(ctx, u, kindSession, "", now.Add(m.cfg.SessionTTL), nil)
@@ -191,7 +192,27 @@ func (m *Module) Login(ctx context.Context, username, password, device string) (
 		return LoginResult{}, err
 	}
 	m.log.Info("signed in", "user", u.Username, "source", u.Source, "ip", ip, "known_device", known)
+	if err := m.audit.Record(authn.WithPrincipal(ctx, &authn.Principal{UserID: u.ID, Username: u.Username}), m.db, now,
+		"auth.sign_in", "session", s.ID, map[string]any{"username": u.Username, "source": u.Source, "known_device": known}); err != nil {
+		return LoginResult{}, fmt.Errorf("login %s: %w", name, err)
+	}
 	return LoginResult{User: u, Token: token, CSRF: s.CSRF, ExpiresAt: s.ExpiresAt, Device: device}, nil
+}
+
+// auditSignIn puts a sign-in that failed on the audit trail, naming the
+// account only when it exists (never what was typed: people type their
+// password into the username field). A failure to record it is logged and
+// does not change the answer. Refusals by the rate limit are not recorded:
+// they cost an attacker nothing, and the trail would be theirs to flood.
+func (m *Module) auditSignIn(ctx context.Context, u User, action, reason string) {
+	details := map[string]any{"reason": reason}
+	if u.ID != "" {
+		details["username"] = u.Username
+	}
+	ctx = authn.WithPrincipal(ctx, &authn.Principal{Username: "anonymous"})
+	if err := m.audit.Record(ctx, m.db, m.now(), action, "user", u.ID, details); err != nil {
+		m.log.Error("could not record a failed sign-in on the audit trail", "error", err)
+	}
 }
 
 // nameAttr names an account in a log line by what is known about it: the
@@ -300,6 +321,9 @@ func (m *Module) Logout(ctx context.Context) error {
 	if _, err := revokeSession(ctx, m.db, p.UserID, p.SessionID, kindSession, m.now()); err != nil {
 		return err
 	}
+	if err := m.audit.Record(ctx, m.db, m.now(), "auth.sign_out", "session", p.SessionID, nil); err != nil {
+		return err
+	}
 	m.sessionsEnded(ctx, p.UserID, p.SessionID)
 	return nil
 }
@@ -360,6 +384,13 @@ func (m *Module) revokeMine(ctx context.Context, id, kind, what string) error {
 	if !ok {
 		return apperr.NotFound("you have no %s %q", what, id)
 	}
+	action := "auth.session_revoke"
+	if kind == kindToken {
+		action = "auth.token_revoke"
+	}
+	if err := m.audit.Record(ctx, m.db, m.now(), action, kind, id, nil); err != nil {
+		return err
+	}
 	m.sessionsEnded(ctx, p.UserID, id)
 	return nil
 }
@@ -415,6 +446,10 @@ func (m *Module) CreateToken(ctx context.Context, in TokenRequest) (APIToken, st
 	}
 	s, token, err := m.newSession(ctx, u, kindToken, name, m.now().Add(ttl), scopes)
 	if err != nil {
+		return APIToken{}, "", err
+	}
+	if err := m.audit.Record(ctx, m.db, m.now(), "auth.token_create", kindToken, s.ID,
+		map[string]any{"name": name, "scopes": scopes, "expires_at": s.ExpiresAt}); err != nil {
 		return APIToken{}, "", err
 	}
 	return tokenView(s), token, nil
@@ -523,7 +558,7 @@ func (m *Module) ChangePassword(ctx context.Context, current, next string, keepT
 		if ended, err = revokeOtherSessions(ctx, tx, u.ID, p.SessionID, keepTokens, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, "user.change_password", "user", u.ID, map[string]any{"username": u.Username,
+		return m.audit.Record(ctx, tx, now, "user.change_password", "user", u.ID, map[string]any{"username": u.Username,
 			"ended": len(ended), "kept_api_tokens": keepTokens})
 	})
 	if err != nil {

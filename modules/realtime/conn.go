@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -12,9 +13,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/clock"
 	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -27,9 +30,40 @@ type qframe struct {
 	data []byte
 }
 
-// conn is one websocket client.
+// frameHandler answers the frames a client sends (Module.handle).
+type frameHandler interface {
+	handle(ctx context.Context, c *conn, f ClientFrame, raw []byte) *ErrorPayload
+	// sizeAllowed: frames over 8 KiB only for extensions that asked (extension.go).
+	sizeAllowed(data []byte) bool
+}
+
+// history is what a connection reads to catch a resuming client up.
+type history interface {
+	SinceFor(ctx context.Context, after, upTo int64, channels []string, userID string, limit int) ([]eventlog.Event, error)
+	Bounds(ctx context.Context) (oldest, newest int64, err error)
+}
+
+// connDeps is what every connection of the gateway shares: given to
+// newConn, so a connection runs its loops without reaching back into the
+// Module.
+type connDeps struct {
+	cfg      Config
+	node     string
+	log      *slog.Logger
+	clock    clock.Clock
+	history  history
+	handler  frameHandler
+	people   *people // the per-person frame budget
+	sent     prometheus.Counter
+	slowCuts prometheus.Counter
+}
+
+// conn is one websocket client. It owns two loops: readLoop (the
+// handler's goroutine) takes client frames, writeLoop (its own goroutine)
+// writes the queue. Everything else only queues frames (send) or asks it
+// to close (shut), without waiting.
 type conn struct {
-	m         *Module
+	d         *connDeps
 	ws        *websocket.Conn
 	userID    string
 	principal *authn.Principal
@@ -48,11 +82,18 @@ type conn struct {
 
 	status     atomic.Value        // string: active, away, dnd as the client reported
 	lastActive atomic.Int64        // unix millis of the last client frame
-	watching   map[string]struct{} // guarded by the hub's lock
+	watching   map[string]struct{} // guarded by the hub's watchers lock
 
 	// Used by the reading goroutine only.
 	frames  bucket // this connection's frame budget
 	refused int    // frames refused in a row for going over a budget
+}
+
+func newConn(d *connDeps, ws *websocket.Conn, p *authn.Principal, expires time.Time) *conn {
+	c := &conn{d: d, ws: ws, userID: p.UserID, principal: p, notify: make(chan struct{}, 1), done: make(chan struct{}), expires: expires}
+	c.status.Store("active")
+	c.lastActive.Store(d.clock.Now().UnixMilli())
+	return c
 }
 
 const sessionExpired = "session expired; sign in again"
@@ -70,17 +111,17 @@ func (c *conn) send(f qframe) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.queue) >= c.m.cfg.QueueLen {
+	if len(c.queue) >= c.d.cfg.QueueLen {
 		c.closing, c.closeCode, c.closeWhy = true, CloseTooSlow, "too slow: reconnect with your last cursor"
 		c.queue = nil
 		c.mu.Unlock()
-		c.m.m.slowCuts.Inc()
+		c.d.slowCuts.Inc()
 		c.wakeWriter()
 		return
 	}
 	c.queue = append(c.queue, f)
 	c.mu.Unlock()
-	c.m.m.frames.Inc()
+	c.d.sent.Inc()
 	c.wakeWriter()
 }
 
@@ -160,13 +201,11 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	ws.SetReadLimit(m.readLimit())
-	c := &conn{m: m, ws: ws, userID: p.UserID, principal: p, notify: make(chan struct{}, 1), done: make(chan struct{}),
-		expires: m.expiry(r.Context())}
-	c.status.Store("active")
-	c.lastActive.Store(m.clock.Now().UnixMilli())
+	c := newConn(m.conns, ws, p, m.expiry(r.Context()))
 	// The request's context ends with the handler; the connection lives on its own.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
+	// The membership is loaded here, before the hub holds anything for c.
 	pos, chans, err := m.hub.register(ctx, c)
 	if err != nil {
 		m.log.Error("websocket register failed", "error", err)
@@ -182,27 +221,28 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 
 	go func() {
 		defer cancel()
-		m.write(ctx, c, cursor, pos, chans)
+		c.writeLoop(ctx, cursor, pos, chans)
 	}()
-	m.read(ctx, c)
+	c.readLoop(ctx)
 	c.shut(websocket.StatusNormalClosure, "")
 	<-c.done
 }
 
-// write sends the hello, the missed events, then live frames, and pings.
-func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []string) {
+// writeLoop sends the hello, the missed events, then live frames, and pings.
+func (c *conn) writeLoop(ctx context.Context, cursor, pos int64, chans []string) {
 	defer close(c.done)
+	cfg := &c.d.cfg
 	writeFrame := func(b []byte) error {
-		wctx, cancel := context.WithTimeout(ctx, m.cfg.WriteTimeout)
+		wctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
 		defer cancel()
 		return c.ws.Write(wctx, websocket.MessageText, b)
 	}
-	lastSent, err := m.greet(ctx, c, writeFrame, cursor, pos, chans)
+	lastSent, err := c.greet(ctx, writeFrame, cursor, pos, chans)
 	if err != nil {
 		c.ws.CloseNow()
 		return
 	}
-	ping := time.NewTicker(m.cfg.PingInterval)
+	ping := time.NewTicker(cfg.PingInterval)
 	defer ping.Stop()
 	for {
 		select {
@@ -210,7 +250,7 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 			c.ws.CloseNow()
 			return
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, m.cfg.PingTimeout)
+			pctx, cancel := context.WithTimeout(ctx, cfg.PingTimeout)
 			err := c.ws.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -220,7 +260,7 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 		case <-c.notify:
 		}
 		frames, closing, code, why := c.take()
-		if !closing && c.expired(m.clock.Now()) {
+		if !closing && c.expired(c.d.clock.Now()) {
 			// Nothing more for a session that ended, even before the
 			// sweep notices it.
 			frames, closing, code, why = nil, true, CloseSessionEnded, sessionExpired
@@ -236,8 +276,8 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 				if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 					// The client took nothing for WriteTimeout: as slow
 					// as one whose queue ran over, and cut off the same.
-					c.m.m.slowCuts.Inc()
-					c.m.log.Debug("websocket write timed out", "user", c.userID)
+					c.d.slowCuts.Inc()
+					c.d.log.Debug("websocket write timed out", "user", c.userID)
 				}
 				c.ws.CloseNow()
 				return
@@ -252,34 +292,35 @@ func (m *Module) write(ctx context.Context, c *conn, cursor, pos int64, chans []
 
 // greet sends hello (or resync) and the events the client missed since
 // cursor, up to pos, where the live stream takes over.
-func (m *Module) greet(ctx context.Context, c *conn, write func([]byte) error, cursor, pos int64, chans []string) (int64, error) {
+func (c *conn) greet(ctx context.Context, write func([]byte) error, cursor, pos int64, chans []string) (int64, error) {
+	node := c.d.node
 	send := func(d eventlog.Draft) error {
 		return write(ephemeral(d, "").data)
 	}
 	switch {
 	case cursor < 0:
-		return pos, send(frameHello.With(Hello{Cursor: pos, UserID: c.userID, Node: m.node}))
+		return pos, send(frameHello.With(Hello{Cursor: pos, UserID: c.userID, Node: node}))
 	case cursor == pos:
-		return cursor, send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node}))
+		return cursor, send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: node}))
 	case cursor > pos:
 		// The client has seen events this server does not have (its data
 		// was restored from an older backup, or replaced). Resuming would
 		// hide every new event below the client's cursor: start over.
 		return pos, send(frameResync.With(Resync{Cursor: pos, Reason: "your cursor is ahead of this server's events; reload and continue from this cursor"}))
 	}
-	oldest, _, err := m.events.Bounds(ctx)
+	oldest, _, err := c.d.history.Bounds(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if oldest > 0 && cursor < oldest-1 {
 		return pos, send(frameResync.With(Resync{Cursor: pos, Reason: "your cursor is older than the events kept; reload and continue from this cursor"}))
 	}
-	if err := send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: m.node})); err != nil {
+	if err := send(frameHello.With(Hello{Cursor: cursor, Resumed: true, UserID: c.userID, Node: node})); err != nil {
 		return 0, err
 	}
 	last := cursor
 	for last < pos {
-		evs, err := m.events.SinceFor(ctx, last, pos, chans, c.userID, 500)
+		evs, err := c.d.history.SinceFor(ctx, last, pos, chans, c.userID, 500)
 		if err != nil {
 			return 0, err
 		}
@@ -296,29 +337,30 @@ func (m *Module) greet(ctx context.Context, c *conn, write func([]byte) error, c
 	return pos, nil
 }
 
-// read handles client frames until the connection ends.
-func (m *Module) read(ctx context.Context, c *conn) {
+// readLoop handles client frames until the connection ends.
+func (c *conn) readLoop(ctx context.Context) {
+	cfg := &c.d.cfg
 	bad := 0
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
 			return
 		}
-		now := m.clock.Now()
+		now := c.d.clock.Now()
 		if c.expired(now) {
 			c.shut(CloseSessionEnded, sessionExpired)
 			return
 		}
-		if !m.allowFrame(c, now) {
+		if !c.allowFrame(now) {
 			c.refused++
 			if c.refused == 1 {
 				// Said once per run of refused frames, so a flood does not
 				// get a flood of answers.
 				c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeRateLimited, Detail: fmt.Sprintf(
 					"too many frames: send at most %g a second per connection (%g for all your connections); this frame and the next ones over the limit are dropped",
-					m.cfg.FrameRate, m.cfg.PersonFrameRate)}), ""))
+					cfg.FrameRate, cfg.PersonFrameRate)}), ""))
 			}
-			if c.refused >= m.cfg.FrameAbuse {
+			if c.refused >= cfg.FrameAbuse {
 				c.shutAfterQueue(websocket.StatusPolicyViolation, "too many frames")
 				return
 			}
@@ -329,7 +371,7 @@ func (m *Module) read(ctx context.Context, c *conn) {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
 		}
-		if !m.sizeAllowed(data) {
+		if !c.d.handler.sizeAllowed(data) {
 			c.shut(websocket.StatusMessageTooBig, "frame too large")
 			return
 		}
@@ -338,12 +380,12 @@ func (m *Module) read(ctx context.Context, c *conn) {
 		// Any frame but a heartbeat ping shows the person is using Kontor;
 		// clients ping on their own to notice dead connections.
 		if err != nil || f.Type != "ping" {
-			c.lastActive.Store(m.clock.Now().UnixMilli())
+			c.lastActive.Store(c.d.clock.Now().UnixMilli())
 		}
 		if err != nil {
 			bad++
 			c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeBadFrame, Detail: "not a JSON object: " + trimErr(err)}), ""))
-		} else if perr := m.handle(ctx, c, f, data); perr != nil {
+		} else if perr := c.d.handler.handle(ctx, c, f, data); perr != nil {
 			bad++
 			perr.ID = f.ID
 			c.send(ephemeral(frameError.With(*perr), f.ChannelID))
@@ -357,9 +399,10 @@ func (m *Module) read(ctx context.Context, c *conn) {
 
 // allowFrame spends one frame of the connection's budget and one of its
 // person's.
-func (m *Module) allowFrame(c *conn, now time.Time) bool {
-	return c.frames.take(now, m.cfg.FrameRate, m.cfg.FrameBurst) &&
-		m.people.allowFrame(c.userID, now, m.cfg.PersonFrameRate, m.cfg.PersonFrameBurst)
+func (c *conn) allowFrame(now time.Time) bool {
+	cfg := &c.d.cfg
+	return c.frames.take(now, cfg.FrameRate, cfg.FrameBurst) &&
+		c.d.people.allowFrame(c.userID, now, cfg.PersonFrameRate, cfg.PersonFrameBurst)
 }
 
 func trimErr(err error) string {
@@ -375,7 +418,7 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame, raw []byte)
 	case "ping":
 		c.send(ephemeral(framePong.With(Ack{ID: f.ID}), ""))
 	case "typing":
-		if !c.m.hub.isMember(c.userID, f.ChannelID) {
+		if !m.hub.isMember(c.userID, f.ChannelID) {
 			return &ErrorPayload{Code: apperr.CodeNotMember, Detail: "you are not in that channel"}
 		}
 		if !m.people.typingDue(c.userID, f.ChannelID, m.clock.Now(), m.cfg.TypingEvery) {

@@ -6,16 +6,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kontorhq/kontor/modules/platform/clock"
+	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
 // presence keeps who is online. Each node knows its own connections and
 // tells the others its view over the bus; a person's status is the best
 // across nodes: do not disturb, then active, then away, else offline.
 type presence struct {
-	m      *Module
+	conns  localConns
+	db     *db.DB // user_presence: do not disturb and last seen
+	pub    publisher
+	clock  clock.Clock
+	log    *slog.Logger
+	node   string
+	away   time.Duration // Config.IdleAway
+	beat   time.Duration // Config.PresenceBeat
 	mu     sync.Mutex
 	manual map[string]string // user -> "dnd" while set, for local users
 	remote map[string]nodeView
@@ -35,13 +46,27 @@ type presenceMsg struct {
 
 var rank = map[string]int{"offline": 0, "away": 1, "active": 2, "dnd": 3}
 
-func newPresence(m *Module) *presence {
-	return &presence{m: m, manual: map[string]string{}, remote: map[string]nodeView{}, shown: map[string]string{}}
+// localConns is what presence needs of the hub: this node's connections
+// and the presence subscriptions.
+type localConns interface {
+	connsOf(userID string) []*conn
+	localUsers() []string
+	sendWatchers(userID string, f qframe)
+}
+
+// publisher tells the other nodes.
+type publisher interface {
+	Publish(ctx context.Context, subject string, data []byte) error
+}
+
+func newPresence(conns localConns, d *db.DB, pub publisher, clk clock.Clock, log *slog.Logger, node string, cfg Config) *presence {
+	return &presence{conns: conns, db: d, pub: pub, clock: clk, log: log, node: node, away: cfg.IdleAway, beat: cfg.PresenceBeat,
+		manual: map[string]string{}, remote: map[string]nodeView{}, shown: map[string]string{}}
 }
 
 // localStatus is userID's status from this node's connections ("" if none).
 func (p *presence) localStatus(userID string) string {
-	conns := p.m.hub.connsOf(userID)
+	conns := p.conns.connsOf(userID)
 	if len(conns) == 0 {
 		return ""
 	}
@@ -51,7 +76,7 @@ func (p *presence) localStatus(userID string) string {
 	if manual == "dnd" {
 		return "dnd"
 	}
-	idle := p.m.clock.Now().Add(-p.m.cfg.IdleAway).UnixMilli()
+	idle := p.clock.Now().Add(-p.away).UnixMilli()
 	for _, c := range conns {
 		if c.status.Load() == "active" && c.lastActive.Load() >= idle {
 			return "active"
@@ -78,9 +103,9 @@ func (p *presence) status(userID string) string {
 
 func (p *presence) connected(ctx context.Context, c *conn) {
 	var manual string
-	err := p.m.db.QueryRowContext(ctx, `SELECT manual FROM user_presence WHERE user_id = ?`, c.userID).Scan(&manual)
+	err := p.db.QueryRowContext(ctx, `SELECT manual FROM user_presence WHERE user_id = ?`, c.userID).Scan(&manual)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		p.m.log.Warn("read presence", "error", err)
+		p.log.Warn("read presence", "error", err)
 	}
 	p.mu.Lock()
 	p.manual[c.userID] = manual
@@ -89,20 +114,20 @@ func (p *presence) connected(ctx context.Context, c *conn) {
 }
 
 func (p *presence) disconnected(ctx context.Context, c *conn) {
-	if len(p.m.hub.connsOf(c.userID)) == 0 {
+	if len(p.conns.connsOf(c.userID)) == 0 {
 		p.mu.Lock()
 		delete(p.manual, c.userID)
 		p.mu.Unlock()
 		if err := p.saveLastSeen(ctx, c.userID); err != nil {
-			p.m.log.Warn("save last seen", "error", err)
+			p.log.Warn("save last seen", "error", err)
 		}
 	}
 	p.changed(ctx, c.userID)
 }
 
 func (p *presence) saveLastSeen(ctx context.Context, userID string) error {
-	_, err := p.m.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, last_seen_at) VALUES (?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`, userID, p.m.clock.Now().UnixMilli())
+	_, err := p.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, last_seen_at) VALUES (?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`, userID, p.clock.Now().UnixMilli())
 	return err
 }
 
@@ -120,9 +145,9 @@ func (p *presence) setStatus(ctx context.Context, c *conn, s string) {
 	p.manual[c.userID] = manual
 	p.mu.Unlock()
 	if was != manual {
-		if _, err := p.m.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, manual) VALUES (?, ?)
+		if _, err := p.db.ExecContext(ctx, `INSERT INTO user_presence (user_id, manual) VALUES (?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET manual = excluded.manual`, c.userID, manual); err != nil {
-			p.m.log.Warn("save presence", "error", err)
+			p.log.Warn("save presence", "error", err)
 		}
 	}
 	p.changed(ctx, c.userID)
@@ -131,9 +156,9 @@ func (p *presence) setStatus(ctx context.Context, c *conn, s string) {
 // changed tells the other nodes this node's view of userID and, when the
 // cluster-wide status moved, every local connection.
 func (p *presence) changed(ctx context.Context, userID string) {
-	b, _ := json.Marshal(presenceMsg{Node: p.m.node, Users: map[string]string{userID: p.localStatus(userID)}})
-	if err := p.m.bus.Publish(ctx, subjectPresence, b); err != nil {
-		p.m.log.Warn("publish presence", "error", err)
+	b, _ := json.Marshal(presenceMsg{Node: p.node, Users: map[string]string{userID: p.localStatus(userID)}})
+	if err := p.pub.Publish(ctx, subjectPresence, b); err != nil {
+		p.log.Warn("publish presence", "error", err)
 	}
 	p.announce(userID)
 }
@@ -152,7 +177,7 @@ func (p *presence) announce(userID string) {
 		delete(p.shown, userID)
 	}
 	p.mu.Unlock()
-	p.m.hub.sendWatchers(userID, ephemeral(framePresence.With(p.view(userID, s)), ""))
+	p.conns.sendWatchers(userID, ephemeral(framePresence.With(p.view(userID, s)), ""))
 }
 
 // view is userID's presence frame payload for status s, for a live
@@ -161,7 +186,7 @@ func (p *presence) announce(userID string) {
 func (p *presence) view(userID, s string) Presence {
 	pr := Presence{UserID: userID, Status: s}
 	if s == "offline" {
-		now := p.m.clock.Now().UTC()
+		now := p.clock.Now().UTC()
 		pr.LastSeenAt = &now
 	}
 	return pr
@@ -170,7 +195,7 @@ func (p *presence) view(userID, s string) Presence {
 // onRemote merges another node's view.
 func (p *presence) onRemote(_ string, data []byte) {
 	var msg presenceMsg
-	if json.Unmarshal(data, &msg) != nil || msg.Node == "" || msg.Node == p.m.node {
+	if json.Unmarshal(data, &msg) != nil || msg.Node == "" || msg.Node == p.node {
 		return
 	}
 	var touched []string
@@ -190,7 +215,7 @@ func (p *presence) onRemote(_ string, data []byte) {
 		}
 		touched = append(touched, u)
 	}
-	v.seen = p.m.clock.Now()
+	v.seen = p.clock.Now()
 	p.remote[msg.Node] = v
 	p.mu.Unlock()
 	for _, u := range touched {
@@ -201,7 +226,7 @@ func (p *presence) onRemote(_ string, data []byte) {
 // run sends this node's full view regularly, forgets nodes that went
 // silent, and notices connections that went idle.
 func (p *presence) run(ctx context.Context) {
-	t := time.NewTicker(p.m.cfg.PresenceBeat)
+	t := time.NewTicker(p.beat)
 	defer t.Stop()
 	for {
 		select {
@@ -209,19 +234,19 @@ func (p *presence) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		users := p.m.hub.localUsers()
+		users := p.conns.localUsers()
 		view := make(map[string]string, len(users))
 		for _, u := range users {
 			view[u] = p.localStatus(u)
 		}
-		b, _ := json.Marshal(presenceMsg{Node: p.m.node, Full: true, Users: view})
-		if err := p.m.bus.Publish(ctx, subjectPresence, b); err != nil {
-			p.m.log.Warn("publish presence", "error", err)
+		b, _ := json.Marshal(presenceMsg{Node: p.node, Full: true, Users: view})
+		if err := p.pub.Publish(ctx, subjectPresence, b); err != nil {
+			p.log.Warn("publish presence", "error", err)
 		}
 		var touched []string
 		p.mu.Lock()
 		for node, v := range p.remote {
-			if p.m.clock.Now().Sub(v.seen) > 3*p.m.cfg.PresenceBeat {
+			if p.clock.Now().Sub(v.seen) > 3*p.beat {
 				for u := range v.users {
 					touched = append(touched, u)
 				}
@@ -247,7 +272,7 @@ func (p *presence) lastSeen(ctx context.Context, userIDs []string) (map[string]t
 		for i, u := range chunk {
 			args[i] = u
 		}
-		rows, err := p.m.db.QueryContext(ctx, `SELECT user_id, last_seen_at FROM user_presence WHERE user_id IN (?`+
+		rows, err := p.db.QueryContext(ctx, `SELECT user_id, last_seen_at FROM user_presence WHERE user_id IN (?`+
 			strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read last seen: %w", err)

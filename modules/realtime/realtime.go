@@ -23,6 +23,9 @@ type Events interface {
 	SinceFor(ctx context.Context, after, upTo int64, channels []string, userID string, limit int) ([]eventlog.Event, error)
 	Since(ctx context.Context, after int64, limit int) ([]eventlog.Event, error)
 	Bounds(ctx context.Context) (oldest, newest int64, err error)
+	// OnCommit makes f see every event appended on this node after its
+	// commit; the hub delivers those from memory.
+	OnCommit(f func(eventlog.Event))
 }
 
 // Memberships tells which channels a user may read (chat).
@@ -98,6 +101,7 @@ type Module struct {
 	node   string
 	hub    *hub
 	pres   *presence
+	conns  *connDeps // shared by every connection
 	people *people
 	typing typingSeen
 	expiry func(context.Context) time.Time
@@ -136,8 +140,11 @@ func New(d Deps, cfg Config) (*Module, error) {
 		frames:   prometheus.NewCounter(prometheus.CounterOpts{Name: "kontor_ws_frames_sent_total", Help: "Frames queued to websocket clients."}),
 		slowCuts: prometheus.NewCounter(prometheus.CounterOpts{Name: "kontor_ws_slow_disconnects_total", Help: "Clients cut off for not reading fast enough."}),
 	}
-	m.hub = newHub(m)
-	m.pres = newPresence(m)
+	m.hub = newHub(d.Events, d.Memberships, m.log, m.m.conns)
+	d.Events.OnCommit(m.hub.appended)
+	m.pres = newPresence(m.hub, d.DB, d.Bus, d.Clock, m.log, m.node, cfg)
+	m.conns = &connDeps{cfg: cfg, node: m.node, log: m.log, clock: d.Clock, history: d.Events, handler: m, people: m.people,
+		sent: m.m.frames, slowCuts: m.m.slowCuts}
 	return m, nil
 }
 
@@ -158,7 +165,7 @@ func (m *Module) Start(ctx context.Context) error {
 		subject string
 		fn      func(string, []byte)
 	}{
-		{eventlog.Subject, func(string, []byte) { m.hub.wake() }},
+		{eventlog.Subject, func(_ string, data []byte) { m.hub.announced(data) }},
 		{subjectTyping, m.onTyping},
 		{subjectPresence, m.pres.onRemote},
 		{subjectRevoked, m.onRevoked},

@@ -489,16 +489,19 @@ func TestDisabledUsersAreCutOff(t *testing.T) {
 // A client that stops reading is cut off instead of growing the server's
 // memory, and loses nothing: it resumes from its cursor.
 //
-// The test does not race the server's writer. The write timeout is an
-// hour, so the only way out is the queue limit: once the client's small
-// receive buffer and the server's send buffer are full, the writer is
-// stuck, and every further message adds one frame to the queue until it
-// runs over. How fast the machine is changes when that happens, never
-// whether it does.
+// The test does not race the server's writer. The write timeout and the
+// heartbeat are an hour, so the only way out is the queue limit: once the
+// client's small receive buffer and the server's send buffer are full,
+// the writer is stuck, and every further message adds one frame to the
+// queue until it runs over. How fast the machine is changes when that
+// happens, never whether it does. (With the default heartbeat, a machine
+// slow enough that filling the buffers took over 25 s closed the socket
+// on the unanswered ping instead: 1006 after 2,000 messages.)
 func TestSlowClientIsCutOffAndResumes(t *testing.T) {
 	s := apptest.NewWith(t, "", func(c *app.Config) {
 		c.Realtime.QueueLen = 16
 		c.Realtime.WriteTimeout = time.Hour
+		c.Realtime.PingInterval = time.Hour
 	})
 	ann, bob := s.Person("ann"), s.Person("bob")
 	c := createChannel(t, ann, map[string]any{"name": "flood", "member_ids": []string{bob.ID}})

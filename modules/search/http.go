@@ -8,7 +8,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
-	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/httpapi"
 )
@@ -111,7 +110,7 @@ func (m *Module) RequestReindex(ctx context.Context) error {
 	}
 	m.log.Info("search index rebuild requested", "by", p.Username)
 	if m.db != nil {
-		if err := audit.Record(ctx, m.db, time.Now().UTC(), "search.reindex", "search_index", "", nil); err != nil {
+		if err := m.audit.Record(ctx, m.db, time.Now().UTC(), "search.reindex", "search_index", "", nil); err != nil {
 			m.log.Error("audit search.reindex", "error", err)
 		}
 	}

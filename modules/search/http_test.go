@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	cjournal "github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db/dbtest"
@@ -102,6 +103,11 @@ func TestIndexAdminOverHTTP(t *testing.T) {
 	f := newFixture(t)
 	d := dbtest.SQLite(t)
 	f.m.db = d
+	j, err := cjournal.New(d, cjournal.Options{Log: logtest.New(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.m.audit = audit.New(j)
 	ann := f.w.user("ann")
 	ch := f.w.channel("general", true, ann)
 	f.post(ch, ann, "Wartung")

@@ -67,6 +67,14 @@ var meanings = map[record.Kind]effect{
 	// A purge removes content from the journal; the message itself left
 	// the index with its message.expired entry.
 	record.ContentPurged: ignored,
+	// The audit trail and legal holds are read on the compliance desk,
+	// not searched.
+	record.AuditRecorded: ignored,
+	record.HoldCreated:   ignored,
+	record.HoldReleased:  ignored,
+	// What moderation took down leaves search for members.
+	record.MessageModerated: removeMessage,
+	record.FileModerated:    removeFile,
 }
 
 // Entry is one entry of the record journal, as search reads it.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/search/analyze"
 )
@@ -104,6 +105,8 @@ type Deps struct {
 	// Search keeps nothing else in the database: the index and its
 	// cursor live in Config.Dir, one per node.
 	DB *db.DB
+	// Audit writes that record; required with DB.
+	Audit *audit.Trail
 }
 
 // Module is the search module: the index, the indexer that keeps it up to
@@ -116,6 +119,7 @@ type Module struct {
 	users    Users
 	channels Channels
 	db       *db.DB
+	audit    *audit.Trail
 
 	// mu guards cur: searches hold it for reading while they use the
 	// index; swapping in a rebuilt index takes it for writing.
@@ -147,6 +151,9 @@ func New(d Deps, cfg Config) (*Module, error) {
 	if d.Log == nil || d.Source == nil || d.Access == nil || d.Users == nil || d.Channels == nil {
 		return nil, errors.New("search: Log, Source, Access, Users and Channels are required")
 	}
+	if d.DB != nil && d.Audit == nil {
+		return nil, errors.New("search: Audit is required with DB")
+	}
 	cfg.defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -161,7 +168,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 	}
 	return &Module{
 		log: d.Log.With("module", "search"), cfg: cfg,
-		source: d.Source, access: d.Access, users: d.Users, channels: d.Channels, db: d.DB,
+		source: d.Source, access: d.Access, users: d.Users, channels: d.Channels, db: d.DB, audit: d.Audit,
 		cur: l, stale: stale, wake: make(chan struct{}, 1), baseCtx: context.Background(),
 	}, nil
 }

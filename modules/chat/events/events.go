@@ -27,6 +27,7 @@ const (
 	MessageUpdated    = "message.updated"
 	MessageDeleted    = "message.deleted"
 	MessageExpired    = "message.expired"
+	MessageModerated  = "message.moderated" // taken down: clients show a placeholder
 	ReactionChanged   = "reaction.changed"
 	MessagePinned     = "message.pinned"
 	MessageUnpinned   = "message.unpinned"
@@ -58,7 +59,8 @@ type ThreadUpdate struct {
 	LastReplyAt time.Time `json:"last_reply_at"`
 }
 
-// MessageRemoved is the payload of message.deleted and message.expired.
+// MessageRemoved is the payload of message.deleted, message.expired and
+// message.moderated.
 // seq and the author let clients fix unread counts without asking.
 type MessageRemoved struct {
 	ID        string `json:"id"`

@@ -95,6 +95,13 @@ const (
 	CodePreconditionFailed  Code = "precondition_failed"
 )
 
+// The compliance desk.
+const (
+	CodeBadTimeRange Code = "bad_time_range"
+	CodeHoldNotFound Code = "hold_not_found"
+	CodeHoldReleased Code = "hold_released"
+)
+
 // Search.
 const (
 	CodeBadQuery       Code = "bad_query"
@@ -117,6 +124,9 @@ const (
 // Codes says when each code is sent. It is the closed list: a code that is
 // not here cannot be sent (TestEveryCodeIsListed).
 var Codes = map[Code]string{
+	CodeBadTimeRange:           "A time range ends before it starts.",
+	CodeHoldNotFound:           "No such legal hold.",
+	CodeHoldReleased:           "The legal hold was already released.",
 	CodeAccountDisabled:        "The account is disabled; an administrator can enable it.",
 	CodeCSRFFailed:             "A change made with the session cookie lacks the CSRF token header.",
 	CodeDirectoryAmbiguous:     "The username matches more than one entry in the company directory.",

@@ -2,18 +2,41 @@
 // administrative action to what, when and from where. Records are written
 // in the same transaction as the action, so an action is never without its
 // record. Any module that offers administrative actions uses it.
+//
+// Every entry is also a compliance journal entry (record.AuditRecorded) in
+// the same transaction, so the audit trail is as tamper-evident as the
+// journal: an entry altered or removed in audit_log no longer matches the
+// journal's content hash, and a removed journal entry breaks the tree.
+// There is no way to change or delete an entry: this package has none, and
+// no operation offers one.
 package audit
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
+
+// Trail writes audit entries and their journal entries. Modules hold one,
+// made with New from the journal they were given.
+type Trail struct {
+	journal record.Appender
+}
+
+// New returns a trail that puts every entry on journal too.
+func New(journal record.Appender) *Trail {
+	if journal == nil {
+		panic("audit: New needs the journal") // a wiring error, found by any test
+	}
+	return &Trail{journal: journal}
+}
 
 // Entry is one audit record.
 type Entry struct {
@@ -32,8 +55,22 @@ type Entry struct {
 }
 
 // Record appends an entry for action on target, taking the actor and the
-// origin from ctx. Call it with the transaction that makes the change.
-func Record(ctx context.Context, q db.Querier, at time.Time, action, targetType, targetID string, details map[string]any) error {
+// origin from ctx, and its journal entry. Call it with the transaction
+// that makes the change; given the database itself (an action with no
+// transaction of its own, such as a sign-in), it opens one for the two.
+func (t *Trail) Record(ctx context.Context, q db.Querier, at time.Time, action, targetType, targetID string, details map[string]any) error {
+	switch q := q.(type) {
+	case *db.Tx:
+		return t.record(ctx, q, at, action, targetType, targetID, details)
+	case *db.DB:
+		return q.WithTx(ctx, func(tx *db.Tx) error { return t.record(ctx, tx, at, action, targetType, targetID, details) })
+	default:
+		return fmt.Errorf("audit %s: need the database or a transaction, not %T", action, q)
+	}
+}
+
+func (t *Trail) record(ctx context.Context, tx *db.Tx, at time.Time, action, targetType, targetID string, details map[string]any) error {
+	q := tx
 	actorID, actorName := "", "system"
 	if p := authn.FromContext(ctx); p != nil {
 		actorID, actorName = p.UserID, p.Username
@@ -50,12 +87,22 @@ func Record(ctx context.Context, q db.Querier, at time.Time, action, targetType,
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
+	id := ids.NewAt(at)
 	_, err = q.ExecContext(ctx, `INSERT INTO audit_log
 		(seq, id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		seq, ids.NewAt(at), at.UnixMilli(), actorID, actorName, action, targetType, targetID, string(b), o.IP, o.UserAgent, o.RequestID)
+		seq, id, at.UnixMilli(), actorID, actorName, action, targetType, targetID, string(b), o.IP, o.UserAgent, o.RequestID)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	// The journal commits to the whole entry (its content, purgeable under
+	// GDPR: it holds addresses); what was done to what stays in Meta.
+	_, err = t.journal.Append(ctx, tx, record.Entry{Kind: string(record.AuditRecorded), ActorID: actorID, SubjectID: id,
+		Content: Entry{Seq: seq, ID: id, At: time.UnixMilli(at.UnixMilli()).UTC(), ActorID: actorID, ActorName: actorName, Action: action,
+			TargetType: targetType, TargetID: targetID, Details: details, IP: o.IP, UserAgent: o.UserAgent, RequestID: o.RequestID},
+		Meta: map[string]string{"audit_seq": strconv.FormatInt(seq, 10), "action": action, "target_type": targetType, "target_id": targetID}})
+	if err != nil {
+		return fmt.Errorf("audit %s: journal: %w", action, err)
 	}
 	return nil
 }
@@ -66,8 +113,11 @@ type Filter struct {
 	TargetType string
 	TargetID   string
 	ActorID    string
-	Before     int64 // a seq: list entries older than it
-	Limit      int
+	// Since and Until bound the time (Since inclusive, Until exclusive);
+	// zero means unbounded.
+	Since, Until time.Time
+	Before       int64 // a seq: list entries older than it
+	Limit        int
 }
 
 // List returns entries, newest first.
@@ -80,6 +130,14 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 			where += " AND " + c.col + " = ?"
 			args = append(args, c.val)
 		}
+	}
+	if !f.Since.IsZero() {
+		where += " AND at >= ?"
+		args = append(args, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		where += " AND at < ?"
+		args = append(args, f.Until.UnixMilli())
 	}
 	if f.Before > 0 {
 		where += " AND seq < ?"

@@ -49,6 +49,9 @@ type DB struct {
 	dialect Dialect
 	rebind  *rebinder
 	where   string // a description without credentials, for logs
+	// Prepared statements of the read and the write pool (SQLite only,
+	// nil on PostgreSQL: see stmtCache).
+	rstmts, wstmts *stmtCache
 }
 
 // Options tune Open.
@@ -101,7 +104,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	d := &DB{read: read, write: write, dialect: SQLite, rebind: newRebinder(SQLite), where: "sqlite " + path}
+	d := &DB{read: read, write: write, dialect: SQLite, rebind: newRebinder(SQLite), where: "sqlite " + path,
+		rstmts: newStmtCache(read), wstmts: newStmtCache(write)}
 	if err := d.Ping(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -178,6 +182,8 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (d *DB) Close() error {
+	d.rstmts.close()
+	d.wstmts.close()
 	err := d.read.Close()
 	if d.write != d.read {
 		err = errors.Join(err, d.write.Close())
@@ -187,17 +193,29 @@ func (d *DB) Close() error {
 
 // ExecContext runs a statement outside a transaction.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.write.ExecContext(ctx, d.rebind.do(q), args...)
+	q = d.rebind.do(q)
+	if s := d.wstmts.get(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return d.write.ExecContext(ctx, q, args...)
 }
 
 // QueryContext runs a read query.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.read.QueryContext(ctx, d.rebind.do(q), args...)
+	q = d.rebind.do(q)
+	if s := d.rstmts.get(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return d.read.QueryContext(ctx, q, args...)
 }
 
 // QueryRowContext runs a read query for one row.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.read.QueryRowContext(ctx, d.rebind.do(q), args...)
+	q = d.rebind.do(q)
+	if s := d.rstmts.get(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return d.read.QueryRowContext(ctx, q, args...)
 }
 
 // Tx is a transaction. Use it only inside the function given to WithTx.
@@ -205,6 +223,31 @@ type Tx struct {
 	tx          *sql.Tx
 	d           *DB
 	afterCommit []func()
+	stmts       map[string]*sql.Stmt // cached statements bound to this transaction
+	missed      []string             // statements to prepare for the cache once the writer is free
+}
+
+// stmt returns the cached statement for q bound to this transaction, or
+// nil when q is not prepared yet; then it is prepared once the
+// transaction has ended, since preparing needs the writer's connection,
+// which this transaction holds.
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if s := t.stmts[q]; s != nil {
+		return s
+	}
+	s := t.d.wstmts.lookup(q)
+	if s == nil {
+		if t.d.wstmts != nil {
+			t.missed = append(t.missed, q)
+		}
+		return nil
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	ts := t.tx.StmtContext(ctx, s)
+	t.stmts[q] = ts
+	return ts
 }
 
 // Dialect says which database this is.
@@ -212,17 +255,40 @@ func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.rebind.do(q), args...)
+	q = t.d.rebind.do(q)
+	if s := t.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
-// QueryContext runs a query in the transaction.
+// QueryContext runs a query in the transaction. Read its rows to the end
+// (or close them) before the next statement: PostgreSQL refuses a second
+// statement on the connection while rows are open. On SQLite a cached
+// statement cannot run again while its rows are open either; a query with
+// arguments then fails ("bind on a busy prepared statement") instead of
+// restarting the first cursor, and one without arguments (which would
+// restart it silently) is never taken from the cache.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.rebind.do(q), args...)
+	q = t.d.rebind.do(q)
+	if len(args) > 0 {
+		if s := t.stmt(ctx, q); s != nil {
+			return s.QueryContext(ctx, args...)
+		}
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
-// QueryRowContext runs a query for one row in the transaction.
+// QueryRowContext runs a query for one row in the transaction (see
+// QueryContext for why one without arguments is not cached).
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.rebind.do(q), args...)
+	q = t.d.rebind.do(q)
+	if len(args) > 0 {
+		if s := t.stmt(ctx, q); s != nil {
+			return s.QueryRowContext(ctx, args...)
+		}
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // AfterCommit queues fn to run once the transaction has committed. It
@@ -245,15 +311,28 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
+		d.prepareMissed(ctx, tx.missed)
 		return err
 	}
 	if err := stx.Commit(); err != nil {
+		d.prepareMissed(ctx, tx.missed)
 		return fmt.Errorf("commit: %w", err)
 	}
+	d.prepareMissed(ctx, tx.missed)
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// prepareMissed prepares, for the write pool's cache, the statements a
+// transaction ran unprepared. It runs after the transaction released the
+// writer. A failure only means the statement stays unprepared.
+func (d *DB) prepareMissed(ctx context.Context, qs []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, q := range qs {
+		d.wstmts.get(ctx, q)
+	}
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

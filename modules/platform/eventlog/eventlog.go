@@ -38,6 +38,8 @@ type Log struct {
 	bus bus.Bus
 	// observe, when set (by tests), sees every appended event.
 	observe func(Event)
+	// committed see every appended event after its commit.
+	committed []func(Event)
 }
 
 // Kind is an event type bound to the Go type of its payload: a module
@@ -76,6 +78,15 @@ type Spec struct {
 // is not synchronised: call it before the log is used.
 func (l *Log) Observe(f func(Event)) { l.observe = f }
 
+// OnCommit makes f see every event appended through this Log from now
+// on, once its transaction committed, before the bus announces it (the
+// realtime hub delivers them from memory instead of reading back what it
+// was just told about). f runs in the committing goroutine and must not
+// block. Concurrent transactions report in the order their commits
+// return, which need not be cursor order. Not synchronised: call it
+// before the log is used.
+func (l *Log) OnCommit(f func(Event)) { l.committed = append(l.committed, f) }
+
 // New returns the event log.
 func New(d *db.DB, b bus.Bus) *Log { return &Log{db: d, bus: b} }
 
@@ -105,6 +116,9 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, d Draft, channelID, userID 
 		l.observe(ev)
 	}
 	tx.AfterCommit(func() {
+		for _, f := range l.committed {
+			f(ev)
+		}
 		if msg, err := json.Marshal(ev); err == nil {
 			// Losing this only delays delivery until the next event or poll.
 			_ = l.bus.Publish(context.Background(), Subject, msg)
@@ -114,6 +128,13 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, d Draft, channelID, userID 
 }
 
 // Since returns up to limit events after cursor, in order.
+//
+// A reader that has everything up to cursor may move its cursor to the
+// last event returned: cursors are handed out by a counter row that each
+// appending transaction keeps locked until it commits or rolls back (one
+// writer at a time on SQLite), so events become visible in cursor order
+// and a rolled back transaction gives its cursor to the next one. No
+// event can turn up later below one already read.
 func (l *Log) Since(ctx context.Context, after int64, limit int) ([]Event, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT seq, type, channel_id, user_id, payload, at FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)

@@ -45,6 +45,16 @@ const (
 
 	// the journal itself: an earlier entry's content was purged.
 	ContentPurged Kind = "content.purged"
+
+	// audit: an entry of the audit trail (platform/audit), so the trail is
+	// as tamper-evident as the journal.
+	AuditRecorded Kind = "audit.recorded"
+
+	// compliance: moderation and legal holds (modules/compliance).
+	MessageModerated Kind = "message.moderated" // taken down with a reason; content stays on the record
+	FileModerated    Kind = "file.moderated"
+	HoldCreated      Kind = "hold.created"
+	HoldReleased     Kind = "hold.released"
 )
 
 // Kinds returns every kind, in the order above.
@@ -58,6 +68,8 @@ func Kinds() []Kind {
 		UserRolesChanged,
 		CallStarted, CallJoined, CallLeft, CallEnded,
 		ContentPurged,
+		AuditRecorded,
+		MessageModerated, FileModerated, HoldCreated, HoldReleased,
 	}
 }
 

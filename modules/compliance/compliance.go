@@ -1,0 +1,65 @@
+package compliance
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/kontorhq/kontor/modules/platform/apperr"
+	"github.com/kontorhq/kontor/modules/platform/audit"
+	"github.com/kontorhq/kontor/modules/platform/authn"
+	"github.com/kontorhq/kontor/modules/platform/clock"
+	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/record"
+)
+
+// Moderator is what the desk needs from chat: take a message down.
+type Moderator interface {
+	// ModerateMessage hides a message from members in tx (a placeholder
+	// says it was removed), records the reason and actor on the journal,
+	// and tells open clients. It returns the message's channel.
+	ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reason string) (channelID string, err error)
+}
+
+// Deps are the module's dependencies; all are required but Clock.
+type Deps struct {
+	DB        *db.DB
+	Log       *slog.Logger
+	Clock     clock.Clock
+	Journal   record.Appender
+	Moderator Moderator
+}
+
+// Module is the compliance desk.
+type Module struct {
+	db      *db.DB
+	log     *slog.Logger
+	clock   clock.Clock
+	audit   *audit.Trail
+	journal record.Appender
+	mod     Moderator
+}
+
+// New returns the module.
+func New(d Deps) (*Module, error) {
+	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil {
+		return nil, errors.New("compliance: DB, Log, Journal and Moderator are required")
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator}, nil
+}
+
+// requireOfficer lets admins and compliance officers through: both read
+// the audit trail and may take content down.
+func requireOfficer(ctx context.Context) (*authn.Principal, error) {
+	p, err := authn.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Has(authn.RoleAdmin) && !p.Has(authn.RoleCompliance) {
+		return nil, apperr.Forbidden("this needs the admin or compliance role").WithCode(apperr.CodeRoleRequired)
+	}
+	return p, nil
+}
