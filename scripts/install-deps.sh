@@ -32,6 +32,8 @@ if [ "$what" = test ]; then
   need_pkg fonts-noto-cjk test -d /usr/share/fonts/opentype/noto
   # Emoji in reactions and the picker (and in the screenshots).
   need_pkg fonts-noto-color-emoji test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+  # A real CalDAV client for the calendar's tests (Debian's python3, not whatever is on PATH).
+  need_pkg python3-caldav /usr/bin/python3 -c 'import caldav'
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

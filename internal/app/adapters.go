@@ -43,6 +43,19 @@ func (u chatUsers) IDsByUsername(ctx context.Context, names []string) (map[strin
 	return out, nil
 }
 
+// calendarTokens is calendar.Tokens over identity: a CalDAV client's
+// password is an API token (or a session token), never the account's
+// password.
+type calendarTokens struct{ id *identity.Module }
+
+func (c calendarTokens) Authenticate(ctx context.Context, token string) (*authn.Principal, error) {
+	a, err := c.id.Authenticate(ctx, token, false)
+	if err != nil {
+		return nil, err
+	}
+	return a.Principal, nil
+}
+
 // realtimeChat is realtime.Memberships and realtime.Reads over chat.
 type realtimeChat struct{ a *App }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/migrations"
+	"github.com/kontorhq/kontor/modules/calendar"
 	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/compliance"
@@ -45,6 +46,7 @@ type Config struct {
 	Identity         identity.Config
 	LDAP             *ldapdir.Config // nil: no directory
 	Chat             chat.Config
+	Calendar         calendar.Config
 	Files            files.Config
 	// FilesStore says where file contents go; an empty local directory
 	// means files/ in the data dir.
@@ -85,6 +87,7 @@ type App struct {
 	Identity   *identity.Module
 	Chat       *chat.Module
 	Files      *files.Module
+	Calendar   *calendar.Module
 	Search     *search.Module // nil unless Config.Search
 	Compliance *compliance.Module
 	Realtime   *realtime.Module
@@ -166,6 +169,15 @@ func (a *App) build(ctx context.Context) error {
 	if a.Chat, err = chat.New(chat.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Users: chatUsers{a.Identity},
 		Journal: a.Journal, Events: a.Events, Presence: a.Realtime}, a.cfg.Chat); err != nil {
 		return fmt.Errorf("chat: %w", err)
+	}
+
+	calCfg := a.cfg.Calendar
+	if calCfg == (calendar.Config{}) {
+		calCfg = calendar.DefaultConfig()
+	}
+	if a.Calendar, err = calendar.New(calendar.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Channels: a.Chat,
+		Users: chatUsers{a.Identity}, Tokens: calendarTokens{a.Identity}, Journal: a.Journal, Events: a.Events}, calCfg); err != nil {
+		return fmt.Errorf("calendar: %w", err)
 	}
 
 	storeCfg := a.cfg.FilesStore
@@ -273,6 +285,7 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
 	a.Files.Start(ctx, s)
+	a.Calendar.Start(ctx, s)
 	if a.Search != nil {
 		a.Search.Start(ctx)
 		// Every recorded change also reaches clients; that is the indexer's cue.
@@ -320,7 +333,22 @@ func (a *App) Close() error {
 func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	// The rate limit runs inside the authenticator, so that it counts
 	// requests refused for a made-up token or cookie too.
-	opt.Middleware = []func(http.Handler) http.Handler{a.Identity.Guard(httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst))}
+	guard := a.Identity.Guard(httpapi.RateLimit(a.cfg.RateLimit, a.cfg.RateBurst))
+	dav := a.Calendar.DAVHandler()
+	opt.Middleware = []func(http.Handler) http.Handler{func(next http.Handler) http.Handler {
+		guarded := guard(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// CalDAV clients send basic auth (username and API token), which
+			// the calendar's DAV handler checks on every request itself; it
+			// is served here because the router knows no PROPFIND or REPORT.
+			if calendar.IsDAVPath(r.URL.Path) {
+				dav.ServeHTTP(w, r)
+				return
+			}
+			guarded.ServeHTTP(w, r)
+		})
+	}}
+	opt.SecretPaths = append(opt.SecretPaths, calendar.FeedPath)
 	opt.Ready = map[string]func(context.Context) error{"database": a.DB.Ping, "bus": a.Bus.Ping, "files": a.Files.Ready}
 	srv := httpapi.New(opt)
 	srv.Registry().MustRegister(a.Realtime.Collectors()...)
@@ -328,6 +356,7 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 	a.Chat.Register(srv.API())
 	a.Files.Register(srv.API())
 	a.Compliance.Register(srv.API())
+	a.Calendar.Register(srv.API())
 	if a.Search != nil {
 		a.Search.Register(srv.API())
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/internal/app/apptest"
+	"github.com/kontorhq/kontor/modules/calendar"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/platform/authn"
@@ -32,6 +34,8 @@ const (
 	directed = "directed"   // names a colleague, shows only what the directory shows
 	officer  = "officer"    // admins and compliance officers (the compliance desk)
 	compOnly = "compliance" // compliance officers only (legal holds)
+	inCal    = "calendar"   // a calendar by id: its owner, or the channel's members
+	anEvent  = "event"      // a calendar event by id: who reads its calendar and who is invited
 )
 
 var operations = map[string]string{
@@ -123,6 +127,31 @@ var operations = map[string]string{
 	"POST /api/v1/channels/{id}/read":                     inChan,
 	"POST /api/v1/channels/{id}/unread":                   inChan,
 
+	"GET /api/v1/calendar/calendars":                  own,
+	"GET /api/v1/calendar/occurrences":                own,
+	"GET /api/v1/calendar/working-hours":              own,
+	"PUT /api/v1/calendar/working-hours":              own,
+	"GET /api/v1/calendar/feeds":                      own,
+	"POST /api/v1/calendar/feeds":                     own,
+	"POST /api/v1/calendar/free-busy":                 directed,
+	"GET /api/v1/calendar/feed/{token}":               open,
+	"DELETE /api/v1/calendar/feeds/{id}":              theirs,
+	"PUT /api/v1/calendar/calendars/{id}/color":       inCal,
+	"PUT /api/v1/calendar/calendars/{id}/hidden":      inCal,
+	"POST /api/v1/calendar/calendars/{id}/events":     inCal,
+	"GET /api/v1/calendar/calendars/{id}/occurrences": inCal,
+	"POST /api/v1/calendar/calendars/{id}/import":     inCal,
+
+	"GET /api/v1/calendar/events/{id}":                         anEvent,
+	"PATCH /api/v1/calendar/events/{id}":                       anEvent,
+	"DELETE /api/v1/calendar/events/{id}":                      anEvent,
+	"GET /api/v1/calendar/events/{id}/ics":                     anEvent,
+	"PUT /api/v1/calendar/events/{id}/rsvp":                    anEvent,
+	"PUT /api/v1/calendar/events/{id}/reminders":               anEvent,
+	"PATCH /api/v1/calendar/events/{id}/occurrences/{at}":      anEvent,
+	"DELETE /api/v1/calendar/events/{id}/occurrences/{at}":     anEvent,
+	"POST /api/v1/calendar/events/{id}/occurrences/{at}/split": anEvent,
+
 	"GET /api/v1/files/{id}":           aFile,
 	"DELETE /api/v1/files/{id}":        aFile,
 	"GET /api/v1/files/{id}/content":   aFile,
@@ -176,6 +205,28 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"reason": "eingeschleust"}
 	case "POST /api/v1/compliance/holds":
 		return map[string]any{"matter": "eingeschleust", "custodian_ids": []string{bobID}}
+	case "PUT /api/v1/calendar/calendars/{id}/color":
+		return map[string]any{"color": "#ff0000"}
+	case "PUT /api/v1/calendar/calendars/{id}/hidden":
+		return map[string]any{"hidden": true}
+	case "POST /api/v1/calendar/calendars/{id}/events":
+		return map[string]any{"title": "eingeschleust", "time_zone": "Europe/Berlin", "start": "2026-06-01T09:00", "end": "2026-06-01T10:00"}
+	case "POST /api/v1/calendar/calendars/{id}/import":
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:eingeschleust\r\nDTSTAMP:20260101T000000Z\r\n" +
+			"DTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\nSUMMARY:eingeschleust\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	case "PATCH /api/v1/calendar/events/{id}", "PATCH /api/v1/calendar/events/{id}/occurrences/{at}",
+		"POST /api/v1/calendar/events/{id}/occurrences/{at}/split":
+		return map[string]any{"title": "gefälscht"}
+	case "PUT /api/v1/calendar/events/{id}/rsvp":
+		return map[string]any{"rsvp": "declined", "comment": "eingeschleust"}
+	case "PUT /api/v1/calendar/events/{id}/reminders":
+		return map[string]any{"minutes": []int{10}}
+	case "PUT /api/v1/calendar/working-hours":
+		return map[string]any{"time_zone": "Europe/Berlin", "days": []map[string]any{{"weekday": 1, "start": "09:00", "end": "17:00"}}}
+	case "POST /api/v1/calendar/feeds":
+		return map[string]any{}
+	case "POST /api/v1/calendar/free-busy":
+		return map[string]any{"user_ids": []string{bobID}, "from": "2026-06-01T00:00:00Z", "to": "2026-06-08T00:00:00Z"}
 	}
 	if method == http.MethodGet || method == http.MethodDelete {
 		return nil
@@ -188,7 +239,8 @@ type page[T any] struct {
 }
 
 // Words only ann and bob may ever see.
-var secrets = []string{"Quartalszahlen", "Datei-Geheimnis", "geheim-projekt", "Übernahme", "DM-Geheimnis", "Entwurf-Geheimnis"}
+var secrets = []string{"Quartalszahlen", "Datei-Geheimnis", "geheim-projekt", "Übernahme", "DM-Geheimnis", "Entwurf-Geheimnis",
+	"Kalender-Geheimnis", "Arzt-Geheimnis"}
 
 func leaks(body []byte) string {
 	// JSON escapes nothing of these, but a body may be a problem with
@@ -209,7 +261,15 @@ type secretWorld struct {
 	annSession, annToken     string
 	annTokens, channelEvents int
 	callID                   string // the call running in the channel
+	// A weekly event in the channel's calendar (bob invited), one in ann's
+	// own calendar, and ann's feed of her view.
+	chanEvent, ownEvent calendar.CalendarEvent
+	annFeed             calendar.Feed
+	annAPIToken         string // the secret, for CalDAV
 }
+
+// occurrenceAt is the second occurrence of chanEvent (UTC).
+const occurrenceAt = "2026-06-08T07:00:00Z"
 
 // build makes a private channel and a DM between ann and bob with a
 // message, a thread reply, a pin, a reaction and files in them.
@@ -239,6 +299,14 @@ func build(t *testing.T, s *apptest.Stack) *secretWorld {
 	var tok map[string]any
 	ann.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "skript"}).JSON(t, &tok)
 	w.annToken = tok["id"].(string)
+	w.annAPIToken = tok["token"].(string)
+
+	ann.Must(201, "POST", "/api/v1/calendar/calendars/c_"+w.channel.ID+"/events", map[string]any{
+		"title": "Kalender-Geheimnis: Übernahme", "time_zone": "Europe/Berlin", "start": "2026-06-01T09:00", "end": "2026-06-01T10:00",
+		"rrule": "FREQ=WEEKLY", "attendees": []map[string]any{{"user_id": bob.ID}}}).JSON(t, &w.chanEvent)
+	ann.Must(201, "POST", "/api/v1/calendar/calendars/u_"+ann.ID+"/events", map[string]any{
+		"title": "Arzt-Geheimnis", "time_zone": "Europe/Berlin", "start": "2026-06-02T09:00", "end": "2026-06-02T10:00"}).JSON(t, &w.ownEvent)
+	ann.Must(201, "POST", "/api/v1/calendar/feeds", map[string]any{}).JSON(t, &w.annFeed)
 	return w
 }
 
@@ -305,9 +373,15 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 				return strings.Replace(path, "{id}", w.ann.ID, 1)
 			case strings.HasPrefix(path, "/api/v1/compliance/messages/"):
 				return strings.Replace(path, "{id}", tg.mid, 1)
+			case strings.HasPrefix(path, "/api/v1/calendar/feeds/"):
+				return strings.Replace(path, "{id}", w.annFeed.ID, 1)
+			case strings.HasPrefix(path, "/api/v1/calendar/feed/"):
+				return strings.Replace(path, "{token}", w.annFeed.Token, 1)
 			}
 			return strings.Replace(path, "{id}", tg.id, 1)
 		}
+		calIDs := []string{"c_" + w.channel.ID, "u_" + w.ann.ID, "c_" + w.dm.ID}
+		eventIDs := []string{w.chanEvent.ID, w.ownEvent.ID}
 		try := func(who string, c *apitest.Client, method, path string, body any, ok func(int) bool, want string) {
 			t.Helper()
 			if path == "/api/v1/search" {
@@ -350,6 +424,25 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 					for _, id := range fileIDs {
 						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], id), nil, refused, "403 or 404")
 					}
+				case inCal:
+					for _, id := range calIDs {
+						body := bodyFor(op.method, op.path, w.bob.ID)
+						c := o.p.Client
+						if strings.HasSuffix(op.path, "/import") {
+							c.Headers["Content-Type"] = "text/calendar"
+						}
+						q := ""
+						if strings.HasSuffix(op.path, "/occurrences") {
+							q = "?from=2026-06-01T00:00:00Z&to=2026-07-01T00:00:00Z"
+						}
+						try(o.name, c, op.method, strings.Replace(op.path, "{id}", id, 1)+q, body, refused, "403 or 404")
+						delete(c.Headers, "Content-Type")
+					}
+				case anEvent:
+					for _, id := range eventIDs {
+						p := strings.NewReplacer("{id}", id, "{at}", occurrenceAt).Replace(op.path)
+						try(o.name, o.p.Client, op.method, p, bodyFor(op.method, op.path, w.bob.ID), refused, "403 or 404")
+					}
 				case theirs:
 					try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, refused, "403 or 404")
 				case admin:
@@ -380,7 +473,16 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 				case own, directed:
 					// Their own lists and the directory must not show it.
 					if op.method == http.MethodGet {
-						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, answered, "an answer")
+						q := ""
+						if op.path == "/api/v1/calendar/occurrences" {
+							q = "?from=2026-06-01T00:00:00Z&to=2026-07-01T00:00:00Z"
+						}
+						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], "")+q, nil, answered, "an answer")
+					}
+					if op.path == "/api/v1/calendar/free-busy" {
+						// Busy times of colleagues, never what they are.
+						try(o.name, o.p.Client, op.method, op.path, map[string]any{"user_ids": []string{w.ann.ID, w.bob.ID},
+							"from": "2026-06-01T00:00:00Z", "to": "2026-06-08T00:00:00Z"}, answered, "an answer")
 					}
 				}
 			}
@@ -453,6 +555,28 @@ func (w *secretWorld) unchanged(t *testing.T) {
 		t.Errorf("the call changed: %+v", calls.Items)
 	}
 	ann.Must(200, "GET", "/api/v1/auth/session", nil)
+	for _, want := range []calendar.CalendarEvent{w.chanEvent, w.ownEvent} {
+		var ev calendar.CalendarEvent
+		ann.Must(200, "GET", "/api/v1/calendar/events/"+want.ID, nil).JSON(t, &ev)
+		if ev.Title != want.Title || ev.Cancelled || ev.Sequence != 0 || len(ev.ExDates) != 0 || len(ev.Attendees) != len(want.Attendees) {
+			t.Errorf("the event changed: %+v", ev)
+		}
+	}
+	var occ calendar.Occurrences
+	bob.Must(200, "GET", "/api/v1/calendar/occurrences?from=2026-06-01T00:00:00Z&to=2026-06-15T00:00:00Z", nil).JSON(t, &occ)
+	if len(occ.Items) != 2 || occ.Items[1].OverrideID != "" || occ.Items[0].MyRSVP != "needs_action" {
+		t.Errorf("bob's view changed: %+v", occ.Items)
+	}
+	var cals page[calendar.Calendar]
+	ann.Must(200, "GET", "/api/v1/calendar/calendars", nil).JSON(t, &cals)
+	for _, c := range cals.Items {
+		if c.Hidden || c.Color != "" {
+			t.Errorf("ann's calendar changed: %+v", c)
+		}
+	}
+	if r := apitest.New(t, ann.Base()).Do("GET", w.annFeed.URL, nil); r.Status != 200 || !strings.Contains(string(r.Body), "Arzt-Geheimnis") {
+		t.Errorf("ann's feed: %d", r.Status)
+	}
 	var toks page[map[string]any]
 	ann.Must(200, "GET", "/api/v1/auth/tokens", nil).JSON(t, &toks)
 	if len(toks.Items) != 1 {
@@ -673,5 +797,100 @@ func TestTheWebsocketShowsOutsidersNothing(t *testing.T) {
 		if _, err := bc.NextOf(ctx, "member.removed"); err != nil {
 			t.Fatalf("bob: %v", err)
 		}
+	})
+}
+
+// Every CalDAV path, tried by people who must not get at ann's and bob's
+// calendars: a colleague, an admin and a compliance officer with their own
+// API tokens, nobody signed in, a wrong username for ann's token, ann's
+// account password, and a revoked feed token on the feed path. None gets
+// anything but a refusal, and nothing changes.
+func TestCalDAVAndFeedsKeepOutsidersOut(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		w := build(t, s)
+		type cred struct{ name, user, pass string }
+		var creds []cred
+		for _, p := range []*apptest.Person{s.Person("eve"), s.Person("adm", authn.RoleAdmin), s.Person("comp", authn.RoleCompliance)} {
+			var tok struct {
+				Token string `json:"token"`
+			}
+			p.Must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "dav"}).JSON(t, &tok)
+			creds = append(creds, cred{p.Username, p.Username, tok.Token})
+		}
+		creds = append(creds, cred{"anonymous", "", ""}, cred{"ann's token as bob", "bob", w.annAPIToken},
+			cred{"ann's password", "ann", "password-of-ann"})
+		chanCal := "c_" + w.channel.ID
+		obj := w.chanEvent.ID + ".ics"
+		put := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:" + w.chanEvent.UID + "\r\nDTSTAMP:20260101T000000Z\r\n" +
+			"DTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\nSUMMARY:gefälscht\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		report := `<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>` +
+			`<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"/></c:comp-filter></c:filter></c:calendar-query>`
+		for _, c := range creds {
+			me := "unknown"
+			if c.name == "eve" || c.name == "adm" || c.name == "comp" {
+				var u struct {
+					ID string `json:"id"`
+				}
+				cl := apitest.New(t, s.URL)
+				cl.Bearer = c.pass
+				cl.Must(200, "GET", "/api/v1/users/me", nil).JSON(t, &u)
+				me = u.ID
+			}
+			for _, who := range []string{w.ann.ID, me} {
+				base := "/dav/" + who + "/calendars/"
+				for _, rq := range []struct{ method, path, body, ctype string }{
+					{"PROPFIND", "/dav/" + who + "/", "", ""},
+					{"PROPFIND", base, "", ""},
+					{"PROPFIND", base + chanCal + "/", "", ""},
+					{"PROPFIND", base + "u_" + w.ann.ID + "/", "", ""},
+					{"REPORT", base + chanCal + "/", report, "application/xml"},
+					{"GET", base + chanCal + "/" + obj, "", ""},
+					{"GET", base + "u_" + w.ann.ID + "/" + w.ownEvent.ID + ".ics", "", ""},
+					{"PUT", base + chanCal + "/" + obj, put, "text/calendar"},
+					{"PUT", base + chanCal + "/neu.ics", strings.ReplaceAll(put, w.chanEvent.UID, "neu"), "text/calendar"},
+					{"DELETE", base + chanCal + "/" + obj, "", ""},
+					{"MKCOL", base + "neu/", "", ""},
+				} {
+					req, _ := http.NewRequest(rq.method, s.URL+rq.path, strings.NewReader(rq.body))
+					if c.user != "" {
+						req.SetBasicAuth(c.user, c.pass)
+					}
+					if rq.ctype != "" {
+						req.Header.Set("Content-Type", rq.ctype)
+					}
+					req.Header.Set("Depth", "infinity")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					ownListing := who == me && me != "unknown" && rq.method == "PROPFIND" && (rq.path == "/dav/"+me+"/" || rq.path == base)
+					if ownListing {
+						// Their own principal and home answer, listing only their calendars.
+						if resp.StatusCode != 207 {
+							t.Errorf("%s %s %s: %d, want 207", c.name, rq.method, rq.path, resp.StatusCode)
+						}
+					} else if resp.StatusCode != 401 && resp.StatusCode != 403 && resp.StatusCode != 404 {
+						t.Errorf("%s %s %s: %d, want a refusal: %.300s", c.name, rq.method, rq.path, resp.StatusCode, b)
+					}
+					if l := leaks(b); l != "" || strings.Contains(string(b), chanCal) || strings.Contains(string(b), w.chanEvent.ID) {
+						t.Errorf("%s %s %s: the answer shows %q or the channel's calendar: %.300s", c.name, rq.method, rq.path, l, b)
+					}
+				}
+			}
+		}
+		// A revoked feed token shows nothing.
+		var f calendar.Feed
+		w.ann.Must(201, "POST", "/api/v1/calendar/feeds", map[string]any{"calendar_id": chanCal}).JSON(t, &f)
+		anon := apitest.New(t, s.URL)
+		if r := anon.Do("GET", f.URL, nil); r.Status != 200 || leaks(r.Body) == "" {
+			t.Fatalf("the control: ann's channel feed: %d", r.Status)
+		}
+		w.ann.Must(204, "DELETE", "/api/v1/calendar/feeds/"+f.ID, nil)
+		if r := anon.Do("GET", f.URL, nil); r.Status != 404 || leaks(r.Body) != "" {
+			t.Errorf("a revoked feed: %d %.300s", r.Status, r.Body)
+		}
+		w.unchanged(t)
 	})
 }

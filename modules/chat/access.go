@@ -23,6 +23,13 @@ type access struct {
 
 func (a access) isAdmin() bool { return a.member && a.mem.Role == RoleAdmin }
 
+// IsChannelAdmin reports whether userID is an admin of channelID now
+// (the calendar lets channel admins change any event of the channel's).
+func (m *Module) IsChannelAdmin(ctx context.Context, userID, channelID string) (bool, error) {
+	r, ok, err := member(ctx, m.db, channelID, userID)
+	return ok && r.Role == RoleAdmin, err
+}
+
 // load finds the channel and the caller's membership. A private channel
 // or DM the caller is not in does not exist for them.
 func (m *Module) load(ctx context.Context, q db.Querier, channelID string) (access, error) {

@@ -249,15 +249,19 @@ func (m *Module) Edit(ctx context.Context, channelID, messageID, text string) (M
 		if r.EditedAt != 0 {
 			prevAt = r.EditedAt
 		}
-		if err := insertVersion(ctx, tx, r.ID, r.Version, r.Text, prevAt); err != nil {
-			return err
-		}
+		was := r
 		r.Text, r.Version, r.EditedAt = text, r.Version+1, now
 		mentioned, err := m.resolveMentions(ctx, tx, channelID, r.UserID, text, &r)
 		if err != nil {
 			return err
 		}
-		if err := updateMessage(ctx, tx, r); err != nil {
+		// The guarded write first: of two edits at once, the second waits
+		// for the first's row lock and is refused, instead of failing on
+		// the version it would also keep.
+		if err := updateMessage(ctx, tx, was, r); err != nil {
+			return err
+		}
+		if err := insertVersion(ctx, tx, was.ID, was.Version, was.Text, prevAt); err != nil {
 			return err
 		}
 		if err := deleteMentions(ctx, tx, r.ID); err != nil {
@@ -293,13 +297,14 @@ func (m *Module) Delete(ctx context.Context, channelID, messageID string) error 
 // hide takes a message away from people (deleted or expired) in tx.
 func (m *Module) hide(ctx context.Context, tx *db.Tx, r messageRow, actor, kind string, event eventlog.Kind[events.MessageRemoved], at time.Time) error {
 	now := millis(at)
+	was := r
 	if kind == "message.expired" {
 		r.ExpiredAt = now
 	} else {
 		r.DeletedAt = now
 	}
 	r.PinnedAt, r.PinnedBy = 0, ""
-	if err := updateMessage(ctx, tx, r); err != nil {
+	if err := updateMessage(ctx, tx, was, r); err != nil {
 		return err
 	}
 	if err := deleteMentions(ctx, tx, r.ID); err != nil {

@@ -21,12 +21,13 @@ func (m *Module) SetPinned(ctx context.Context, channelID, messageID string, pin
 			return nil
 		}
 		kind, ev := "message.unpinned", evMessageUnpinned
+		was := r
 		r.PinnedAt, r.PinnedBy = 0, ""
 		if pinned {
 			kind, ev = "message.pinned", evMessagePinned
 			r.PinnedAt, r.PinnedBy = millis(m.now()), a.p.UserID
 		}
-		if err := updateMessage(ctx, tx, r); err != nil {
+		if err := updateMessage(ctx, tx, was, r); err != nil {
 			return err
 		}
 		if err := m.record(ctx, tx, kind, a.p.UserID, channelID, r.ID, nil, nil); err != nil {

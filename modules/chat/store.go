@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/db"
 )
 
@@ -422,12 +423,26 @@ func queryMessages(ctx context.Context, q db.Querier, query string, args ...any)
 // deleted (unless a thread root with replies) and not expired.
 const visible = `(deleted_at = 0 OR reply_count > 0 OR moderated_at > 0) AND (expires_at = 0 OR expires_at > ?)`
 
-func updateMessage(ctx context.Context, q db.Querier, r messageRow) error {
-	_, err := q.ExecContext(ctx, `UPDATE messages SET text = ?, version = ?, edited_at = ?, deleted_at = ?, expired_at = ?,
-		pinned_at = ?, pinned_by = ?, mentions = ?, mention_all = ?, attachments = ? WHERE id = ?`,
-		r.Text, r.Version, r.EditedAt, r.DeletedAt, r.ExpiredAt, r.PinnedAt, r.PinnedBy, r.Mentions, r.MentionAll, r.Attachments, r.ID)
+// updateMessage writes r over the message as it was read (was). It
+// changes nothing and says so when someone else changed the message in
+// between: under PostgreSQL's read committed, writing every column back
+// unguarded let an edit that raced a deletion or a take-down bring the
+// message back, and a pin that raced an edit put the old text back.
+func updateMessage(ctx context.Context, q db.Querier, was, r messageRow) error {
+	res, err := q.ExecContext(ctx, `UPDATE messages SET text = ?, version = ?, edited_at = ?, deleted_at = ?, expired_at = ?,
+		pinned_at = ?, pinned_by = ?, mentions = ?, mention_all = ?, attachments = ?
+		WHERE id = ? AND version = ? AND deleted_at = ? AND expired_at = ? AND pinned_at = ?`,
+		r.Text, r.Version, r.EditedAt, r.DeletedAt, r.ExpiredAt, r.PinnedAt, r.PinnedBy, r.Mentions, r.MentionAll, r.Attachments,
+		r.ID, was.Version, was.DeletedAt, was.ExpiredAt, was.PinnedAt)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if n == 0 {
+		return apperr.Conflict("the message was changed or removed meanwhile; load it again").WithCode(apperr.CodeMessageChanged)
 	}
 	return nil
 }

@@ -57,6 +57,10 @@ var meanings = map[record.Kind]effect{
 	record.MessageUnpinned: ignored,
 	record.ReactionAdded:   ignored,
 	record.ReactionRemoved: ignored,
+	// Calendar events are not searched (yet).
+	record.CalendarEventCreated:   ignored,
+	record.CalendarEventChanged:   ignored,
+	record.CalendarEventCancelled: ignored,
 	// Roles are not searched.
 	record.UserRolesChanged: ignored,
 	// Calls have no text to search.

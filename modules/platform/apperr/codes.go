@@ -60,6 +60,7 @@ const (
 	CodeGroupTooLarge        Code = "group_too_large"
 	CodeInvalidEmoji         Code = "invalid_emoji"
 	CodeLastChannelAdmin     Code = "last_channel_admin"
+	CodeMessageChanged       Code = "message_changed"
 	CodeMessageDeleted       Code = "message_deleted"
 	CodeMessageEmpty         Code = "message_empty"
 	CodeMessageNotFound      Code = "message_not_found"
@@ -121,12 +122,51 @@ const (
 	CodeScreenRequestGone Code = "screen_request_gone"
 )
 
+// Calendar.
+const (
+	CodeCalendarNotFound     Code = "calendar_not_found"
+	CodeEventNotFound        Code = "event_not_found"
+	CodeOccurrenceNotFound   Code = "occurrence_not_found"
+	CodeEventWriteForbidden  Code = "event_write_forbidden"
+	CodeInvalidTimeZone      Code = "invalid_time_zone"
+	CodeInvalidTime          Code = "invalid_time"
+	CodeEndBeforeStart       Code = "end_before_start"
+	CodeInvalidRecurrence    Code = "invalid_recurrence"
+	CodeRecurrenceTooLarge   Code = "recurrence_too_large"
+	CodeWindowTooLarge       Code = "window_too_large"
+	CodeDescriptionTooLong   Code = "description_too_long"
+	CodeInvalidCalendarData  Code = "invalid_calendar_data"
+	CodeCalendarDataTooLarge Code = "calendar_data_too_large"
+	CodeFeedNotFound         Code = "feed_not_found"
+	CodeInvalidColor         Code = "invalid_color"
+	CodeInvalidLink          Code = "invalid_link"
+	CodeTooManyAttendees     Code = "too_many_attendees"
+)
+
 // Codes says when each code is sent. It is the closed list: a code that is
 // not here cannot be sent (TestEveryCodeIsListed).
 var Codes = map[Code]string{
-	CodeBadTimeRange:           "A time range ends before it starts.",
-	CodeHoldNotFound:           "No such legal hold.",
-	CodeHoldReleased:           "The legal hold was already released.",
+	CodeBadTimeRange:         "A time range ends before it starts.",
+	CodeHoldNotFound:         "No such legal hold.",
+	CodeHoldReleased:         "The legal hold was already released.",
+	CodeCalendarNotFound:     "No such calendar, or the caller may not read it.",
+	CodeEventNotFound:        "No such event, or the caller may not read it.",
+	CodeOccurrenceNotFound:   "The recurring event has no occurrence at that time.",
+	CodeEventWriteForbidden:  "Only the calendar's owner, the event's organizer or a channel admin changes this.",
+	CodeInvalidTimeZone:      "A time zone is not an IANA name such as Europe/Berlin.",
+	CodeInvalidTime:          "A date or time cannot be read or is out of range.",
+	CodeEndBeforeStart:       "An event or window ends before it starts.",
+	CodeInvalidRecurrence:    "A recurrence rule (RRULE, EXDATE, RDATE) cannot be read or is not supported.",
+	CodeRecurrenceTooLarge:   "A recurrence rule would make more occurrences than Kontor expands.",
+	CodeWindowTooLarge:       "The asked time window is longer than allowed; ask for a shorter one.",
+	CodeDescriptionTooLong:   "An event's title, description or location is longer than allowed.",
+	CodeInvalidCalendarData:  "An iCalendar file is broken (folding, structure) or holds an oversized property.",
+	CodeCalendarDataTooLarge: "An iCalendar file is larger than allowed.",
+	CodeFeedNotFound:         "The calendar feed is unknown or was revoked.",
+	CodeInvalidColor:         "A calendar color is not #rrggbb.",
+	CodeInvalidLink:          "A call link is not an http(s) address or a Kontor path.",
+	CodeTooManyAttendees:     "An event invites more people and channels than allowed.",
+
 	CodeAccountDisabled:        "The account is disabled; an administrator can enable it.",
 	CodeCSRFFailed:             "A change made with the session cookie lacks the CSRF token header.",
 	CodeDirectoryAmbiguous:     "The username matches more than one entry in the company directory.",
@@ -165,6 +205,7 @@ var Codes = map[Code]string{
 	CodeGroupTooLarge:        "A group conversation has more people than allowed.",
 	CodeInvalidEmoji:         "A reaction is not one emoji or :shortcode:.",
 	CodeLastChannelAdmin:     "The change would leave the channel without an admin.",
+	CodeMessageChanged:       "Someone changed or removed the message since it was read; load it again.",
 	CodeMessageDeleted:       "The message was deleted.",
 	CodeMessageEmpty:         "A message without text or files.",
 	CodeMessageNotFound:      "No such message in this channel.",

@@ -200,3 +200,26 @@ func TestAddressesMustBeText(t *testing.T) {
 		}
 	}
 }
+
+// A private feed's address is its credential: the request log shows the
+// prefix, never the token.
+func TestSecretPathsAreNotLogged(t *testing.T) {
+	var logs bytes.Buffer
+	srv := httpapi.New(httpapi.Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), SecretPaths: []string{"/api/v1/feed/"}})
+	srv.Router().Get("/api/v1/feed/{token}", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for _, p := range []string{"/api/v1/feed/kcf_geheimes-token", "/api/v1/other"} {
+		resp, err := http.Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if strings.Contains(logs.String(), "geheimes-token") || !strings.Contains(logs.String(), "/api/v1/feed/…") {
+		t.Errorf("the log shows the token or not the prefix:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "path=/api/v1/other") {
+		t.Errorf("other paths are logged as they are:\n%s", logs.String())
+	}
+}

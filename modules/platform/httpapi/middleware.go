@@ -175,7 +175,7 @@ func (s *Server) requestContext(trusted []*net.IPNet) func(http.Handler) http.Ha
 				d := time.Since(start)
 				s.metrics.requests.WithLabelValues(op, r.Method, strconv.Itoa(status)).Inc()
 				s.metrics.duration.WithLabelValues(op, r.Method).Observe(d.Seconds())
-				attrs := []any{"method", r.Method, "path", r.URL.Path, "operation", op, "status", status,
+				attrs := []any{"method", r.Method, "path", s.logPath(r.URL.Path), "operation", op, "status", status,
 					"duration_ms", float64(d.Microseconds()) / 1000, "bytes", sw.bytes, "ip", origin.IP}
 				if p := authn.FromContext(r.Context()); p != nil {
 					attrs = append(attrs, "user", p.Username)
@@ -189,6 +189,17 @@ func (s *Server) requestContext(trusted []*net.IPNet) func(http.Handler) http.Ha
 			next.ServeHTTP(sw, r.WithContext(ctx))
 		})
 	}
+}
+
+// logPath is the path as the request log shows it: without the secret
+// part of a SecretPaths address.
+func (s *Server) logPath(p string) string {
+	for _, prefix := range s.secret {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix + "…"
+		}
+	}
+	return p
 }
 
 // routeLabel names requests outside huma by their chi route pattern, so

@@ -42,6 +42,9 @@ type Options struct {
 	// Authorization: Bearer <token>. Without it only clients on this
 	// machine (loopback, not forwarded by a proxy) may.
 	MetricsToken string
+	// SecretPaths are path prefixes whose rest is a credential (a private
+	// feed's token): the request log shows the prefix and "…" instead.
+	SecretPaths []string
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security with
 	// answers to requests that came over HTTPS (directly, or from a
 	// trusted proxy that says X-Forwarded-Proto: https).
@@ -56,6 +59,7 @@ type Server struct {
 	registry *prometheus.Registry
 	ready    map[string]func(ctx context.Context) error
 	metrics  *httpMetrics
+	secret   []string
 }
 
 // APIPrefix is where the versioned API lives.
@@ -83,6 +87,7 @@ func New(opt Options) *Server {
 		registry: reg,
 		ready:    opt.Ready,
 		metrics:  newHTTPMetrics(reg),
+		secret:   opt.SecretPaths,
 	}
 	s.router.Use(s.requestContext(opt.TrustedProxies))
 	s.router.Use(securityHeaders(opt.HSTSMaxAge, opt.TrustedProxies), textOnly)

@@ -33,6 +33,12 @@ const (
 	FileAttached Kind = "file.attached"
 	FileDeleted  Kind = "file.deleted"
 
+	// calendar: events (the whole series, or one occurrence when the
+	// entry's meta says occurrence).
+	CalendarEventCreated   Kind = "calendar_event.created"
+	CalendarEventChanged   Kind = "calendar_event.changed"
+	CalendarEventCancelled Kind = "calendar_event.cancelled"
+
 	// identity: someone's roles changed (admin, compliance).
 	UserRolesChanged Kind = "user.roles_changed"
 
@@ -65,6 +71,7 @@ func Kinds() []Kind {
 		MessageCreated, MessageEdited, MessageDeleted, MessageExpired, MessagePinned, MessageUnpinned,
 		ReactionAdded, ReactionRemoved,
 		FileAttached, FileDeleted,
+		CalendarEventCreated, CalendarEventChanged, CalendarEventCancelled,
 		UserRolesChanged,
 		CallStarted, CallJoined, CallLeft, CallEnded,
 		ContentPurged,
