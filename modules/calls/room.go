@@ -19,6 +19,10 @@ type room struct {
 	id, channelID, startedBy string
 	startedAt                time.Time
 
+	// mutedDrops counts audio packets dropped because a moderator muted
+	// their sender.
+	mutedDrops atomic.Int64
+
 	mu       sync.Mutex
 	members  map[string]*member // user id -> participant (one connection each)
 	order    []string           // user ids in join order, for the state

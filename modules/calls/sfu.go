@@ -147,6 +147,7 @@ func (p *publication) forward() {
 			return
 		}
 		if p.kind == webrtc.RTPCodecTypeAudio && p.owner.forcedMute.Load() {
+			p.owner.room.mutedDrops.Add(1)
 			continue // a moderator muted them: their audio stops here
 		}
 		if pkt.Unmarshal(buf[:n]) != nil {
