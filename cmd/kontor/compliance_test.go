@@ -257,7 +257,7 @@ func serveRefused(t *testing.T, env []string) (string, bool) {
 	t.Helper()
 	cmd := exec.Command(kontorBin, "serve")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KONTOR_LOG_FORMAT=json",
-		"KONTOR_LOG_LEVEL=warn", "KONTOR_ADDR=" + freeAddr(t)}, env...)
+		"KONTOR_LOG_LEVEL=warn", "KONTOR_ADDR=" + freeAddr(t)}, append(freeCallPorts(), env...)...)
 	var mu sync.Mutex
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = lockedWriter{&mu, &out}, lockedWriter{&mu, &out}

@@ -76,6 +76,12 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// freeCallPorts lets the call server pick free ports, so that servers
+// of parallel tests (and cluster nodes) do not compete for the default.
+func freeCallPorts() []string {
+	return []string{"KONTOR_CALLS_UDP_ADDR=127.0.0.1:0", "KONTOR_CALLS_TCP_ADDR=127.0.0.1:0"}
+}
+
 // startServer runs kontor serve with env added to a clean environment
 // and waits until /healthz answers.
 func startServer(t *testing.T, env ...string) *server {
@@ -83,7 +89,8 @@ func startServer(t *testing.T, env ...string) *server {
 	addr := freeAddr(t)
 	s := &server{t: t, URL: "http://" + addr, done: make(chan error, 1)}
 	s.cmd = exec.Command(kontorBin, "serve")
-	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KONTOR_ADDR=" + addr, "KONTOR_LOG_FORMAT=json"}, env...)
+	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KONTOR_ADDR=" + addr, "KONTOR_LOG_FORMAT=json"},
+		append(freeCallPorts(), env...)...)
 	s.cmd.Stdout = lockedWriter{&s.mu, &s.stdout}
 	s.cmd.Stderr = lockedWriter{&s.mu, &s.stderr}
 	if err := s.cmd.Start(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kontorhq/kontor/internal/app"
+	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/files/blob"
@@ -67,6 +68,9 @@ type settings struct {
 	FilesDir   string
 	Files      files.Config
 	S3         blob.S3Config
+	// ---- calls (modules/calls) ----
+	Calls         calls.Config
+	CallsPublicIP string
 }
 
 func declareSettings(fs *pflag.FlagSet) *settings {
@@ -137,7 +141,21 @@ func declareSettings(fs *pflag.FlagSet) *settings {
 	c.Duration(&s.CheckpointInterval, "journal-checkpoint-interval", time.Minute, "How often the journal's tree head is signed.")
 	c.Duration(&s.EventRetention, "event-retention", 7*24*time.Hour, "How long clients can catch up on missed events after a disconnect; older cursors get a resync.")
 	s.declareFiles()
+	s.declareCalls()
 	return s
+}
+
+// declareCalls declares the settings of calls and their media server.
+func (s *settings) declareCalls() {
+	c, k, d := s.set, &s.Calls, calls.DefaultConfig()
+	c.Group("Calls")
+	c.Bool(&k.Enabled, "calls-enabled", d.Enabled, "Audio, video and screen-sharing calls in channels and DMs.")
+	c.String(&k.UDPAddr, "calls-udp-addr", d.UDPAddr, "The one UDP ip:port all call media uses (ICE over a UDP mux); open it in the firewall. Use 0.0.0.0:10000, or the server's own address, to serve other machines.")
+	c.String(&k.TCPAddr, "calls-tcp-addr", d.TCPAddr, "ip:port for ICE over TCP, for networks that block UDP (slower under loss); empty turns it off.")
+	c.String(&s.CallsPublicIP, "calls-public-ip", "", "Comma-separated public IP addresses of this server when it is behind a 1:1 NAT: clients are told these instead of the local address.")
+	c.Int(&k.MaxParticipants, "calls-max-participants", d.MaxParticipants, "The most people in one call (2 to 1000).")
+	c.Duration(&k.MemberCheck, "calls-member-check", d.MemberCheck, "How often participants are checked against their channel's members; someone removed from a channel leaves its call within this time.")
+	k.Heartbeat = d.Heartbeat
 }
 
 // declareFiles declares the settings of the files module and its store.
@@ -277,6 +295,16 @@ func (s *settings) appConfig() (app.Config, error) {
 		FilesStore:         blob.Config{Kind: s.FilesStore, Dir: s.FilesDir, S3: s.S3},
 	}
 	if err := s.Files.Validate(); err != nil {
+		return app.Config{}, err
+	}
+	cfg.Calls = s.Calls
+	cfg.Calls.PublicIPs = nil
+	for _, ip := range strings.Split(s.CallsPublicIP, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" {
+			cfg.Calls.PublicIPs = append(cfg.Calls.PublicIPs, ip)
+		}
+	}
+	if err := cfg.Calls.Validate(); err != nil {
 		return app.Config{}, err
 	}
 	if u, err := url.Parse(s.PublicURL); err == nil && u.Host != "" {

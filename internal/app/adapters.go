@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kontorhq/kontor/compliance/journal"
+	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/identity"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/record"
@@ -127,4 +128,44 @@ func (s searchContent) Username(ctx context.Context, userID string) (string, err
 
 func (s searchContent) FileText(ctx context.Context, fileID string, max int) (string, error) {
 	return s.a.Files.TextContent(ctx, fileID, max)
+}
+
+// callsChat is calls.Channels and calls.Poster over chat and identity.
+type callsChat struct{ a *App }
+
+func (c callsChat) MemberRole(ctx context.Context, userID, channelID string) (string, error) {
+	ok, err := c.a.Chat.CanRead(ctx, userID, channelID)
+	if err != nil || !ok {
+		return "", err
+	}
+	// Members sees the channel as userID does.
+	ms, err := c.a.Chat.Members(authn.WithPrincipal(ctx, &authn.Principal{UserID: userID}), channelID)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range ms {
+		if m.UserID == userID {
+			return m.Role, nil
+		}
+	}
+	return "", nil
+}
+
+// PostCallSummary posts as authorID, with chat's rules for them (a
+// member who may post there).
+func (c callsChat) PostCallSummary(ctx context.Context, channelID, authorID, text string) error {
+	_, err := c.a.Chat.Post(authn.WithPrincipal(ctx, &authn.Principal{UserID: authorID}), channelID, chat.NewMessage{Text: text})
+	return err
+}
+
+func (c callsChat) Usernames(ctx context.Context, userIDs []string) (map[string]string, error) {
+	ps, err := c.a.Identity.ProfilesByID(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ps))
+	for id, p := range ps {
+		out[id] = p.Username
+	}
+	return out, nil
 }

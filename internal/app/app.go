@@ -18,6 +18,7 @@ import (
 	"github.com/kontorhq/kontor/compliance/journal"
 	"github.com/kontorhq/kontor/migrations"
 	"github.com/kontorhq/kontor/modules/calendar"
+	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/compliance"
 	"github.com/kontorhq/kontor/modules/files"
@@ -51,6 +52,7 @@ type Config struct {
 	// means files/ in the data dir.
 	FilesStore blob.Config
 	Realtime   realtime.Config
+	Calls      calls.Config
 	// JournalKeyFile holds the key that signs journal checkpoints; empty
 	// means keys/journal.key in the data dir. Cluster nodes share one.
 	JournalKeyFile string
@@ -89,7 +91,9 @@ type App struct {
 	Search     *search.Module // nil unless Config.Search
 	Compliance *compliance.Module
 	Realtime   *realtime.Module
+	Calls      *calls.Module
 	cfg        Config
+	started    bool // Start ran
 }
 
 // Open opens the database, applies migrations and builds the modules.
@@ -198,6 +202,20 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 
+	// Without NATS this is the only node: calls left running in the
+	// database are from its previous run.
+	a.cfg.Calls.SingleNode = a.cfg.NATSURL == ""
+	if a.Calls, err = calls.New(calls.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Channels: callsChat{a},
+		Poster: callsChat{a}, Journal: a.Journal, Events: a.Events}, a.cfg.Calls); err != nil {
+		return fmt.Errorf("calls: %w", err)
+	}
+	a.Realtime.HandleFrames("call.", calls.MaxFrame, func(ctx context.Context, c realtime.Client, _ realtime.ClientFrame, raw []byte) *realtime.ErrorPayload {
+		if e := a.Calls.HandleFrame(ctx, c, raw); e != nil {
+			return &realtime.ErrorPayload{Code: e.Code, Detail: e.Detail}
+		}
+		return nil
+	})
+
 	if a.cfg.Search {
 		dir := a.cfg.SearchDir
 		if dir == "" {
@@ -260,6 +278,10 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	if err := a.Realtime.Start(ctx); err != nil {
 		return err
 	}
+	if err := a.Calls.Start(ctx); err != nil {
+		return err
+	}
+	a.started = true
 	a.Identity.Start(ctx, s)
 	a.Chat.Start(ctx, s)
 	a.Files.Start(ctx, s)
@@ -293,6 +315,9 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 func (a *App) Close() error {
 	if a.Files != nil {
 		a.Files.Wait()
+	}
+	if a.Calls != nil && a.started {
+		a.Calls.Wait()
 	}
 	if a.Search != nil {
 		a.Search.Close()
@@ -336,7 +361,8 @@ func (a *App) Server(opt httpapi.Options) *httpapi.Server {
 		a.Search.Register(srv.API())
 	}
 	a.Realtime.Register(srv.API())
-	if err := eventlog.Publish(srv.API().OpenAPI(), EventKinds(), realtime.Frames()); err != nil {
+	a.Calls.Register(srv.API())
+	if err := eventlog.Publish(srv.API().OpenAPI(), EventKinds(), append(realtime.Frames(), calls.Frames()...)); err != nil {
 		panic(err) // a programming error: two kinds share a type or a schema name
 	}
 	srv.Router().Handle(httpapi.APIPrefix+"/ws", a.Realtime.Handler())

@@ -120,6 +120,9 @@ var operations = map[string]string{
 	"GET /api/v1/channels/{id}/messages/{mid}/thread":     inChan,
 	"GET /api/v1/channels/{id}/messages/{mid}/versions":   inChan,
 	"PUT /api/v1/channels/{id}/notify":                    inChan,
+	"POST /api/v1/channels/{id}/calls":                    inChan,
+	"GET /api/v1/channels/{id}/calls":                     inChan,
+	"DELETE /api/v1/channels/{id}/calls/{cid}":            inChan,
 	"GET /api/v1/channels/{id}/pins":                      inChan,
 	"POST /api/v1/channels/{id}/read":                     inChan,
 	"POST /api/v1/channels/{id}/unread":                   inChan,
@@ -257,6 +260,7 @@ type secretWorld struct {
 	shared, draft            files.File
 	annSession, annToken     string
 	annTokens, channelEvents int
+	callID                   string // the call running in the channel
 	// A weekly event in the channel's calendar (bob invited), one in ann's
 	// own calendar, and ann's feed of her view.
 	chanEvent, ownEvent calendar.CalendarEvent
@@ -284,6 +288,10 @@ func build(t *testing.T, s *apptest.Stack) *secretWorld {
 	bob.Must(200, "POST", "/api/v1/channels/"+w.channel.ID+"/messages/"+w.root.ID+"/reactions", map[string]any{"emoji": "👀"})
 	bob.Must(200, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []string{ann.ID}}).JSON(t, &w.dm)
 	bob.Must(201, "POST", "/api/v1/channels/"+w.dm.ID+"/messages", map[string]any{"text": "DM-Geheimnis: ich kündige"}).JSON(t, &w.dmMsg)
+
+	var call map[string]any
+	ann.Must(201, "POST", "/api/v1/channels/"+w.channel.ID+"/calls", nil).JSON(t, &call)
+	w.callID = call["id"].(string)
 
 	var sessions page[map[string]any]
 	ann.Must(200, "GET", "/api/v1/auth/sessions", nil).JSON(t, &sessions)
@@ -352,7 +360,7 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 		targets := []target{{w.channel.ID, w.root.ID}, {w.channel.ID, w.reply.ID}, {w.dm.ID, w.dmMsg.ID}}
 		fileIDs := []string{w.shared.ID, w.draft.ID}
 		expand := func(path string, tg target, fileID string) string {
-			r := strings.NewReplacer("{mid}", tg.mid, "{user}", w.bob.ID)
+			r := strings.NewReplacer("{mid}", tg.mid, "{user}", w.bob.ID, "{cid}", w.callID)
 			path = r.Replace(path)
 			switch {
 			case strings.HasPrefix(path, "/api/v1/files/"):
@@ -541,6 +549,11 @@ func (w *secretWorld) unchanged(t *testing.T) {
 	}
 	bob.Must(200, "GET", "/api/v1/files/"+w.shared.ID+"/content", nil)
 	ann.Must(200, "GET", "/api/v1/files/"+w.draft.ID+"/content", nil)
+	var calls page[map[string]any]
+	bob.Must(200, "GET", "/api/v1/channels/"+w.channel.ID+"/calls", nil).JSON(t, &calls)
+	if len(calls.Items) != 1 || calls.Items[0]["id"] != w.callID || calls.Items[0]["ended_at"] != nil {
+		t.Errorf("the call changed: %+v", calls.Items)
+	}
 	ann.Must(200, "GET", "/api/v1/auth/session", nil)
 	for _, want := range []calendar.CalendarEvent{w.chanEvent, w.ownEvent} {
 		var ev calendar.CalendarEvent
@@ -728,7 +741,8 @@ func TestTheWebsocketShowsOutsidersNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.CloseNow()
-			for _, fr := range []realtime.ClientFrame{{Type: "typing", ChannelID: chID}, {Type: "read", ChannelID: chID, Seq: 1}, {Type: "typing", ChannelID: w.dm.ID}} {
+			for _, fr := range []realtime.ClientFrame{{Type: "typing", ChannelID: chID}, {Type: "read", ChannelID: chID, Seq: 1}, {Type: "typing", ChannelID: w.dm.ID},
+				{Type: "call.join", ChannelID: chID}, {Type: "call.join", ChannelID: w.dm.ID}} {
 				c.Send(ctx, fr)
 				e, err := c.NextOf(ctx, "error")
 				if err != nil || !strings.Contains(string(e.Payload), "not_member") && !strings.Contains(string(e.Payload), "not_found") {

@@ -32,7 +32,9 @@ type qframe struct {
 
 // frameHandler answers the frames a client sends (Module.handle).
 type frameHandler interface {
-	handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload
+	handle(ctx context.Context, c *conn, f ClientFrame, raw []byte) *ErrorPayload
+	// sizeAllowed: frames over 8 KiB only for extensions that asked (extension.go).
+	sizeAllowed(data []byte) bool
 }
 
 // history is what a connection reads to catch a resuming client up.
@@ -198,7 +200,7 @@ func (m *Module) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered the request
 	}
-	ws.SetReadLimit(8 << 10)
+	ws.SetReadLimit(m.readLimit())
 	c := newConn(m.conns, ws, p, m.expiry(r.Context()))
 	// The request's context ends with the handler; the connection lives on its own.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
@@ -369,6 +371,10 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.shut(websocket.StatusUnsupportedData, "send JSON text frames")
 			return
 		}
+		if !c.d.handler.sizeAllowed(data) {
+			c.shut(websocket.StatusMessageTooBig, "frame too large")
+			return
+		}
 		var f ClientFrame
 		err = json.Unmarshal(data, &f)
 		// Any frame but a heartbeat ping shows the person is using Kontor;
@@ -379,7 +385,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			bad++
 			c.send(ephemeral(frameError.With(ErrorPayload{Code: apperr.CodeBadFrame, Detail: "not a JSON object: " + trimErr(err)}), ""))
-		} else if perr := c.d.handler.handle(ctx, c, f); perr != nil {
+		} else if perr := c.d.handler.handle(ctx, c, f, data); perr != nil {
 			bad++
 			perr.ID = f.ID
 			c.send(ephemeral(frameError.With(*perr), f.ChannelID))
@@ -407,7 +413,7 @@ func trimErr(err error) string {
 	return s
 }
 
-func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPayload {
+func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame, raw []byte) *ErrorPayload {
 	switch f.Type {
 	case "ping":
 		c.send(ephemeral(framePong.With(Ack{ID: f.ID}), ""))
@@ -472,6 +478,9 @@ func (m *Module) handle(ctx context.Context, c *conn, f ClientFrame) *ErrorPaylo
 		}
 		c.send(ephemeral(frameAck.With(Ack{ID: f.ID}), f.ChannelID))
 	default:
+		if h := m.extensionFor(f.Type); h != nil {
+			return h(authn.WithPrincipal(ctx, c.principal), Client{c}, f, raw)
+		}
 		return &ErrorPayload{Code: apperr.CodeBadFrame, Detail: "unknown frame type; send ping, typing, presence, presence_sub or read"}
 	}
 	return nil

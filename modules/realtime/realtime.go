@@ -106,6 +106,7 @@ type Module struct {
 	typing typingSeen
 	expiry func(context.Context) time.Time
 	m      metrics
+	ext    extensions // frames other modules handle (extension.go)
 }
 
 type metrics struct {

@@ -63,6 +63,11 @@ var meanings = map[record.Kind]effect{
 	record.CalendarEventCancelled: ignored,
 	// Roles are not searched.
 	record.UserRolesChanged: ignored,
+	// Calls have no text to search.
+	record.CallStarted: ignored,
+	record.CallJoined:  ignored,
+	record.CallLeft:    ignored,
+	record.CallEnded:   ignored,
 	// A purge removes content from the journal; the message itself left
 	// the index with its message.expired entry.
 	record.ContentPurged: ignored,

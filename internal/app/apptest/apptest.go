@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kontorhq/kontor/internal/app"
+	"github.com/kontorhq/kontor/modules/calls"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/files"
 	"github.com/kontorhq/kontor/modules/identity"
@@ -52,7 +53,15 @@ func Config(dataDir, databaseURL string) app.Config {
 		Files:    files.DefaultConfig(),
 		Search:   true,
 		Realtime: realtime.DefaultConfig(),
+		Calls:    testCalls(),
 	}
+}
+
+// testCalls runs the SFU on a free loopback UDP port, without ICE over TCP.
+func testCalls() calls.Config {
+	c := calls.DefaultConfig()
+	c.UDPAddr, c.TCPAddr = "127.0.0.1:0", ""
+	return c
 }
 
 // New starts a stack on databaseURL (empty: SQLite in a temp dir), with a

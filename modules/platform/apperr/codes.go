@@ -111,6 +111,17 @@ const (
 	CodeUnknownUser    Code = "unknown_user"
 )
 
+// Calls.
+const (
+	CodeCallsDisabled     Code = "calls_disabled"
+	CodeCallNotFound      Code = "call_not_found"
+	CodeCallFull          Code = "call_full"
+	CodeCallModerator     Code = "call_moderator_required"
+	CodeNotInCall         Code = "not_in_call"
+	CodeBadSDP            Code = "bad_sdp"
+	CodeScreenRequestGone Code = "screen_request_gone"
+)
+
 // Calendar.
 const (
 	CodeCalendarNotFound     Code = "calendar_not_found"
@@ -225,6 +236,14 @@ var Codes = map[Code]string{
 	CodeReindexRunning: "The search index is being rebuilt already.",
 	CodeUnknownChannel: "A search names a channel the caller has none of.",
 	CodeUnknownUser:    "A search names a user who does not exist.",
+
+	CodeCallsDisabled:     "Calls are switched off on this server.",
+	CodeCallNotFound:      "No call is running in the channel (it ended, or none was started).",
+	CodeCallFull:          "The call has as many participants as allowed.",
+	CodeCallModerator:     "Only whoever started the call or a channel admin may do this to others.",
+	CodeNotInCall:         "The caller, or the person named, is not in the call.",
+	CodeBadSDP:            "A session description or ICE candidate the call server cannot use; nothing changed.",
+	CodeScreenRequestGone: "The screen share request was answered already, withdrawn, or never made.",
 
 	CodeSessionRequired:     "The operation needs a signed-in session; an API token cannot do it (make tokens, change the password).",
 	CodeTokenScope:          "The API token lacks the scope (read, write, admin) the operation needs.",

@@ -42,6 +42,13 @@ const (
 	// identity: someone's roles changed (admin, compliance).
 	UserRolesChanged Kind = "user.roles_changed"
 
+	// calls: who called in which channel, and who took part (no media is
+	// recorded).
+	CallStarted Kind = "call.started"
+	CallJoined  Kind = "call.joined"
+	CallLeft    Kind = "call.left"
+	CallEnded   Kind = "call.ended"
+
 	// the journal itself: an earlier entry's content was purged.
 	ContentPurged Kind = "content.purged"
 
@@ -66,6 +73,7 @@ func Kinds() []Kind {
 		FileAttached, FileDeleted,
 		CalendarEventCreated, CalendarEventChanged, CalendarEventCancelled,
 		UserRolesChanged,
+		CallStarted, CallJoined, CallLeft, CallEnded,
 		ContentPurged,
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
