@@ -108,6 +108,13 @@ export const errorTexts: Record<ErrorCode, MessageKey> = {
   invalid_color: "error.invalid_color",
   invalid_link: "error.invalid_link",
   too_many_attendees: "error.too_many_attendees",
+  calls_disabled: "error.calls_disabled",
+  call_not_found: "error.call_not_found",
+  call_full: "error.call_full",
+  call_moderator_required: "error.call_moderator_required",
+  not_in_call: "error.not_in_call",
+  bad_sdp: "error.bad_sdp",
+  screen_request_gone: "error.screen_request_gone",
 };
 
 export function errorMessage(err: unknown, i18n: Pick<I18n, "t" | "wait">): string {

@@ -711,6 +711,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/{id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's calls: the running one first, then the last ended ones
+         * @description Live changes arrive on the websocket as call.started, call.updated and call.ended events.
+         */
+        get: operations["calls-list"];
+        put?: never;
+        /**
+         * Start a call in a channel or DM, or get the one running
+         * @description 201 with the new call, or 200 with the call running there already. Then join it on the websocket with call.join (docs/calls.md).
+         */
+        post: operations["calls-start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/calls/{cid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a call for everyone
+         * @description For whoever started it and the channel's admins; everyone else leaves with call.leave.
+         */
+        delete: operations["calls-end"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{id}/files": {
         parameters: {
             query?: never;
@@ -1724,6 +1768,235 @@ export interface components {
         CalendarsOutBody: {
             items: components["schemas"]["Calendar"][] | null;
         };
+        Call: {
+            channel_id: string;
+            /** Format: date-time */
+            ended_at?: string;
+            /** @description Who ended it for everyone; empty when the last person left or the server ended it. */
+            ended_by?: string;
+            id: string;
+            participants: components["schemas"]["CallParticipant"][] | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @description User id of who started it; they moderate it with the channel's admins. */
+            started_by: string;
+            took_part: string[] | null;
+        };
+        CallAck: {
+            id: string;
+        };
+        /** @description The call.ack frame. */
+        CallAckFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallAck"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.ack";
+        };
+        /** @description The call.answer frame. */
+        CallAnswerFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallSDP"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.answer";
+        };
+        CallCandidate: {
+            candidate: string;
+            /** Format: int32 */
+            sdpMLineIndex?: number;
+            sdpMid?: string;
+        };
+        CallClientFrame: {
+            candidate?: components["schemas"]["CallCandidate"];
+            /** @description call.join: the channel or DM whose call to join. */
+            channel_id?: string;
+            id?: string;
+            /** @description call.mute: on or off. */
+            muted?: boolean;
+            /** @description call.hand: raised or lowered. */
+            raised?: boolean;
+            request_id?: string;
+            sdp?: string;
+            tracks?: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            type: "call.join" | "call.leave" | "call.offer" | "call.answer" | "call.candidate" | "call.mute" | "call.hand" | "call.remove" | "call.screen_request" | "call.screen_accept" | "call.screen_decline";
+            user_id?: string;
+        };
+        /** @description The call.ended event, as the websocket delivers it. */
+        CallEndedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Call"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.ended";
+        };
+        CallJoined: {
+            call: components["schemas"]["Call"];
+            /** @description The client frame answered. */
+            id?: string;
+            next: string;
+        };
+        /** @description The call.joined frame. */
+        CallJoinedFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallJoined"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.joined";
+        };
+        CallModeratorAction: {
+            /** @description User id of the moderator. */
+            by: string;
+            call_id: string;
+        };
+        /** @description The call.muted frame. */
+        CallMutedFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallModeratorAction"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.muted";
+        };
+        /** @description The call.offer frame. */
+        CallOfferFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallSDP"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.offer";
+        };
+        CallParticipant: {
+            /** @description They raised their hand. */
+            hand: boolean;
+            /** Format: date-time */
+            joined_at: string;
+            /** @description Their microphone is off (by themselves, or by a moderator: then the server drops their audio until they unmute). */
+            muted: boolean;
+            tracks: components["schemas"]["CallTrack"][] | null;
+            user_id: string;
+        };
+        /** @description The call.removed frame. */
+        CallRemovedFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallModeratorAction"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.removed";
+        };
+        CallSDP: {
+            call_id: string;
+            /** @description The client frame answered (call.answer to a call.offer). */
+            id?: string;
+            sdp: string;
+        };
+        /** @description The call.screen_answer frame. */
+        CallScreenAnswerFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["ScreenAnswer"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.screen_answer";
+        };
+        /** @description The call.screen_request frame. */
+        CallScreenRequestFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["ScreenRequest"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.screen_request";
+        };
+        /** @description The call.started event, as the websocket delivers it. */
+        CallStartedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Call"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.started";
+        };
+        CallState: {
+            call: components["schemas"]["Call"];
+        };
+        /** @description The call.state frame. */
+        CallStateFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallState"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.state";
+        };
+        CallTrack: {
+            /** @description The track id as the publisher's browser named it; forwarded tracks keep it. */
+            id: string;
+            /** @enum {string} */
+            kind: "audio" | "video";
+            /**
+             * @description What the publisher said the track is (tracks in call.offer).
+             * @enum {string}
+             */
+            source: "microphone" | "camera" | "screen" | "unknown";
+        };
+        /** @description The call.updated event, as the websocket delivers it. */
+        CallUpdatedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["Call"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.updated";
+        };
+        CallsOutBody: {
+            items: components["schemas"]["Call"][] | null;
+        };
         Channel: {
             /** @description Only channel admins post; everyone reads. */
             announcement: boolean;
@@ -1942,7 +2215,7 @@ export interface components {
             id?: string;
         };
         /** @description Every event of the event log, discriminated by type. The websocket delivers them; a reconnect with the last cursor replays the missed ones. */
-        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"];
+        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
         EventChanged: {
             event: components["schemas"]["CalendarEvent"];
         };
@@ -2079,7 +2352,7 @@ export interface components {
             type: "file.updated";
         };
         /** @description Every frame the websocket server sends: control frames and the events. */
-        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"];
+        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["CallJoinedFrame"] | components["schemas"]["CallOfferFrame"] | components["schemas"]["CallAnswerFrame"] | components["schemas"]["CallAckFrame"] | components["schemas"]["CallStateFrame"] | components["schemas"]["CallMutedFrame"] | components["schemas"]["CallRemovedFrame"] | components["schemas"]["CallScreenRequestFrame"] | components["schemas"]["CallScreenAnswerFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
         Hello: {
             /**
              * Format: int64
@@ -2710,7 +2983,7 @@ export interface components {
              * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
              * @enum {string}
              */
-            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
+            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */
@@ -2915,6 +3188,19 @@ export interface components {
              * @enum {string}
              */
             type: "resync";
+        };
+        ScreenAnswer: {
+            accepted: boolean;
+            call_id: string;
+            request_id: string;
+            /** @description Who answered. */
+            user_id: string;
+        };
+        ScreenRequest: {
+            call_id: string;
+            /** @description User id of who asks. */
+            from: string;
+            request_id: string;
         };
         SeqInBody: {
             /**
@@ -4883,6 +5169,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calls-list": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Channel or DM id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallsOutBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calls-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel or DM id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calls-end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel or DM id. */
+                id: string;
+                /** @description Call id. */
+                cid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
                 };
             };
             /** @description Error */
