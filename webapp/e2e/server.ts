@@ -55,6 +55,9 @@ export async function startKontor(env: Record<string, string> = {}): Promise<Kon
         KONTOR_ADMIN_PASSWORD: adminPassword,
         KONTOR_LOG_FORMAT: "text",
         KONTOR_SHUTDOWN_TIMEOUT: "2s",
+        // Call media on free ports: a second server (or a `make run` beside the tests) keeps its own.
+        KONTOR_CALLS_UDP_ADDR: "127.0.0.1:0",
+        KONTOR_CALLS_TCP_ADDR: "127.0.0.1:0",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
