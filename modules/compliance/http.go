@@ -84,13 +84,7 @@ func (m *Module) Register(api huma.API) {
 				return nil, err
 			}
 			out := &auditListOutput{}
-			out.Body.Items = es
-			if out.Body.Items == nil {
-				out.Body.Items = []audit.Entry{}
-			}
-			if in.Limit > 0 && len(es) == in.Limit {
-				out.Body.Next = es[len(es)-1].Seq
-			}
+			out.Body.Items, out.Body.Next = audit.Page(es, in.Limit)
 			return out, nil
 		})
 	huma.Register(api, op("compliance-moderate-message", http.MethodPost, "/compliance/messages/{id}/moderate",

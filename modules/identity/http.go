@@ -351,13 +351,7 @@ func (m *Module) registerAdmin(api huma.API) {
 				return nil, err
 			}
 			out := &auditOutput{}
-			out.Body.Items = es
-			if out.Body.Items == nil {
-				out.Body.Items = []audit.Entry{}
-			}
-			if in.Limit > 0 && len(es) == in.Limit {
-				out.Body.Next = es[len(es)-1].Seq
-			}
+			out.Body.Items, out.Body.Next = audit.Page(es, in.Limit)
 			return out, nil
 		})
 	huma.Register(api, op("admin-ldap-status", http.MethodGet, "/admin/ldap", "Directory (LDAP) configuration and last sync", "admin", false),

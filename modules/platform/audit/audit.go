@@ -167,3 +167,16 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
+
+// Page makes a page of an answer from es, read with limit: never a null
+// list, and the cursor that reads the next older page (0 when this was
+// the last).
+func Page(es []Entry, limit int) (items []Entry, next int64) {
+	if es == nil {
+		es = []Entry{}
+	}
+	if limit > 0 && len(es) == limit {
+		next = es[len(es)-1].Seq
+	}
+	return es, next
+}
