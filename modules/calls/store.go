@@ -22,7 +22,7 @@ type callRow struct {
 
 const callCols = `id, channel_id, started_by, node, started_at, heartbeat_at, ended_at, ended_by, participants`
 
-func scanCall(sc interface{ Scan(...any) error }) (callRow, error) {
+func scanCall(sc db.Scanner) (callRow, error) {
 	var r callRow
 	var parts string
 	if err := sc.Scan(&r.ID, &r.ChannelID, &r.StartedBy, &r.Node, &r.StartedAt, &r.HeartbeatAt, &r.EndedAt, &r.EndedBy, &parts); err != nil {
@@ -78,16 +78,7 @@ func recentCalls(ctx context.Context, q db.Querier, channelID string, limit int)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
-	defer rows.Close()
-	var out []callRow
-	for rows.Next() {
-		r, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanCall)
 }
 
 // staleCalls are running calls whose node has not renewed them since before.
@@ -96,16 +87,7 @@ func staleCalls(ctx context.Context, q db.Querier, before int64, node string) ([
 	if err != nil {
 		return nil, fmt.Errorf("stale calls: %w", err)
 	}
-	defer rows.Close()
-	var out []callRow
-	for rows.Next() {
-		r, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanCall)
 }
 
 func renewCalls(ctx context.Context, q db.Querier, node string, at int64) error {
