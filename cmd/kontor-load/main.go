@@ -13,6 +13,10 @@
 // channels (round robin); posters are the first users. Users, channels and
 // bearer tokens are created once and remembered in --state, so that a
 // second run starts at once. Run it only against a server you own.
+//
+// With --call fanout or --call groups it drives calls instead (calls.go,
+// docs/benchmarks.md "Calls"): pion peers that join over the websocket and
+// send synthetic Opus and VP8.
 package main
 
 import (
@@ -56,7 +60,18 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 5*time.Second, "how long to wait for the last deliveries")
 	flag.BoolVar(&o.idle, "idle", false, "connect the clients, post nothing, report memory per connection")
 	flag.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
+	co := callFlags()
 	flag.Parse()
+	if co.shape != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		co.jsonOut = o.jsonOut
+		if err := runCalls(ctx, o, *co); err != nil {
+			fmt.Fprintln(os.Stderr, "kontor-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.clients < 1 || o.channels < 1 || o.posters < 0 || o.posters > o.clients || o.duration <= 0 || o.posts < 0 {
 		fmt.Fprintln(os.Stderr, "kontor-load: need clients >= 1, channels >= 1, 0 <= posters <= clients, duration > 0, posts >= 0")
 		os.Exit(2)
