@@ -82,8 +82,12 @@ type Step struct {
 	WantTracks   int64   `json:"tracks_expected"`
 	// Forwarded is packets/s the subscribers received; Expected is what
 	// the publishers' rates and the subscriber count call for.
-	Forwarded  float64 `json:"forwarded_pps"`
-	Expected   float64 `json:"expected_pps"`
+	Forwarded float64 `json:"forwarded_pps"`
+	Expected  float64 `json:"expected_pps"`
+	// Sent is packets/s the publishers sent, Nominal what they would
+	// send at their nominal rates to every subscriber.
+	Sent       float64 `json:"sent_pps"`
+	Nominal    float64 `json:"nominal_pps"`
 	LostPct    float64 `json:"lost_pct"` // sequence gaps seen by subscribers
 	EgressMbps float64 `json:"egress_mbps"`
 	// ServerCores is the server's CPU time per second of wall time (1.0
@@ -210,6 +214,17 @@ func (b *Bench) expected(shape Shape) (tracks int64, pps float64, participants i
 	}
 }
 
+// sent is the packets the publishers sent so far.
+func (b *Bench) sent() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var n int64
+	for _, s := range b.srcs {
+		n += s.Sent.Load()
+	}
+	return n
+}
+
 // Measure waits until every subscriber receives every track (at most
 // Ready), then counts for Window.
 func (b *Bench) Measure(ctx context.Context, shape Shape) (Step, error) {
@@ -225,7 +240,7 @@ func (b *Bench) Measure(ctx context.Context, shape Shape) (Step, error) {
 		return Step{}, err
 	}
 	l0, _ := ProcCPU(os.Getpid())
-	p0, by0, lost0, t0 := b.rx.Packets.Load(), b.rx.Bytes.Load(), b.rx.Lost.Load(), time.Now()
+	p0, by0, lost0, sent0, t0 := b.rx.Packets.Load(), b.rx.Bytes.Load(), b.rx.Lost.Load(), b.sent(), time.Now()
 	select {
 	case <-ctx.Done():
 		return Step{}, ctx.Err()
@@ -236,7 +251,7 @@ func (b *Bench) Measure(ctx context.Context, shape Shape) (Step, error) {
 		return Step{}, err
 	}
 	l1, _ := ProcCPU(os.Getpid())
-	p1, by1, lost1, secs := b.rx.Packets.Load(), b.rx.Bytes.Load(), b.rx.Lost.Load(), time.Since(t0).Seconds()
+	p1, by1, lost1, sent1, secs := b.rx.Packets.Load(), b.rx.Bytes.Load(), b.rx.Lost.Load(), b.sent(), time.Since(t0).Seconds()
 	st := Step{Shape: shape, Size: b.size, Participants: participants, Seconds: secs, Tracks: b.rx.Tracks.Load(),
 		WantTracks: wantTracks, Forwarded: float64(p1-p0) / secs, EgressMbps: float64(by1-by0) * 8 / secs / 1e6,
 		ServerCores: (s1 - s0).Seconds() / secs, LoadCores: (l1 - l0).Seconds() / secs}
@@ -245,11 +260,16 @@ func (b *Bench) Measure(ctx context.Context, shape Shape) (Step, error) {
 		st.MicrosPerPacket = (s1 - s0).Seconds() * 1e6 / float64(p1-p0)
 		st.LostPct = 100 * float64(lost1-lost0) / float64(p1-p0+lost1-lost0)
 	}
-	if b.Media.Simulcast && shape == Fanout {
-		// The SFU picks the layer: the top layer's rate is an upper bound.
-		st.Expected = 0
-	} else {
-		st.Expected = wantPPS
+	st.Sent, st.Nominal = float64(sent1-sent0)/secs, wantPPS
+	// What the publishers really sent (on a loaded machine their tickers
+	// run late) times the subscribers of each packet.
+	switch {
+	case b.Media.Simulcast && shape == Fanout:
+		st.Expected = 0 // the SFU picks a layer per subscriber
+	case shape == Fanout:
+		st.Expected = st.Sent * float64(b.size)
+	default:
+		st.Expected = st.Sent * (GroupSize - 1)
 	}
 	st.Held = st.Tracks >= wantTracks && st.LostPct < 2 && (st.Expected == 0 || st.Forwarded >= 0.95*st.Expected)
 	return st, nil
@@ -291,9 +311,9 @@ func (s Step) Line() string {
 	if s.Expected > 0 {
 		exp = fmt.Sprintf("%.0f", s.Expected)
 	}
-	return fmt.Sprintf("participants %d, tracks %d/%d, forwarded %.0f pkt/s (expected %s), lost %.2f%%, egress %.1f Mbit/s, "+
+	return fmt.Sprintf("participants %d, tracks %d/%d, forwarded %.0f pkt/s (expected %s, nominal %.0f), lost %.2f%%, egress %.1f Mbit/s, "+
 		"server %.2f cores (%.0f%% of %d), %.1f µs/packet, load generator %.2f cores, held %v",
-		s.Participants, s.Tracks, s.WantTracks, s.Forwarded, exp, s.LostPct, s.EgressMbps, s.ServerCores, s.ServerPct,
+		s.Participants, s.Tracks, s.WantTracks, s.Forwarded, exp, s.Nominal, s.LostPct, s.EgressMbps, s.ServerCores, s.ServerPct,
 		runtime.NumCPU(), s.MicrosPerPacket, s.LoadCores, s.Held)
 }
 
