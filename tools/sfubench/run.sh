@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the call benchmark of docs/benchmarks.md ("Calls") against Kontor and
 # LiveKit, one after the other, in a network namespace of its own (only lo
-# and a dummy interface: no packet can leave it). As root:
+# and a veth pair: no packet can leave it). As root:
 #
 #   unshare -n sh tools/sfubench/run.sh OUT_DIR
 #
@@ -18,10 +18,12 @@ WINDOW=${WINDOW:-15s}
 
 ip link set lo up
 # LiveKit's Go SDK gathers ICE candidates on non-loopback interfaces only:
-# give it one that exists in this namespace alone.
-ip link add sfub0 type dummy
+# give it one that exists in this namespace alone (a veth pair whose both
+# ends are in here; the kernel may lack the dummy device).
+ip link add sfub0 type veth peer name sfub1
 ip addr add 10.254.0.1/32 dev sfub0
 ip link set sfub0 up
+ip link set sfub1 up
 
 secret=sfubench-secret-0123456789abcdef0123456789
 cat > "$out/livekit.yaml" <<EOF
