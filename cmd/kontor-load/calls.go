@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/modules/calls"
@@ -143,6 +144,11 @@ func (d *callDriver) Join(ctx context.Context, call, who int, srcs []*bench.Sour
 	}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go rx.Drain(tr) })
 	tracks := map[string]string{}
+	type simulcast struct {
+		src    *bench.Source
+		sender *webrtc.RTPSender
+	}
+	var sims []simulcast
 	for _, s := range srcs {
 		sender, err := pc.AddTrack(s.Tracks[0])
 		if err != nil {
@@ -157,7 +163,20 @@ func (d *callDriver) Join(ctx context.Context, call, who int, srcs []*bench.Sour
 		if s.Kind == webrtc.RTPCodecTypeVideo {
 			tracks[s.ID] = "camera"
 		}
-		go forwardKeyframeRequests(sender, s)
+		if len(s.Layers) > 0 {
+			sims = append(sims, simulcast{s, sender})
+			for _, rid := range s.Layers {
+				go forwardKeyframeRequests(func() ([]rtcp.Packet, error) {
+					pkts, _, err := sender.ReadSimulcastRTCP(rid)
+					return pkts, err
+				}, s)
+			}
+			continue
+		}
+		go forwardKeyframeRequests(func() ([]rtcp.Packet, error) {
+			pkts, _, err := sender.ReadRTCP()
+			return pkts, err
+		}, s)
 	}
 	if len(srcs) == 0 {
 		// Receive only: the first offer needs media sections.
@@ -198,6 +217,22 @@ func (d *callDriver) Join(ctx context.Context, call, who int, srcs []*bench.Sour
 	if _, err := p.request(ctx, calls.CallClientFrame{Type: "call.offer", SDP: pc.LocalDescription().SDP, Tracks: tracks}, "call.answer"); err != nil {
 		return fail(err)
 	}
+	for _, sm := range sims {
+		var midExt, ridExt uint8
+		for _, e := range sm.sender.GetParameters().HeaderExtensions {
+			switch e.URI {
+			case sdp.SDESMidURI:
+				midExt = uint8(e.ID)
+			case sdp.SDESRTPStreamIDURI:
+				ridExt = uint8(e.ID)
+			}
+		}
+		for _, tr := range pc.GetTransceivers() {
+			if tr.Sender() == sm.sender && midExt != 0 && ridExt != 0 {
+				sm.src.SetSimulcastIDs(midExt, ridExt, tr.Mid())
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -211,9 +246,9 @@ func waitDone(ctx context.Context, ch <-chan struct{}) error {
 }
 
 // forwardKeyframeRequests passes the SFU's PLI and FIR on to the source.
-func forwardKeyframeRequests(sender *webrtc.RTPSender, s *bench.Source) {
+func forwardKeyframeRequests(read func() ([]rtcp.Packet, error), s *bench.Source) {
 	for {
-		pkts, _, err := sender.ReadRTCP()
+		pkts, err := read()
 		if err != nil {
 			return
 		}

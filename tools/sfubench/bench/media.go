@@ -63,7 +63,11 @@ type Source struct {
 
 	media    Media
 	keyframe atomic.Bool
-	Sent     atomic.Int64 // packets written, all layers
+	// Simulcast layers are told apart by header extensions that the
+	// sender writes itself (pion does not): set by SetSimulcastIDs once
+	// the offer is answered.
+	simIDs atomic.Pointer[simulcastIDs]
+	Sent   atomic.Int64 // packets written, all layers
 }
 
 // NewAudio is an Opus microphone track.
@@ -99,6 +103,18 @@ func NewVideo(m Media, id, stream string) (*Source, error) {
 	}
 	s.keyframe.Store(true)
 	return s, nil
+}
+
+type simulcastIDs struct {
+	midExt, ridExt uint8
+	mid            string
+}
+
+// SetSimulcastIDs tells a simulcast source the negotiated header
+// extension ids of the mid and the rid, and its transceiver's mid: every
+// packet then names its layer as a browser's do.
+func (s *Source) SetSimulcastIDs(midExt, ridExt uint8, mid string) {
+	s.simIDs.Store(&simulcastIDs{midExt: midExt, ridExt: ridExt, mid: mid})
 }
 
 // RequestKeyframe makes the next video frame of every layer a keyframe
@@ -194,6 +210,10 @@ func (s *Source) runVideo(ctx context.Context) {
 				}
 				l.seq++
 				pkt.Header = rtp.Header{Version: 2, SequenceNumber: l.seq, Timestamp: ts, Marker: p == n-1}
+				if ids := s.simIDs.Load(); ids != nil && len(s.Layers) > 0 {
+					_ = pkt.Header.SetExtension(ids.midExt, []byte(ids.mid))
+					_ = pkt.Header.SetExtension(ids.ridExt, []byte(s.Layers[i]))
+				}
 				pkt.Payload = buf[:4+chunk]
 				if s.Tracks[i].WriteRTP(&pkt) == nil {
 					s.Sent.Add(1)

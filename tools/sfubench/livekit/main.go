@@ -59,7 +59,9 @@ func (d *driver) Join(ctx context.Context, call, who int, srcs []*bench.Source, 
 			}
 		}
 	}}
-	r, err := lksdk.ConnectToRoomWithToken(d.url, tok, cb, lksdk.WithAutoSubscribe(true),
+	// The SDK's default of 5 s to connect is too short on a machine busy
+	// with the load itself.
+	r, err := lksdk.ConnectToRoomWithToken(d.url, tok, cb, lksdk.WithAutoSubscribe(true), lksdk.WithConnectTimeout(30*time.Second),
 		lksdk.WithInterceptors([]interceptor.Factory{keyframes}), lksdk.WithIncludeDefaultInterceptors(true))
 	if err != nil {
 		return nil, err
