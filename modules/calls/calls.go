@@ -96,12 +96,16 @@ type Config struct {
 	// channel's members: someone removed from the channel leaves its call
 	// by then at the latest (at once when they send a frame).
 	MemberCheck time.Duration
+	// VanishTimeout is how long a participant's media may be silent (no
+	// packet, not even ICE keepalives) before they are taken out of the
+	// call; an ICE restart within it keeps them in.
+	VanishTimeout time.Duration
 }
 
 // DefaultConfig is what production uses.
 func DefaultConfig() Config {
 	return Config{Enabled: true, UDPAddr: "127.0.0.1:10000", TCPAddr: "127.0.0.1:10000", MaxParticipants: 50,
-		Heartbeat: 30 * time.Second, MemberCheck: 10 * time.Second}
+		Heartbeat: 30 * time.Second, MemberCheck: 10 * time.Second, VanishTimeout: 30 * time.Second}
 }
 
 // Validate checks the configuration before anything is bound.
@@ -124,6 +128,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxParticipants < 2 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("calls-max-participants: %d is not between 2 and 1000", c.MaxParticipants)
+	}
+	if c.VanishTimeout < time.Second || c.VanishTimeout > 10*time.Minute {
+		return fmt.Errorf("calls-vanish-timeout: %s is not between 1s and 10m", c.VanishTimeout)
 	}
 	if c.Heartbeat <= 0 || c.MemberCheck <= 0 {
 		return errors.New("calls: the heartbeat and the member check interval must be positive")

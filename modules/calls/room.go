@@ -29,6 +29,8 @@ type room struct {
 	tookPart []string
 	pubs     []*publication
 	ended    bool
+	// stop ends the call's ticker (speaker, layers); closed at the end.
+	stop chan struct{}
 }
 
 // member is one participant: their connection, their peer connection
@@ -46,13 +48,16 @@ type member struct {
 	// forcedMute: a moderator muted them; their audio is dropped until
 	// they unmute themselves. Read on the forwarding path.
 	forcedMute atomic.Bool
+	// remb is the bandwidth (bit/s) their client last said it receives
+	// (REMB); 0: not known.
+	remb atomic.Uint64
 
 	// Guarded by room.mu.
 	muted, hand bool
-	sources     map[string]string         // track id -> microphone, camera, screen
-	screenAsks  map[string]string         // request id -> who asked them to share
-	subs        map[*publication]struct{} // what they receive
-	subscribed  bool                      // receives others' tracks (after their first offer)
+	sources     map[string]string           // track id -> microphone, camera, screen
+	screenAsks  map[string]string           // request id -> who asked them to share
+	subs        map[*publication]*downTrack // what they receive
+	subscribed  bool                        // receives others' tracks (after their first offer)
 
 	// Negotiation, guarded by neg. The client makes the first offer; the
 	// server offers whenever what they receive changes.
@@ -71,7 +76,8 @@ func (r *room) participantsLocked() []CallParticipant {
 		p := CallParticipant{UserID: u, JoinedAt: mb.joinedAt, Muted: mb.muted, Hand: mb.hand, Tracks: []CallTrack{}}
 		for _, pub := range r.pubs {
 			if pub.owner == mb {
-				p.Tracks = append(p.Tracks, CallTrack{ID: pub.remote.ID(), Kind: pub.kind.String(), Source: pub.source})
+				p.Tracks = append(p.Tracks, CallTrack{ID: pub.id, Kind: pub.kind.String(), Source: pub.source,
+					Layers: len(pub.loadLayers())})
 			}
 		}
 		out = append(out, p)
@@ -113,16 +119,18 @@ func (r *room) subscribeLocked(pub *publication, sub *member) bool {
 	if _, ok := sub.subs[pub]; ok {
 		return false
 	}
-	local, err := webrtc.NewTrackLocalStaticRTP(pub.remote.Codec().RTPCodecCapability, pub.remote.ID(), pub.owner.userID)
-	if err != nil {
-		return false
-	}
-	sender, err := sub.pc.AddTrack(local)
+	d := newDownTrack(pub, sub)
+	sender, err := sub.pc.AddTrack(d)
 	if err != nil {
 		return false // their connection is closing
 	}
-	d := &downTrack{pub: pub, sub: sub, local: local, sender: sender}
-	sub.subs[pub] = struct{}{}
+	d.sender = sender
+	d.target = r.chooseLocked(pub, d)
+	d.cur = -1
+	if len(pub.loadLayers()) == 1 {
+		d.cur = 0 // one stream: forwarded from its next packet
+	}
+	sub.subs[pub] = d
 	pub.setDowns(append(slices.Clone(pub.loadDowns()), d))
 	go d.readRTCP()
 	return true
@@ -282,13 +290,13 @@ func waitGathered(ch <-chan struct{}) {
 // requestKeyframes asks for a keyframe of every video track mb receives.
 func (mb *member) requestKeyframes() {
 	mb.room.mu.Lock()
-	pubs := make([]*publication, 0, len(mb.subs))
-	for pub := range mb.subs {
-		pubs = append(pubs, pub)
+	downs := make([]*downTrack, 0, len(mb.subs))
+	for _, d := range mb.subs {
+		downs = append(downs, d)
 	}
 	mb.room.mu.Unlock()
-	for _, p := range pubs {
-		p.requestKeyframe(true)
+	for _, d := range downs {
+		d.keyframe(true)
 	}
 }
 
