@@ -16,6 +16,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/internal/app/apptest"
@@ -35,6 +36,10 @@ func clientAPI(t *testing.T) *webrtc.API {
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	// Audio levels like a browser's microphone (RFC 6464).
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
 	reg := &interceptor.Registry{}
@@ -265,6 +270,10 @@ type source struct {
 	wantKF atomic.Bool
 	seq    atomic.Uint32 // last sequence number sent
 	phase  atomic.Uint32 // written into every packet: tests mark periods with it
+	// level, for audio: the audio level (dBov, 0 loudest, 127 silence)
+	// sent in the header extension; quiet: send nothing (Opus DTX).
+	level atomic.Int32
+	quiet atomic.Bool
 	stop   chan struct{}
 	sent   chan struct{} // a token per packet sent (dropped when nobody takes it)
 }
@@ -286,6 +295,7 @@ func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
 	s := &source{tag: tag, track: tr, sender: sender, video: kind == webrtc.RTPCodecTypeVideo, stop: make(chan struct{}),
 		sent: make(chan struct{}, 1)}
 	s.wantKF.Store(true)
+	s.level.Store(127)
 	go func() {
 		for {
 			pkts, _, err := sender.ReadRTCP()
@@ -318,6 +328,9 @@ func (s *source) run() {
 				return
 			case <-t.C:
 			}
+			if s.quiet.Load() {
+				continue
+			}
 			seq++
 			ts += 960
 			payload := make([]byte, 40)
@@ -328,7 +341,15 @@ func (s *source) run() {
 			payload[2] = s.tag
 			binary.BigEndian.PutUint16(payload[3:], seq)
 			payload[5] = byte(s.phase.Load())
-			_ = s.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: payload})
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: payload}
+			if !s.video {
+				for _, e := range s.sender.GetParameters().HeaderExtensions {
+					if e.URI == sdp.AudioLevelURI {
+						_ = pkt.Header.SetExtension(uint8(e.ID), []byte{byte(s.level.Load()) & 0x7f})
+					}
+				}
+			}
+			_ = s.track.WriteRTP(pkt)
 			s.seq.Store(uint32(seq))
 			select {
 			case s.sent <- struct{}{}:

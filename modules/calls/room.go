@@ -3,6 +3,7 @@ package calls
 import (
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -273,7 +274,7 @@ func (mb *member) offerLocked() {
 	}
 	waitGathered(gathered)
 	mb.offering = true
-	mb.ses.Send(frameOffer.With(CallSDP{CallID: mb.room.id, SDP: mb.pc.LocalDescription().SDP}), mb.room.channelID)
+	mb.ses.Send(frameOffer.With(CallSDP{CallID: mb.room.id, SDP: withDTX(mb.pc.LocalDescription().SDP)}), mb.room.channelID)
 }
 
 // waitGathered waits for the candidates: with the muxes they are known at
@@ -348,7 +349,7 @@ func (mb *member) onOffer(frameID, sdp string, tracks map[string]string) *frameE
 		return &frameErr{apperr.CodeInternal, "could not answer the offer; leave and join again"}
 	}
 	waitGathered(gathered)
-	mb.ses.Send(frameAnswer.With(CallSDP{ID: frameID, CallID: mb.room.id, SDP: mb.pc.LocalDescription().SDP}), mb.room.channelID)
+	mb.ses.Send(frameAnswer.With(CallSDP{ID: frameID, CallID: mb.room.id, SDP: withDTX(mb.pc.LocalDescription().SDP)}), mb.room.channelID)
 	first := !mb.remoteSet
 	mb.remoteSet = true
 	if rolledBack {
@@ -437,4 +438,32 @@ func checkSDP(s string) error {
 		}
 	}
 	return nil
+}
+
+// withDTX adds usedtx=1 to the Opus format lines of the session
+// description the server sends. pion answers with the offerer's format
+// line (and refuses a changed local description), but a browser sends
+// Opus with DTX (a packet every 400 ms in silence instead of 50 a second)
+// only when the other side's description asks for it; the parameter
+// tells the sender what to do and changes nothing on the server's side.
+func withDTX(desc string) string {
+	lines := strings.Split(desc, "\r\n")
+	opus := map[string]bool{}
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "a=rtpmap:"); ok {
+			pt, codec, _ := strings.Cut(rest, " ")
+			if strings.HasPrefix(strings.ToLower(codec), "opus/") {
+				opus[pt] = true
+			}
+		}
+	}
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "a=fmtp:"); ok {
+			pt, params, _ := strings.Cut(rest, " ")
+			if opus[pt] && !strings.Contains(params, "usedtx=") {
+				lines[i] = l + ";usedtx=1"
+			}
+		}
+	}
+	return strings.Join(lines, "\r\n")
 }
