@@ -274,8 +274,8 @@ type source struct {
 	// sent in the header extension; quiet: send nothing (Opus DTX).
 	level atomic.Int32
 	quiet atomic.Bool
-	stop   chan struct{}
-	sent   chan struct{} // a token per packet sent (dropped when nobody takes it)
+	stop  chan struct{}
+	sent  chan struct{} // a token per packet sent (dropped when nobody takes it)
 }
 
 func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
