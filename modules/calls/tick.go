@@ -74,7 +74,9 @@ func (r *room) tick(st *ticker) {
 		for _, d := range p.loadDowns() {
 			t := r.chooseLocked(p, d)
 			d.mu.Lock()
-			if t != d.target {
+			if t != d.target || d.cur != d.target {
+				// A new target, or one still waiting for its keyframe
+				// (the request or the keyframe was lost): ask (again).
 				d.target = t
 				switched = append(switched, d)
 			}
@@ -83,8 +85,9 @@ func (r *room) tick(st *ticker) {
 	}
 	r.mu.Unlock()
 	for _, d := range switched {
-		// The new layer starts at its next keyframe: ask for it now.
-		d.pub.requestKeyframe(d.pub.layerAt(d.target), true)
+		// The new layer starts at its next keyframe: ask for it now (at
+		// most every 200 ms per layer).
+		d.pub.requestKeyframe(d.pub.layerAt(d.target), false)
 	}
 	r.speakers(st, pubs)
 }
