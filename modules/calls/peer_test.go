@@ -214,9 +214,15 @@ func (p *peer) join(channelID string) calls.Call {
 
 // offer sends the client's offer (with its tracks or receive-only
 // transceivers) and waits for the server's answer to be applied.
-func (p *peer) offer(tracks map[string]string) {
+func (p *peer) offer(tracks map[string]string) { p.offerWith(tracks, nil) }
+
+// restartICE sends an offer that restarts ICE (new credentials, new
+// candidates), as a browser does after restartIce() on a network change.
+func (p *peer) restartICE() { p.offerWith(nil, &webrtc.OfferOptions{ICERestart: true}) }
+
+func (p *peer) offerWith(tracks map[string]string, opts *webrtc.OfferOptions) {
 	p.t.Helper()
-	o, err := p.pc.CreateOffer(nil)
+	o, err := p.pc.CreateOffer(opts)
 	if err != nil {
 		p.t.Fatal(err)
 	}
