@@ -229,6 +229,7 @@ type downTrack struct {
 	lastSeq uint16
 	lastTS  uint32
 	ext     [4]rtp.Extension // reused for the interceptors' header extensions
+	hdr     rtp.Header       // reused for every packet: a local would escape
 	// Guarded by mu: the size the subscriber shows the video at (-1: not
 	// said).
 	wantW, wantH int
@@ -296,7 +297,10 @@ func (d *downTrack) write(li int, pkt *rtp.Packet, key bool) {
 		}
 		d.cur, d.started = li, true
 	}
-	h := pkt.Header // a copy: the packet goes on to the next subscriber
+	// A copy (the packet goes on to the next subscriber), into the
+	// downTrack: a local passed to the writer would escape to the heap.
+	d.hdr = pkt.Header
+	h := &d.hdr
 	h.SSRC, h.PayloadType = d.ssrc, d.pt
 	h.SequenceNumber += d.seqOff
 	h.Timestamp += d.tsOff
@@ -307,7 +311,7 @@ func (d *downTrack) write(li int, pkt *rtp.Packet, key bool) {
 	d.lastSeq, d.lastTS = h.SequenceNumber, h.Timestamp
 	// An error means that subscriber's connection is closing; it is
 	// removed by its own leave.
-	_, _ = d.ws.WriteRTP(&h, pkt.Payload)
+	_, _ = d.ws.WriteRTP(h, pkt.Payload)
 }
 
 // forward copies one layer's RTP to the subscribers until the track
