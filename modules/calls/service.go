@@ -568,6 +568,30 @@ func (m *Module) endAll(ctx context.Context, why string) {
 
 // iceServers are the TURN servers (with credentials) a participant's
 // peer connection may use; none while the embedded TURN server is off.
-func (m *Module) iceServers(_ *member) []CallICEServer {
-	return []CallICEServer{}
+func (m *Module) iceServers(mb *member) []CallICEServer {
+	if m.sfu == nil || m.sfu.turn == nil {
+		return []CallICEServer{}
+	}
+	// Wall time, not the module's clock: the TURN server checks expiry
+	// against it.
+	return []CallICEServer{m.sfu.turn.credential(mb.room.id, mb.userID, time.Now())}
+}
+
+// inCall reports whether userID is in call callID on this node (the TURN
+// server serves nobody else).
+func (m *Module) inCall(callID, userID string) bool {
+	m.mu.Lock()
+	var r *room
+	for _, x := range m.rooms {
+		if x.id == callID {
+			r = x
+		}
+	}
+	m.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.members[userID] != nil
 }

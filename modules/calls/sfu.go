@@ -25,10 +25,12 @@ type sfu struct {
 	api *webrtc.API
 	udp net.PacketConn
 	tcp net.Listener // nil: ICE over TCP is off
-	log *slog.Logger
+	// turn is the embedded TURN server; nil: off.
+	turn *turnServer
+	log  *slog.Logger
 }
 
-func newSFU(cfg Config, log *slog.Logger) (*sfu, error) {
+func newSFU(cfg Config, log *slog.Logger, inCall func(callID, userID string) bool) (*sfu, error) {
 	udp, err := net.ListenPacket("udp", cfg.UDPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("calls: listen on UDP %s: %w", cfg.UDPAddr, err)
@@ -84,6 +86,12 @@ func newSFU(cfg Config, log *slog.Logger) (*sfu, error) {
 		return nil, fmt.Errorf("calls: interceptors: %w", err)
 	}
 	s.api = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg))
+	if cfg.TURNAddr != "" {
+		if s.turn, err = newTURN(cfg, lf, inCall, mediaIPs(udp, cfg.PublicIPs)); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -141,7 +149,30 @@ func udpIP(c net.PacketConn) net.IP {
 	return nil
 }
 
+// mediaIPs are the addresses the SFU's media socket answers on: its own
+// (every interface's when it listens on all of them) and the public ones.
+func mediaIPs(c net.PacketConn, public []string) []net.IP {
+	var out []net.IP
+	ip := udpIP(c)
+	if ip != nil && !ip.IsUnspecified() {
+		out = append(out, ip)
+	} else if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				out = append(out, n.IP)
+			}
+		}
+	}
+	for _, p := range public {
+		out = append(out, net.ParseIP(p))
+	}
+	return out
+}
+
 func (s *sfu) close() {
+	if s.turn != nil {
+		s.turn.close()
+	}
 	s.udp.Close()
 	if s.tcp != nil {
 		s.tcp.Close()
