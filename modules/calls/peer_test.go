@@ -56,7 +56,8 @@ type peer struct {
 	name   string
 	person *apptest.Person
 	ws     *rtclient.Client
-	pc     *webrtc.PeerConnection
+	pc     *webrtc.PeerConnection // set before the first offer, read by pump under pcMu
+	pcMu   sync.Mutex
 	ctx    context.Context
 
 	frames    chan realtime.ServerFrame // every frame but the negotiation's
@@ -79,16 +80,26 @@ func newPeer(ctx context.Context, t *testing.T, s *apptest.Stack, api *webrtc.AP
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	pr := &peer{t: t, name: p.Username, person: p, ws: ws, pc: pc, ctx: ctx, frames: make(chan realtime.ServerFrame, 1024),
+	pr := &peer{t: t, name: p.Username, person: p, ws: ws, ctx: ctx, frames: make(chan realtime.ServerFrame, 1024),
 		tracks: make(chan *webrtc.TrackRemote, 16), connected: make(chan struct{}), sigErr: make(chan error, 16)}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { pr.tracks <- tr })
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			pr.connOnce.Do(func() { close(pr.connected) })
-		}
-	})
+	pr.setPC(pc)
 	go pr.pump()
 	return pr
+}
+
+// setPC gives the peer its peer connection (again: a test that needs a
+// configuration known only after call.joined replaces it before its
+// first offer; the server offers nothing before that).
+func (p *peer) setPC(pc *webrtc.PeerConnection) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { p.tracks <- tr })
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			p.connOnce.Do(func() { close(p.connected) })
+		}
+	})
+	p.pcMu.Lock()
+	p.pc = pc
+	p.pcMu.Unlock()
 }
 
 // pump answers the server's offers and applies its answers; every other
@@ -100,6 +111,9 @@ func (p *peer) pump() {
 			close(p.frames)
 			return
 		}
+		p.pcMu.Lock()
+		pc := p.pc
+		p.pcMu.Unlock()
 		switch f.Type {
 		case "call.offer":
 			var o calls.CallSDP
@@ -107,29 +121,29 @@ func (p *peer) pump() {
 				p.sigErr <- err
 				continue
 			}
-			if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
 				p.sigErr <- err
 				continue
 			}
-			ans, err := p.pc.CreateAnswer(nil)
+			ans, err := pc.CreateAnswer(nil)
 			if err != nil {
 				p.sigErr <- err
 				continue
 			}
-			gathered := webrtc.GatheringCompletePromise(p.pc)
-			if err := p.pc.SetLocalDescription(ans); err != nil {
+			gathered := webrtc.GatheringCompletePromise(pc)
+			if err := pc.SetLocalDescription(ans); err != nil {
 				p.sigErr <- err
 				continue
 			}
 			<-gathered
-			p.sendFrame(calls.CallClientFrame{Type: "call.answer", SDP: p.pc.LocalDescription().SDP})
+			p.sendFrame(calls.CallClientFrame{Type: "call.answer", SDP: pc.LocalDescription().SDP})
 		case "call.answer":
 			var a calls.CallSDP
 			if err := json.Unmarshal(f.Payload, &a); err != nil {
 				p.sigErr <- err
 				continue
 			}
-			if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
 				p.sigErr <- err
 			}
 			p.frames <- f

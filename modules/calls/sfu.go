@@ -214,7 +214,6 @@ type layer struct {
 	// measured from it; width and height come from the last VP8
 	// keyframe (0: unknown).
 	bytes         atomic.Uint64
-	lastBytes     uint64 // ticker only
 	bps           atomic.Uint64
 	width, height atomic.Uint32
 	// lastPLI throttles the keyframe requests for this layer.

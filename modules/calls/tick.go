@@ -54,17 +54,19 @@ func (r *room) tick(st *ticker) {
 	pubs := slices.Clone(r.pubs)
 	r.mu.Unlock()
 	// Bitrates, then the layer of every subscriber of a simulcast track.
+	seen := make(map[*layer]uint64, len(st.lastLayers))
 	for _, p := range pubs {
 		for _, l := range p.loadLayers() {
 			b := l.bytes.Load()
 			rate := (b - st.lastLayers[l]) * 8 * uint64(time.Second/tickEvery)
-			st.lastLayers[l] = b
+			seen[l] = b
 			if old := l.bps.Load(); old != 0 {
 				rate = (old + rate) / 2
 			}
 			l.bps.Store(rate)
 		}
 	}
+	st.lastLayers = seen // layers of tracks that ended are forgotten
 	r.mu.Lock()
 	var switched []*downTrack
 	for _, p := range pubs {

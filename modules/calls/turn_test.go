@@ -85,13 +85,18 @@ func TestTURNRelayForClientsThatReachNothingElse(t *testing.T) {
 			j.ICEServers[0].ExpiresAt.After(time.Now().Add(11*time.Minute)) {
 			t.Fatalf("ice_servers: %+v", j.ICEServers)
 		}
+		stateWith(ann, w.bob.ID) // the frames before bob joined are behind
 		cfg := relayOnly(j.ICEServers)
-		if err := bob.pc.SetConfiguration(cfg); err != nil {
+		// A browser creates its RTCPeerConnection with these servers.
+		pc, err := w.api.NewPeerConnection(cfg)
+		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { pc.Close() })
+		bob.setPC(pc)
 		bob.receiveOnly()
 		bob.offer(nil)
-		if !strings.Contains(bob.pc.LocalDescription().SDP, "typ relay") || strings.Contains(bob.pc.LocalDescription().SDP, "typ host") {
+		if sdp := bob.pc.LocalDescription().SDP; !strings.Contains(sdp, "typ relay") || strings.Contains(sdp, "typ host") {
 			t.Fatalf("bob's offer should carry relay candidates only:\n%s", bob.pc.LocalDescription().SDP)
 		}
 		bob.waitConnected()
@@ -104,7 +109,6 @@ func TestTURNRelayForClientsThatReachNothingElse(t *testing.T) {
 		if r := readTrack(tr, 20, false); r.err != nil || !r.complete(20) {
 			t.Fatalf("bob through the relay: %d packets, %v", len(r.seqs), r.err)
 		}
-		var err error
 		for _, trc := range bob.pc.GetTransceivers() {
 			if ice := trc.Receiver().Transport().ICETransport(); ice != nil {
 				p, perr := ice.GetSelectedCandidatePair()
