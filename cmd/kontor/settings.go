@@ -154,6 +154,9 @@ func (s *settings) declareCalls() {
 	c.String(&k.TCPAddr, "calls-tcp-addr", d.TCPAddr, "ip:port for ICE over TCP, for networks that block UDP (slower under loss); empty turns it off.")
 	c.String(&s.CallsPublicIP, "calls-public-ip", "", "Comma-separated public IP addresses of this server when it is behind a 1:1 NAT: clients are told these instead of the local address.")
 	c.Int(&k.MaxParticipants, "calls-max-participants", d.MaxParticipants, "The most people in one call (2 to 1000).")
+	c.Duration(&k.VanishTimeout, "calls-vanish-timeout", d.VanishTimeout, "A participant whose media stops (no packet, not even ICE keepalives) for this long is taken out of the call; a client that restarts ICE within it (a network change) stays in (1s to 10m).")
+	c.String(&k.TURNAddr, "calls-turn-addr", d.TURNAddr, "UDP ip:port of the embedded TURN server, for clients that reach nothing but a relay; empty (the default) turns it off. Relays bind to this IP and reach only the call server; with calls-public-ip the first public address is announced.")
+	c.Duration(&k.TURNCredentialTTL, "calls-turn-credential-ttl", d.TURNCredentialTTL, "How long the TURN credentials handed out when someone joins a call work for new relays (1m to 24h).")
 	c.Duration(&k.MemberCheck, "calls-member-check", d.MemberCheck, "How often participants are checked against their channel's members; someone removed from a channel leaves its call within this time.")
 	k.Heartbeat = d.Heartbeat
 }

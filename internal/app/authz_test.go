@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/kontorhq/kontor/internal/app/apptest"
 	"github.com/kontorhq/kontor/modules/calendar"
 	"github.com/kontorhq/kontor/modules/chat"
@@ -747,6 +749,18 @@ func TestTheWebsocketShowsOutsidersNothing(t *testing.T) {
 				e, err := c.NextOf(ctx, "error")
 				if err != nil || !strings.Contains(string(e.Payload), "not_member") && !strings.Contains(string(e.Payload), "not_found") {
 					t.Errorf("%s sends %s for the private channel: %s %v", name, fr.Type, e.Payload, err)
+				}
+			}
+			// Call frames past the join: nobody outside a call steers its
+			// media (layer choice) or its state.
+			for _, raw := range []string{`{"type":"call.video_size","track":"cam","width":640,"height":360}`,
+				`{"type":"call.hand","raised":true}`} {
+				if err := c.SendRaw(ctx, websocket.MessageText, []byte(raw)); err != nil {
+					t.Fatal(err)
+				}
+				e, err := c.NextOf(ctx, "error")
+				if err != nil || !strings.Contains(string(e.Payload), "not_in_call") {
+					t.Errorf("%s sends %s: %s %v", name, raw, e.Payload, err)
 				}
 			}
 		}

@@ -96,12 +96,24 @@ type Config struct {
 	// channel's members: someone removed from the channel leaves its call
 	// by then at the latest (at once when they send a frame).
 	MemberCheck time.Duration
+	// VanishTimeout is how long a participant's media may be silent (no
+	// packet, not even ICE keepalives) before they are taken out of the
+	// call; an ICE restart within it keeps them in.
+	VanishTimeout time.Duration
+	// TURNAddr is the UDP ip:port of the embedded TURN server, for
+	// clients whose network lets nothing but a relay through; empty: off.
+	// Relays are bound to its IP and reach only the SFU.
+	TURNAddr string
+	// TURNCredentialTTL is how long the TURN credentials handed out at
+	// join work for new allocations.
+	TURNCredentialTTL time.Duration
 }
 
 // DefaultConfig is what production uses.
 func DefaultConfig() Config {
 	return Config{Enabled: true, UDPAddr: "127.0.0.1:10000", TCPAddr: "127.0.0.1:10000", MaxParticipants: 50,
-		Heartbeat: 30 * time.Second, MemberCheck: 10 * time.Second}
+		Heartbeat: 30 * time.Second, MemberCheck: 10 * time.Second, VanishTimeout: 30 * time.Second,
+		TURNCredentialTTL: 10 * time.Minute}
 }
 
 // Validate checks the configuration before anything is bound.
@@ -124,6 +136,17 @@ func (c Config) Validate() error {
 	}
 	if c.MaxParticipants < 2 || c.MaxParticipants > 1000 {
 		return fmt.Errorf("calls-max-participants: %d is not between 2 and 1000", c.MaxParticipants)
+	}
+	if c.TURNAddr != "" {
+		if err := checkAddr("calls-turn-addr", c.TURNAddr); err != nil {
+			return err
+		}
+		if c.TURNCredentialTTL < time.Minute || c.TURNCredentialTTL > 24*time.Hour {
+			return fmt.Errorf("calls-turn-credential-ttl: %s is not between 1m and 24h", c.TURNCredentialTTL)
+		}
+	}
+	if c.VanishTimeout < time.Second || c.VanishTimeout > 10*time.Minute {
+		return fmt.Errorf("calls-vanish-timeout: %s is not between 1s and 10m", c.VanishTimeout)
 	}
 	if c.Heartbeat <= 0 || c.MemberCheck <= 0 {
 		return errors.New("calls: the heartbeat and the member check interval must be positive")
@@ -203,7 +226,7 @@ func (m *Module) Start(ctx context.Context) error {
 		close(m.stopped)
 		return nil
 	}
-	s, err := newSFU(m.cfg, m.log)
+	s, err := newSFU(m.cfg, m.log, m.inCall)
 	if err != nil {
 		return err
 	}

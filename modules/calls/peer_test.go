@@ -16,6 +16,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/internal/app/apptest"
@@ -37,6 +38,10 @@ func clientAPI(t *testing.T) *webrtc.API {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
+	// Audio levels like a browser's microphone (RFC 6464).
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 		t.Fatal(err)
@@ -51,7 +56,8 @@ type peer struct {
 	name   string
 	person *apptest.Person
 	ws     *rtclient.Client
-	pc     *webrtc.PeerConnection
+	pc     *webrtc.PeerConnection // set before the first offer, read by pump under pcMu
+	pcMu   sync.Mutex
 	ctx    context.Context
 
 	frames    chan realtime.ServerFrame // every frame but the negotiation's
@@ -74,16 +80,26 @@ func newPeer(ctx context.Context, t *testing.T, s *apptest.Stack, api *webrtc.AP
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	pr := &peer{t: t, name: p.Username, person: p, ws: ws, pc: pc, ctx: ctx, frames: make(chan realtime.ServerFrame, 1024),
+	pr := &peer{t: t, name: p.Username, person: p, ws: ws, ctx: ctx, frames: make(chan realtime.ServerFrame, 1024),
 		tracks: make(chan *webrtc.TrackRemote, 16), connected: make(chan struct{}), sigErr: make(chan error, 16)}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { pr.tracks <- tr })
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			pr.connOnce.Do(func() { close(pr.connected) })
-		}
-	})
+	pr.setPC(pc)
 	go pr.pump()
 	return pr
+}
+
+// setPC gives the peer its peer connection (again: a test that needs a
+// configuration known only after call.joined replaces it before its
+// first offer; the server offers nothing before that).
+func (p *peer) setPC(pc *webrtc.PeerConnection) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { p.tracks <- tr })
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			p.connOnce.Do(func() { close(p.connected) })
+		}
+	})
+	p.pcMu.Lock()
+	p.pc = pc
+	p.pcMu.Unlock()
 }
 
 // pump answers the server's offers and applies its answers; every other
@@ -95,6 +111,9 @@ func (p *peer) pump() {
 			close(p.frames)
 			return
 		}
+		p.pcMu.Lock()
+		pc := p.pc
+		p.pcMu.Unlock()
 		switch f.Type {
 		case "call.offer":
 			var o calls.CallSDP
@@ -102,29 +121,29 @@ func (p *peer) pump() {
 				p.sigErr <- err
 				continue
 			}
-			if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
 				p.sigErr <- err
 				continue
 			}
-			ans, err := p.pc.CreateAnswer(nil)
+			ans, err := pc.CreateAnswer(nil)
 			if err != nil {
 				p.sigErr <- err
 				continue
 			}
-			gathered := webrtc.GatheringCompletePromise(p.pc)
-			if err := p.pc.SetLocalDescription(ans); err != nil {
+			gathered := webrtc.GatheringCompletePromise(pc)
+			if err := pc.SetLocalDescription(ans); err != nil {
 				p.sigErr <- err
 				continue
 			}
 			<-gathered
-			p.sendFrame(calls.CallClientFrame{Type: "call.answer", SDP: p.pc.LocalDescription().SDP})
+			p.sendFrame(calls.CallClientFrame{Type: "call.answer", SDP: pc.LocalDescription().SDP})
 		case "call.answer":
 			var a calls.CallSDP
 			if err := json.Unmarshal(f.Payload, &a); err != nil {
 				p.sigErr <- err
 				continue
 			}
-			if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
 				p.sigErr <- err
 			}
 			p.frames <- f
@@ -209,9 +228,15 @@ func (p *peer) join(channelID string) calls.Call {
 
 // offer sends the client's offer (with its tracks or receive-only
 // transceivers) and waits for the server's answer to be applied.
-func (p *peer) offer(tracks map[string]string) {
+func (p *peer) offer(tracks map[string]string) { p.offerWith(tracks, nil) }
+
+// restartICE sends an offer that restarts ICE (new credentials, new
+// candidates), as a browser does after restartIce() on a network change.
+func (p *peer) restartICE() { p.offerWith(nil, &webrtc.OfferOptions{ICERestart: true}) }
+
+func (p *peer) offerWith(tracks map[string]string, opts *webrtc.OfferOptions) {
 	p.t.Helper()
-	o, err := p.pc.CreateOffer(nil)
+	o, err := p.pc.CreateOffer(opts)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -265,8 +290,12 @@ type source struct {
 	wantKF atomic.Bool
 	seq    atomic.Uint32 // last sequence number sent
 	phase  atomic.Uint32 // written into every packet: tests mark periods with it
-	stop   chan struct{}
-	sent   chan struct{} // a token per packet sent (dropped when nobody takes it)
+	// level, for audio: the audio level (dBov, 0 loudest, 127 silence)
+	// sent in the header extension; quiet: send nothing (Opus DTX).
+	level atomic.Int32
+	quiet atomic.Bool
+	stop  chan struct{}
+	sent  chan struct{} // a token per packet sent (dropped when nobody takes it)
 }
 
 func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
@@ -286,6 +315,7 @@ func (p *peer) publish(tag byte, kind webrtc.RTPCodecType, id string) *source {
 	s := &source{tag: tag, track: tr, sender: sender, video: kind == webrtc.RTPCodecTypeVideo, stop: make(chan struct{}),
 		sent: make(chan struct{}, 1)}
 	s.wantKF.Store(true)
+	s.level.Store(127)
 	go func() {
 		for {
 			pkts, _, err := sender.ReadRTCP()
@@ -318,6 +348,9 @@ func (s *source) run() {
 				return
 			case <-t.C:
 			}
+			if s.quiet.Load() {
+				continue
+			}
 			seq++
 			ts += 960
 			payload := make([]byte, 40)
@@ -328,7 +361,15 @@ func (s *source) run() {
 			payload[2] = s.tag
 			binary.BigEndian.PutUint16(payload[3:], seq)
 			payload[5] = byte(s.phase.Load())
-			_ = s.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: payload})
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: payload}
+			if !s.video {
+				for _, e := range s.sender.GetParameters().HeaderExtensions {
+					if e.URI == sdp.AudioLevelURI {
+						_ = pkt.Header.SetExtension(uint8(e.ID), []byte{byte(s.level.Load()) & 0x7f})
+					}
+				}
+			}
+			_ = s.track.WriteRTP(pkt)
 			s.seq.Store(uint32(seq))
 			select {
 			case s.sent <- struct{}{}:

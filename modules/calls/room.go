@@ -3,6 +3,7 @@ package calls
 import (
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,8 @@ type room struct {
 	tookPart []string
 	pubs     []*publication
 	ended    bool
+	// stop ends the call's ticker (speaker, layers); closed at the end.
+	stop chan struct{}
 }
 
 // member is one participant: their connection, their peer connection
@@ -46,13 +49,16 @@ type member struct {
 	// forcedMute: a moderator muted them; their audio is dropped until
 	// they unmute themselves. Read on the forwarding path.
 	forcedMute atomic.Bool
+	// remb is the bandwidth (bit/s) their client last said it receives
+	// (REMB); 0: not known.
+	remb atomic.Uint64
 
 	// Guarded by room.mu.
 	muted, hand bool
-	sources     map[string]string         // track id -> microphone, camera, screen
-	screenAsks  map[string]string         // request id -> who asked them to share
-	subs        map[*publication]struct{} // what they receive
-	subscribed  bool                      // receives others' tracks (after their first offer)
+	sources     map[string]string           // track id -> microphone, camera, screen
+	screenAsks  map[string]string           // request id -> who asked them to share
+	subs        map[*publication]*downTrack // what they receive
+	subscribed  bool                        // receives others' tracks (after their first offer)
 
 	// Negotiation, guarded by neg. The client makes the first offer; the
 	// server offers whenever what they receive changes.
@@ -71,7 +77,8 @@ func (r *room) participantsLocked() []CallParticipant {
 		p := CallParticipant{UserID: u, JoinedAt: mb.joinedAt, Muted: mb.muted, Hand: mb.hand, Tracks: []CallTrack{}}
 		for _, pub := range r.pubs {
 			if pub.owner == mb {
-				p.Tracks = append(p.Tracks, CallTrack{ID: pub.remote.ID(), Kind: pub.kind.String(), Source: pub.source})
+				p.Tracks = append(p.Tracks, CallTrack{ID: pub.id, Kind: pub.kind.String(), Source: pub.source,
+					Layers: len(pub.loadLayers())})
 			}
 		}
 		out = append(out, p)
@@ -113,16 +120,18 @@ func (r *room) subscribeLocked(pub *publication, sub *member) bool {
 	if _, ok := sub.subs[pub]; ok {
 		return false
 	}
-	local, err := webrtc.NewTrackLocalStaticRTP(pub.remote.Codec().RTPCodecCapability, pub.remote.ID(), pub.owner.userID)
-	if err != nil {
-		return false
-	}
-	sender, err := sub.pc.AddTrack(local)
+	d := newDownTrack(pub, sub)
+	sender, err := sub.pc.AddTrack(d)
 	if err != nil {
 		return false // their connection is closing
 	}
-	d := &downTrack{pub: pub, sub: sub, local: local, sender: sender}
-	sub.subs[pub] = struct{}{}
+	d.sender = sender
+	d.target = r.chooseLocked(pub, d)
+	d.cur = -1
+	if len(pub.loadLayers()) == 1 {
+		d.cur = 0 // one stream: forwarded from its next packet
+	}
+	sub.subs[pub] = d
 	pub.setDowns(append(slices.Clone(pub.loadDowns()), d))
 	go d.readRTCP()
 	return true
@@ -265,7 +274,7 @@ func (mb *member) offerLocked() {
 	}
 	waitGathered(gathered)
 	mb.offering = true
-	mb.ses.Send(frameOffer.With(CallSDP{CallID: mb.room.id, SDP: mb.pc.LocalDescription().SDP}), mb.room.channelID)
+	mb.ses.Send(frameOffer.With(CallSDP{CallID: mb.room.id, SDP: withDTX(mb.pc.LocalDescription().SDP)}), mb.room.channelID)
 }
 
 // waitGathered waits for the candidates: with the muxes they are known at
@@ -282,13 +291,13 @@ func waitGathered(ch <-chan struct{}) {
 // requestKeyframes asks for a keyframe of every video track mb receives.
 func (mb *member) requestKeyframes() {
 	mb.room.mu.Lock()
-	pubs := make([]*publication, 0, len(mb.subs))
-	for pub := range mb.subs {
-		pubs = append(pubs, pub)
+	downs := make([]*downTrack, 0, len(mb.subs))
+	for _, d := range mb.subs {
+		downs = append(downs, d)
 	}
 	mb.room.mu.Unlock()
-	for _, p := range pubs {
-		p.requestKeyframe(true)
+	for _, d := range downs {
+		d.keyframe(true)
 	}
 }
 
@@ -340,7 +349,7 @@ func (mb *member) onOffer(frameID, sdp string, tracks map[string]string) *frameE
 		return &frameErr{apperr.CodeInternal, "could not answer the offer; leave and join again"}
 	}
 	waitGathered(gathered)
-	mb.ses.Send(frameAnswer.With(CallSDP{ID: frameID, CallID: mb.room.id, SDP: mb.pc.LocalDescription().SDP}), mb.room.channelID)
+	mb.ses.Send(frameAnswer.With(CallSDP{ID: frameID, CallID: mb.room.id, SDP: withDTX(mb.pc.LocalDescription().SDP)}), mb.room.channelID)
 	first := !mb.remoteSet
 	mb.remoteSet = true
 	if rolledBack {
@@ -429,4 +438,32 @@ func checkSDP(s string) error {
 		}
 	}
 	return nil
+}
+
+// withDTX adds usedtx=1 to the Opus format lines of the session
+// description the server sends. pion answers with the offerer's format
+// line (and refuses a changed local description), but a browser sends
+// Opus with DTX (a packet every 400 ms in silence instead of 50 a second)
+// only when the other side's description asks for it; the parameter
+// tells the sender what to do and changes nothing on the server's side.
+func withDTX(desc string) string {
+	lines := strings.Split(desc, "\r\n")
+	opus := map[string]bool{}
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "a=rtpmap:"); ok {
+			pt, codec, _ := strings.Cut(rest, " ")
+			if strings.HasPrefix(strings.ToLower(codec), "opus/") {
+				opus[pt] = true
+			}
+		}
+	}
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "a=fmtp:"); ok {
+			pt, params, _ := strings.Cut(rest, " ")
+			if opus[pt] && !strings.Contains(params, "usedtx=") {
+				lines[i] = l + ";usedtx=1"
+			}
+		}
+	}
+	return strings.Join(lines, "\r\n")
 }

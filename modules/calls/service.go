@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
@@ -109,10 +110,12 @@ func (m *Module) StartCall(ctx context.Context, channelID string) (Call, bool, e
 		// the heartbeat ends those).
 		return existing.call(), false, nil
 	}
-	r := &room{id: row.ID, channelID: channelID, startedBy: p.UserID, startedAt: now, members: map[string]*member{}}
+	r := &room{id: row.ID, channelID: channelID, startedBy: p.UserID, startedAt: now, members: map[string]*member{},
+		stop: make(chan struct{})}
 	m.mu.Lock()
 	m.rooms[channelID] = r
 	m.mu.Unlock()
+	go r.run(r.stop)
 	m.log.Info("call started", "call", row.ID, "channel", channelID, "by", p.UserID)
 	return r.snapshot(), true, nil
 }
@@ -213,6 +216,7 @@ func (m *Module) end(ctx context.Context, r *room, by string) (Call, error) {
 		return Call{}, errNoRunningCall()
 	}
 	r.ended = true
+	close(r.stop)
 	mbs := make([]*member, 0, len(r.members))
 	for _, mb := range r.members {
 		mbs = append(mbs, mb)
@@ -321,7 +325,7 @@ func (m *Module) join(ctx context.Context, ses Session, channelID string) (*memb
 		return nil, fmt.Errorf("calls: peer connection: %w", err)
 	}
 	mb := &member{room: r, ses: ses, userID: userID, joinedAt: m.clock.Now().UTC().Truncate(time.Millisecond), pc: pc,
-		gone: make(chan struct{}), sources: map[string]string{}, screenAsks: map[string]string{}, subs: map[*publication]struct{}{}}
+		gone: make(chan struct{}), sources: map[string]string{}, screenAsks: map[string]string{}, subs: map[*publication]*downTrack{}}
 	r.mu.Lock()
 	old := r.members[userID]
 	if r.ended {
@@ -398,27 +402,45 @@ func (m *Module) join(ctx context.Context, ses Session, channelID string) (*memb
 // websocket takes them out of the call.
 func (m *Module) wire(mb *member) {
 	r := mb.room
-	mb.pc.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	mb.pc.OnTrack(func(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		r.mu.Lock()
 		source := mb.sources[remote.ID()]
-		dup := false
+		var pub *publication
 		for _, p := range r.pubs {
-			if p.owner == mb && p.remote.ID() == remote.ID() {
-				dup = true // another simulcast layer: the first one is forwarded
+			if p.owner == mb && p.id == remote.ID() {
+				pub = p // another simulcast layer of a published track
 			}
 		}
-		r.mu.Unlock()
-		if dup {
-			drain(remote)
+		if pub != nil {
+			ls := pub.loadLayers()
+			if len(ls) >= 4 {
+				r.mu.Unlock()
+				go drain(remote)
+				return
+			}
+			l := &layer{idx: len(ls), rid: remote.RID(), remote: remote}
+			ls = append(slices.Clone(ls), l)
+			pub.layers.Store(&ls)
+			r.mu.Unlock()
+			pub.requestKeyframe(l, true)
+			pub.forward(l)
 			return
 		}
+		r.mu.Unlock()
 		if source == "" {
 			source = "unknown"
 		}
-		pub := &publication{owner: mb, remote: remote, kind: remote.Kind(), source: source}
+		pub = &publication{owner: mb, id: remote.ID(), kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability, source: source}
+		for _, e := range recv.GetParameters().HeaderExtensions {
+			if e.URI == sdp.AudioLevelURI && e.ID > 0 && e.ID < 256 {
+				pub.levelExt = uint8(e.ID)
+			}
+		}
+		l := &layer{rid: remote.RID(), remote: remote}
+		pub.layers.Store(&[]*layer{l})
 		r.publish(pub)
-		pub.requestKeyframe(true)
-		pub.forward()
+		pub.requestKeyframe(l, true)
+		pub.forward(l)
 	})
 	mb.pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
@@ -542,4 +564,34 @@ func (m *Module) endAll(ctx context.Context, why string) {
 			m.log.Warn("ending a call failed", "call", r.id, "reason", why, "error", err)
 		}
 	}
+}
+
+// iceServers are the TURN servers (with credentials) a participant's
+// peer connection may use; none while the embedded TURN server is off.
+func (m *Module) iceServers(mb *member) []CallICEServer {
+	if m.sfu == nil || m.sfu.turn == nil {
+		return []CallICEServer{}
+	}
+	// Wall time, not the module's clock: the TURN server checks expiry
+	// against it.
+	return []CallICEServer{m.sfu.turn.credential(mb.room.id, mb.userID, time.Now())}
+}
+
+// inCall reports whether userID is in call callID on this node (the TURN
+// server serves nobody else).
+func (m *Module) inCall(callID, userID string) bool {
+	m.mu.Lock()
+	var r *room
+	for _, x := range m.rooms {
+		if x.id == callID {
+			r = x
+		}
+	}
+	m.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.members[userID] != nil
 }

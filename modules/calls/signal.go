@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/db"
 	"github.com/kontorhq/kontor/modules/platform/ids"
@@ -25,7 +27,8 @@ func (m *Module) HandleFrame(ctx context.Context, ses Session, raw []byte) *Fram
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return &frameErr{apperr.CodeBadFrame, "the call frame does not match its schema: " + trim(err.Error())}
 	}
-	if len(f.ID) > 64 || len(f.SDP) > 65536 || len(f.UserID) > 64 || len(f.RequestID) > 64 || len(f.Tracks) > 16 {
+	if len(f.ID) > 64 || len(f.SDP) > 65536 || len(f.UserID) > 64 || len(f.RequestID) > 64 || len(f.Tracks) > 16 ||
+		len(f.Track) > 128 {
 		return &frameErr{apperr.CodeBadFrame, "a field of the call frame is longer than allowed"}
 	}
 	if f.Type == "call.join" {
@@ -36,7 +39,7 @@ func (m *Module) HandleFrame(ctx context.Context, ses Session, raw []byte) *Fram
 		if err != nil {
 			return m.frameError(err)
 		}
-		ses.Send(frameJoined.With(CallJoined{ID: f.ID, Call: mb.room.snapshot(),
+		ses.Send(frameJoined.With(CallJoined{ID: f.ID, Call: mb.room.snapshot(), ICEServers: m.iceServers(mb),
 			Next: "send call.offer with what you publish; the server answers and then offers the others' tracks"}), f.ChannelID)
 		return nil
 	}
@@ -97,6 +100,11 @@ func (m *Module) HandleFrame(ctx context.Context, ses Session, raw []byte) *Fram
 		fe = m.askScreen(mb, f.UserID)
 	case "call.screen_accept", "call.screen_decline":
 		fe = m.answerScreen(mb, f.RequestID, f.Type == "call.screen_accept")
+	case "call.video_size":
+		if f.Track == "" || f.Width == nil || f.Height == nil || *f.Width < 0 || *f.Height < 0 || *f.Width > 16384 || *f.Height > 16384 {
+			return &frameErr{apperr.CodeBadFrame, "call.video_size needs track, and width and height from 0 to 16384"}
+		}
+		fe = mb.setVideoSize(f.UserID, f.Track, *f.Width, *f.Height)
 	default:
 		return &frameErr{apperr.CodeBadFrame, "unknown call frame; see docs/realtime.md for the call.* frames"}
 	}
@@ -267,4 +275,22 @@ func (m *Module) checkMembers(ctx context.Context) {
 			m.leave(ctx, mb, true)
 		}
 	}
+}
+
+// setVideoSize notes the size at which the participant shows a video
+// track it receives; the next tick chooses its layer from it.
+func (mb *member) setVideoSize(publisher, track string, w, h int) *frameErr {
+	r := mb.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for pub, d := range mb.subs {
+		if pub.id != track || pub.kind != webrtc.RTPCodecTypeVideo || (publisher != "" && pub.owner.userID != publisher) {
+			continue
+		}
+		d.mu.Lock()
+		d.wantW, d.wantH = w, h
+		d.mu.Unlock()
+		return nil
+	}
+	return &frameErr{apperr.CodeTrackNotFound, "you receive no video track with that id"}
 }

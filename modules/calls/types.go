@@ -36,12 +36,13 @@ type CallTrack struct {
 	ID     string `json:"id" doc:"The track id as the publisher's browser named it; forwarded tracks keep it."`
 	Kind   string `json:"kind" enum:"audio,video"`
 	Source string `json:"source" enum:"microphone,camera,screen,unknown" doc:"What the publisher said the track is (tracks in call.offer)."`
+	Layers int    `json:"layers" doc:"Simulcast layers the publisher sends (1: no simulcast); each subscriber gets the one fitting its bandwidth and call.video_size."`
 }
 
 // CallClientFrame is every call frame a client sends on the websocket (the
 // gateway's CallClientFrame covers the others).
 type CallClientFrame struct {
-	Type string `json:"type" enum:"call.join,call.leave,call.offer,call.answer,call.candidate,call.mute,call.hand,call.remove,call.screen_request,call.screen_accept,call.screen_decline"`
+	Type string `json:"type" enum:"call.join,call.leave,call.offer,call.answer,call.candidate,call.mute,call.hand,call.remove,call.screen_request,call.screen_accept,call.screen_decline,call.video_size"`
 	// ID is echoed in the answer (call.ack, call.joined, call.answer) or
 	// the error frame.
 	ID        string `json:"id,omitempty" maxLength:"64"`
@@ -61,6 +62,15 @@ type CallClientFrame struct {
 	// RequestID: call.screen_accept and call.screen_decline: the request
 	// answered.
 	RequestID string `json:"request_id,omitempty" maxLength:"64"`
+	// Track, Width, Height: call.video_size: the size (CSS pixels times
+	// the device pixel ratio) at which the client shows a video track it
+	// receives, by its track id (and, if two publishers used the same id,
+	// the publisher's user id in user_id). 0 x 0: not shown. The server
+	// forwards the simulcast layer that fits the size and the
+	// subscriber's bandwidth.
+	Track  string `json:"track,omitempty" maxLength:"128"`
+	Width  *int   `json:"width,omitempty" minimum:"0" maximum:"16384"`
+	Height *int   `json:"height,omitempty" minimum:"0" maximum:"16384"`
 }
 
 // CallCandidate is an ICE candidate (RTCIceCandidateInit).
@@ -78,6 +88,40 @@ type CallJoined struct {
 	// recvonly transceivers); the server answers, then sends its own
 	// offers whenever others' tracks come and go.
 	Next string `json:"next"`
+	// ICEServers are the TURN servers to give the peer connection
+	// (RTCConfiguration.iceServers), with credentials for this call that
+	// expire; empty when the embedded TURN server is off.
+	ICEServers []CallICEServer `json:"ice_servers"`
+}
+
+// CallICEServer is an RTCIceServer: a TURN server with short-lived
+// credentials (username "expiry:user id", HMAC password).
+type CallICEServer struct {
+	URLs       []string  `json:"urls"`
+	Username   string    `json:"username"`
+	Credential string    `json:"credential"`
+	ExpiresAt  time.Time `json:"expires_at" doc:"The credential works for new allocations until then; join again for a fresh one."`
+}
+
+// CallSpeaker tells everyone in a call who speaks: sent when the active
+// speaker changes and, while anyone's level changes, at most every
+// 250 ms. Levels come from the audio-level header extension (RFC 6464)
+// of the published microphones, smoothed.
+type CallSpeaker struct {
+	CallID string `json:"call_id"`
+	// Speaker is the active speaker's user id: the loudest, held for a
+	// while against short interruptions; empty until someone spoke.
+	Speaker string      `json:"speaker"`
+	Levels  []CallLevel `json:"levels"`
+}
+
+// CallLevel is one participant's smoothed audio level.
+type CallLevel struct {
+	UserID string `json:"user_id"`
+	// Level is 0 (silence, -60 dBov or quieter) to 1 (0 dBov), linear in
+	// dB: for a level meter.
+	Level    float64 `json:"level" minimum:"0" maximum:"1"`
+	Speaking bool    `json:"speaking" doc:"Their level is above the voice threshold."`
 }
 
 // CallSDP is a session description, in call.offer and call.answer from
@@ -146,10 +190,11 @@ const (
 	frameRemoved       eventlog.Kind[CallModeratorAction] = "call.removed"
 	frameScreenRequest eventlog.Kind[ScreenRequest]       = "call.screen_request"
 	frameScreenAnswer  eventlog.Kind[ScreenAnswer]        = "call.screen_answer"
+	frameSpeaker       eventlog.Kind[CallSpeaker]         = "call.speaker"
 )
 
 // Frames lists the server's call frames for the OpenAPI document.
 func Frames() []eventlog.Spec {
 	return []eventlog.Spec{frameJoined.Spec(), frameOffer.Spec(), frameAnswer.Spec(), frameAck.Spec(), frameState.Spec(),
-		frameMuted.Spec(), frameRemoved.Spec(), frameScreenRequest.Spec(), frameScreenAnswer.Spec()}
+		frameMuted.Spec(), frameRemoved.Spec(), frameScreenRequest.Spec(), frameScreenAnswer.Spec(), frameSpeaker.Spec()}
 }

@@ -120,6 +120,7 @@ const (
 	CodeNotInCall         Code = "not_in_call"
 	CodeBadSDP            Code = "bad_sdp"
 	CodeScreenRequestGone Code = "screen_request_gone"
+	CodeTrackNotFound     Code = "track_not_found"
 )
 
 // Calendar.
