@@ -12,11 +12,11 @@
 import { api, ok } from "../api/client";
 import type { components } from "../api/schema";
 import { createStore } from "../base/store";
-import { channelsStore, currentUserId, onAnyEvent, onConnected, onFrame, sendCallFrame } from "../chat/runtime";
+import { channelsStore, currentUserId, onAnyEvent, onConnected, onFrame, refreshChannel, sendCallFrame } from "../chat/runtime";
 import { isDirect } from "../chat/unread";
 import { notify } from "../platform/notifications";
 import { localePref, resolveLocale, translate } from "../i18n";
-import { nameOf, peopleStore } from "../chat/people";
+import { nameOf, peopleStore, requestPeople } from "../chat/people";
 import { classifyQuality, parseRejoin, pickSpeaker, sourceOf, type Quality, type Rejoin, type Source } from "./logic";
 
 export type Call = components["schemas"]["Call"];
@@ -593,6 +593,14 @@ export async function openMedia(audioId?: string, videoId?: string): Promise<Med
 
 export const engine = new Engine();
 
+function ring(c: Call): void {
+  ringing.set(c);
+  requestPeople([c.started_by]);
+  const locale = resolveLocale(localePref.store.get());
+  const name = nameOf(peopleStore.get().get(c.started_by), "");
+  void notify({ title: translate(locale, "call.ringTitle"), body: translate(locale, "call.notifyRing", { name }), tag: `call-${c.id}`, url: `/c/${encodeURIComponent(c.channel_id)}` });
+}
+
 let started = false;
 let connectedOnce = false;
 
@@ -616,14 +624,12 @@ export function startCalls(): () => void {
         }
         return;
       }
-      if (ev.type === "call.started") {
-        const ch = channelsStore.get().byId.get(c.channel_id);
-        if (ch && isDirect(ch) && c.started_by !== currentUserId() && !s) {
-          ringing.set(c);
-          const name = nameOf(peopleStore.get().get(c.started_by), "");
-          const body = translate(resolveLocale(localePref.store.get()), "call.notifyRing", { name });
-          void notify({ title: translate(resolveLocale(localePref.store.get()), "call.ringTitle"), body, tag: `call-${c.id}`, url: `/c/${encodeURIComponent(c.channel_id)}` });
-        }
+      if (ev.type === "call.started" && c.started_by !== currentUserId() && !s) {
+        const known = channelsStore.get().byId.get(c.channel_id);
+        // A DM opened a moment ago may not be in the list yet: ask for it.
+        void (known ? Promise.resolve(known) : refreshChannel(c.channel_id)).then((ch) => {
+          if (ch && isDirect(ch) && !callStore.get() && liveCalls.get().get(c.channel_id)?.id === c.id) ring(c);
+        });
       }
       // Someone else who started a DM call and left again: stop ringing.
       const r = ringing.get();
