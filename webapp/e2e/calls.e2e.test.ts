@@ -46,7 +46,8 @@ async function createAccount(token: string, username: string, name: string): Pro
 async function person(token: string, username: string, name: string, size?: Size): Promise<Person> {
   const id = await createAccount(token, username, name);
   const w = await newUser(browser, kontor.url, "en-US", size);
-  w.context.setDefaultTimeout(20_000);
+  // Three pages encoding and decoding video on a shared 2-core machine are slow to answer: waits get a minute.
+  w.context.setDefaultTimeout(60_000);
   const r = await w.context.request.post("/api/v1/auth/login", { data: { username, password: `${username}-password-1` } });
   if (!r.ok()) throw new Error(`login ${username}: ${r.status()}`);
   const csrf = ((await r.json()) as { csrf_token: string }).csrf_token;
@@ -63,12 +64,17 @@ async function expectAccessible(page: Page, screen: string) {
   expect(violations, `axe on ${screen}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }
 
+const t0 = Date.now();
+/** Progress in the test log: which step a slow or stuck run reached. */
+const step = (what: string) => console.log(`[calls e2e ${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
+
 const callView = (p: Page) => p.locator("section.call-view");
 const tile = (p: Page, userId: string) => p.locator(`.call-view .call-tile[data-user="${userId}"]`);
 
 /** Waits until the page shows `from`'s video of `source` with frames being decoded, and returns its track id. */
 async function videoFlows(p: Page, from: string, source: "camera" | "screen"): Promise<string> {
   const sel = `.call-view video[data-user="${from}"][data-source="${source}"]`;
+  step(`wait for ${source} of ${from}`);
   await p.waitForFunction((s) => {
     const v = document.querySelector<HTMLVideoElement>(s);
     return !!v && v.readyState >= 2 && v.videoWidth > 0;
@@ -103,6 +109,7 @@ async function bytesGrow(p: Page, from: string): Promise<void> {
     return n > 0 ? n : false;
   }, sel);
   const first = Number(await before.jsonValue());
+  step(`bytes of ${from}: ${first}, wait for more`);
   await p.waitForFunction(([s, n]) => Number(document.querySelector(s as string)?.getAttribute("data-bytes") ?? 0) > (n as number), [sel, first] as const);
 }
 
@@ -112,11 +119,13 @@ async function joinFromChannel(p: Page, how: "start" | "join") {
   const dialog = p.getByRole("dialog", { name: /^Join the call in / });
   await dialog.waitFor();
   const join = dialog.getByRole("button", { name: "Join now" });
-  await expect.poll(() => join.isEnabled()).toBe(true);
+  // The preview opens the camera first (slow on a loaded machine).
+  await expect.poll(() => join.isEnabled(), { timeout: 60_000 }).toBe(true);
   return { dialog, join };
 }
 
 async function inCall(p: Page) {
+  step("wait until in the call");
   await p.waitForFunction(() => document.querySelector("section.call-view")?.getAttribute("data-phase") === "in-call");
 }
 
@@ -162,6 +171,7 @@ describe("calls", () => {
 
     for (const x of [bernd, carla]) {
       const j = await joinFromChannel(x.page, "join");
+      step(`${x.name} clicks Join now`);
       await j.join.click();
       await inCall(x.page);
     }
@@ -178,16 +188,17 @@ describe("calls", () => {
     await expectAccessible(anna.page, "call view");
     // 1024 px: nothing sticks out sideways, the controls are on screen.
     expect(await bernd.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
-    await expect.poll(() => bernd.page.getByRole("toolbar", { name: "Call controls" }).getByRole("button", { name: "Leave" }).isVisible()).toBe(true);
+    await expect.poll(() => bernd.page.getByRole("toolbar", { name: "Call controls" }).getByRole("button", { name: "Leave" }).isVisible(), { timeout: 60_000 }).toBe(true);
     await screenshot(bernd.page, "call-grid-1024");
 
     // Mute by keyboard: the others see it in the call state.
     await bernd.page.keyboard.press("Control+Shift+M");
     await tile(anna.page, bernd.id).getByText("Microphone off").waitFor();
     await bernd.page.keyboard.press("Control+Shift+M");
-    await expect.poll(() => tile(anna.page, bernd.id).getByText("Microphone off").count()).toBe(0);
+    await expect.poll(() => tile(anna.page, bernd.id).getByText("Microphone off").count(), { timeout: 60_000 }).toBe(0);
 
     // Anna shares her screen; Bernd and Carla receive it, fitted to the window.
+    step("Anna shares her screen");
     await callView(anna.page).getByRole("button", { name: "Share screen" }).click();
     for (const x of [bernd, carla]) {
       await videoFlows(x.page, anna.id, "screen");
@@ -204,6 +215,7 @@ describe("calls", () => {
 
     // Carla reloads: she is back in the call, and her video flows to the others again.
     const before = await videoFlows(anna.page, carla.id, "camera");
+    step("Carla reloads");
     await carla.page.reload();
     await inCall(carla.page);
     for (const x of [anna, bernd]) {
@@ -225,9 +237,9 @@ describe("calls", () => {
       await callView(x.page).waitFor({ state: "detached" });
     }
     // The last one out ends the call: the channel shows no live call any more.
-    await expect.poll(() => anna.page.getByRole("region", { name: "Call in progress" }).count()).toBe(0);
+    await expect.poll(() => anna.page.getByRole("region", { name: "Call in progress" }).count(), { timeout: 60_000 }).toBe(0);
     for (const x of everyone) expect(x.problems).toEqual([]);
-  });
+  }, 240_000);
 
   test("IT support: Ingo calls Bernd from a DM, Bernd's page rings; his screen is shared only when he accepts", async () => {
     const dm = (await ingo.post("/api/v1/channels/direct", { user_ids: [bernd.id] })) as { id: string };
@@ -277,5 +289,5 @@ describe("calls", () => {
     await callView(bernd.page).getByRole("button", { name: "Leave" }).click();
     await callView(bernd.page).waitFor({ state: "detached" });
     for (const x of [ingo, bernd]) expect(x.problems).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -106,7 +106,10 @@ class Engine {
   private pc: RTCPeerConnection | undefined;
   private seq = 0;
   private waiting = new Map<string, { ok: (f: unknown) => void; fail: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
-  private offering = false;
+  /** Our offer was sent and its answer has not arrived: a server offer arriving now was sent before ours reached it (the server takes it back). */
+  private awaitingAnswer = "";
+  /** Offers we sent: a server offer that waited while we sent one of ours is taken back by the server. */
+  private sentOffers = 0;
   private busy: Promise<void> = Promise.resolve();
   private answered = false;
   private pendingCandidates: RTCIceCandidateInit[] = [];
@@ -126,6 +129,8 @@ class Engine {
   frame(f: { type: string; payload?: unknown; channel_id?: string }): void {
     const p = (f.payload ?? {}) as Record<string, unknown>;
     const id = typeof p.id === "string" ? p.id : "";
+    // Cleared as the answer arrives, in the order of the websocket, not when it is applied.
+    if (id && id === this.awaitingAnswer) this.awaitingAnswer = "";
     if (id && this.waiting.has(id) && (f.type === "error" || f.type === "call.joined" || f.type === "call.answer" || f.type === "call.ack")) {
       const w = this.waiting.get(id);
       this.waiting.delete(id);
@@ -173,8 +178,7 @@ class Engine {
     }
   }
 
-  private request(frame: CallFrame): Promise<Record<string, unknown>> {
-    const id = `c${++this.seq}`;
+  private request(frame: CallFrame, id = this.nextId()): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
@@ -187,6 +191,10 @@ class Engine {
         reject(new Error("not connected"));
       }
     });
+  }
+
+  private nextId(): string {
+    return `c${++this.seq}`;
   }
 
   /** Joins the channel's call (starting one when none runs) with the media given, or the devices named. */
@@ -245,7 +253,7 @@ class Engine {
     const pc = new RTCPeerConnection();
     this.pc = pc;
     this.answered = false;
-    this.offering = false;
+    this.awaitingAnswer = "";
     this.pendingCandidates = [];
     this.sources.clear();
     this.cameraSender = this.screenSender = undefined;
@@ -291,13 +299,15 @@ class Engine {
     const run = async () => {
       const pc = this.pc;
       if (!pc || pc.signalingState === "closed") return;
-      this.offering = true;
       try {
         const offer = await pc.createOffer();
         await pc.setLocalDescription(offer);
         const tracks: Record<string, string> = {};
         for (const [id, src] of this.sources) tracks[id] = src;
-        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks });
+        const id = this.nextId();
+        this.awaitingAnswer = id;
+        this.sentOffers++;
+        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks }, id);
         if (this.pc !== pc) return;
         await pc.setRemoteDescription({ type: "answer", sdp: String(answer.sdp ?? "") });
         if (!this.answered) {
@@ -306,7 +316,7 @@ class Engine {
           this.pendingCandidates = [];
         }
       } finally {
-        this.offering = false;
+        this.awaitingAnswer = "";
       }
     };
     const p = this.busy.then(run, run);
@@ -316,10 +326,12 @@ class Engine {
 
   private serverOffer(sdp: string): void {
     const pc = this.pc;
-    // Ours is in flight (or being made): the server takes its offer back and offers again after answering ours.
-    if (!pc || this.offering || pc.signalingState !== "stable") return;
+    // Ours is in flight: the server sent this before it got ours, takes it back and offers again after answering ours.
+    if (!pc || this.awaitingAnswer) return;
+    const epoch = this.sentOffers;
     const run = async () => {
-      if (this.pc !== pc || this.offering || pc.signalingState !== "stable") return;
+      // Waited behind an offer of ours (a screen share): taken back too.
+      if (this.pc !== pc || this.sentOffers !== epoch || pc.signalingState !== "stable") return;
       await pc.setRemoteDescription({ type: "offer", sdp });
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
@@ -579,8 +591,10 @@ class Engine {
 
 /** Opens the microphone and camera (the ones chosen, else the defaults); with what works when one fails. */
 export async function openMedia(audioId?: string, videoId?: string): Promise<MediaStream> {
+  // A tile is small: 640×360 at up to 24 frames a second is plenty, and spares everyone's CPU.
+  const camera: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
   const audio: MediaTrackConstraints | boolean = audioId ? { deviceId: { ideal: audioId } } : true;
-  const video: MediaTrackConstraints | boolean = videoId ? { deviceId: { ideal: videoId }, width: { ideal: 640 }, height: { ideal: 360 } } : { width: { ideal: 640 }, height: { ideal: 360 } };
+  const video: MediaTrackConstraints | boolean = videoId ? { deviceId: { ideal: videoId }, ...camera } : camera;
   for (const c of [{ audio, video }, { audio, video: false }, { audio: false, video }]) {
     try {
       return await navigator.mediaDevices.getUserMedia(c);
