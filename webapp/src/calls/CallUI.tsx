@@ -488,10 +488,11 @@ function CallView({ call: s, user }: { call: InCall; user: User }) {
             <Tile userId={user.id} name={`${nameOf(people.get(user.id), user.display_name || user.username)} (${t("call.you")})`} p={mine ?? { user_id: user.id, muted: s.muted, hand: s.hand, joined_at: "", tracks: [] }} video={localVideo && !s.cameraOff && s.local ? { stream: s.local, id: localVideo.id } : undefined} me speaking={s.speaker === user.id} />
             {others.map((p) => {
               const cam = byUser(p.user_id, "camera");
+              const camTrack = s.remote.find((r) => r.userId === p.user_id && r.source === "camera");
               const name = nameOf(people.get(p.user_id));
               const sharing = screens.some((r) => r.userId === p.user_id);
               return (
-                <Tile key={p.user_id} userId={p.user_id} name={name} p={p} video={cam ? { stream: cam.stream, id: cam.track.id } : undefined} me={false} speaking={s.speaker === p.user_id} bytes={cam ? s.bytes.get(cam.track.id) : undefined}>
+                <Tile key={p.user_id} userId={p.user_id} name={name} p={p} video={cam ? { stream: cam.stream, id: cam.track.id } : undefined} me={false} speaking={s.speaker === p.user_id} bytes={camTrack ? s.bytes.get(camTrack.track.id) : undefined}>
                   {!sharing && (
                     <button type="button" className="btn btn-small call-ask" onClick={() => engine.askScreen(p.user_id)}>
                       {t("call.askScreen", { name })}

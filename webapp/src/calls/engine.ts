@@ -70,8 +70,12 @@ export const lastNotice = createStore<InCall["notice"]>(undefined);
 
 const rejoinKey = "kontor.call";
 const requestTimeoutMs = 15_000;
-/** A video track whose frames stopped this long ago shows as off (camera off, screen share stopped). */
-const stallMs = 4_000;
+/**
+ * A video track whose frames stopped this long ago shows as off (camera
+ * off, screen share stopped: the sender sends nothing). Long enough that a
+ * busy machine's decoder pausing for a few seconds does not blink the tile.
+ */
+const stallMs = 10_000;
 
 function setLive(c: Call): void {
   liveCalls.set((m) => {
