@@ -75,11 +75,12 @@ const tile = (p: Page, userId: string) => p.locator(`.call-view .call-tile[data-
 async function videoFlows(p: Page, from: string, source: "camera" | "screen"): Promise<string> {
   const sel = `.call-view video[data-user="${from}"][data-source="${source}"]`;
   step(`wait for ${source} of ${from}`);
-  await p.waitForFunction((s) => {
+  // The track id is read in the same check: on a loaded machine a tile may hide its video again when frames pause.
+  const h = await p.waitForFunction((s) => {
     const v = document.querySelector<HTMLVideoElement>(s);
-    return !!v && v.readyState >= 2 && v.videoWidth > 0;
+    return !!v && v.readyState >= 2 && v.videoWidth > 0 ? (v.getAttribute("data-track") ?? "") : false;
   }, sel);
-  return (await p.locator(sel).getAttribute("data-track")) ?? "";
+  return String(await h.jsonValue());
 }
 
 /** Draws the video into a canvas: some of its pixels must be lit (a frame was decoded, and it is not black). */
