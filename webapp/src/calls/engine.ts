@@ -128,6 +128,8 @@ class Engine {
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
   private gen = 0;
+  /** The server's active speaker (call.speaker, from h-sfu's audio-level extension) and when it last said so. */
+  private serverSpeaker: { userId: string; at: number } | undefined;
   private opts: Rejoin | undefined;
 
   frame(f: { type: string; payload?: unknown; channel_id?: string }): void {
@@ -159,6 +161,14 @@ class Engine {
         }
         break;
       }
+      case "call.speaker":
+        // The server hears every microphone: its choice wins over the levels measured here.
+        if (typeof p.speaker === "string") {
+          const userId = p.speaker;
+          this.serverSpeaker = { userId, at: Date.now() };
+          update((x) => (x.speaker === (userId || undefined) ? x : { ...x, speaker: userId || undefined }));
+        }
+        break;
       case "call.muted":
         this.applyMute(true, false);
         update((x) => ({ ...x, notice: "muted-by" }));
@@ -234,7 +244,7 @@ class Engine {
       if (gen !== this.gen) return;
       const call = joined.call as Call | undefined;
       if (call) setLive(call);
-      this.connect(local);
+      this.connect(local, iceServers(joined.ice_servers));
       update((x) => ({ ...x, call: call ?? x.call }));
       this.applyMute(opts.muted ?? false, true);
       this.applyCamera(opts.cameraOff ?? false);
@@ -252,9 +262,10 @@ class Engine {
     }
   }
 
-  private connect(local: MediaStream | undefined): void {
+  private connect(local: MediaStream | undefined, servers: RTCIceServer[]): void {
     this.closePC();
-    const pc = new RTCPeerConnection();
+    // TURN with this call's short-lived credentials when the server runs one (call.joined's ice_servers).
+    const pc = new RTCPeerConnection(servers.length ? { iceServers: servers } : undefined);
     this.pc = pc;
     this.answered = false;
     this.awaitingAnswer = "";
@@ -486,6 +497,7 @@ class Engine {
     this.audioCtx = this.analyser = undefined;
     this.lastStats.clear();
     this.lastFrames.clear();
+    this.serverSpeaker = undefined;
     if (!keepState) {
       callStore.set(undefined);
       sessionStorage.removeItem(rejoinKey);
@@ -589,8 +601,21 @@ class Engine {
       levels.set(me, Math.min(1, Math.sqrt(sum / buf.length) * 2));
     }
     const quality = classifyQuality({ rtt, received, lost, jitter });
-    update((x) => ({ ...x, levels, bytes, flowing, quality, speaker: pickSpeaker(levels, x.speaker) }));
+    const server = this.serverSpeaker && now - this.serverSpeaker.at < 3000 ? this.serverSpeaker.userId || undefined : undefined;
+    update((x) => ({ ...x, levels, bytes, flowing, quality, speaker: server ?? pickSpeaker(levels, x.speaker) }));
   }
+}
+
+/** call.joined's ice_servers (RTCIceServer shapes), checked field by field. */
+function iceServers(v: unknown): RTCIceServer[] {
+  if (!Array.isArray(v)) return [];
+  const out: RTCIceServer[] = [];
+  for (const x of v as Record<string, unknown>[]) {
+    const urls = Array.isArray(x?.urls) ? x.urls.filter((u): u is string => typeof u === "string") : [];
+    if (urls.length === 0) continue;
+    out.push({ urls, username: typeof x.username === "string" ? x.username : undefined, credential: typeof x.credential === "string" ? x.credential : undefined });
+  }
+  return out;
 }
 
 /** Opens the microphone and camera (the ones chosen, else the defaults); with what works when one fails. */
