@@ -4,6 +4,7 @@ import { channelsStore, realtimeStatus, startChat, stopChat } from "../chat/runt
 import { badgeCount } from "../chat/unread";
 import { screenTitle, tabTitle } from "../base/title";
 import { ChatShortcuts } from "../chat/ui/Shortcuts";
+import { CallLayer } from "../calls/CallUI";
 import { Icon } from "../components/Icon";
 import { SearchBox } from "../search/SearchBox";
 import { Loading } from "../components/States";
@@ -169,6 +170,7 @@ export function Shell({ user, offline, title, children }: Props) {
         <Suspense fallback={<Loading />}>{children}</Suspense>
       </main>
       <ChatShortcuts user={user} />
+      <CallLayer user={user} />
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { plainText } from "./markdown";
 import { nameOf, peopleStore, requestPeople } from "./people";
 import { channelOf, type ChatEvent, type Frame } from "./events";
 import { RealtimeClient, socketURL, type RealtimeStatus } from "./realtime";
+import type { components } from "../api/schema";
 import { applyChannelUpdate, applyMessageCreated, applyRead, badgeCount, isDirect, wantsNotification, type Channel, type Message } from "./unread";
 import { forgetConversations } from "./memory";
 import { forgetUnsent } from "./unsent";
@@ -42,6 +43,30 @@ export const myStatusStore = createStore<MyStatus>("active");
 type Listener = (ev: ChatEvent) => void;
 const channelListeners = new Map<string, Set<Listener>>();
 const reloadListeners = new Set<() => void>();
+// Calls (webapp/src/calls) listen to every channel's events, the frames
+// without a cursor, and each greeting (a new connection: rejoin a call).
+const anyEventListeners = new Set<Listener>();
+const frameListeners = new Set<(f: Frame) => void>();
+const connectedListeners = new Set<(fresh: boolean) => void>();
+
+function listen<T>(set: Set<T>, fn: T): () => void {
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/** Every durable event of every channel (calls start, change and end in any of them). */
+export const onAnyEvent = (fn: Listener) => listen(anyEventListeners, fn);
+/** Frames without a cursor (call.* signaling, errors, acks). */
+export const onFrame = (fn: (f: Frame) => void) => listen(frameListeners, fn);
+/** Each time the websocket is greeted (fresh: state must be loaded again). */
+export const onConnected = (fn: (fresh: boolean) => void) => listen(connectedListeners, fn);
+
+/** Sends a call.* frame; false when the websocket is not connected. */
+export function sendCallFrame(frame: components["schemas"]["CallClientFrame"]): boolean {
+  // The gateway hands every call.* frame to modules/calls; ClientFrame
+  // does not list them, so the one cast of the wire's shape is here.
+  return client?.send(frame as unknown as Parameters<RealtimeClient["send"]>[0]) ?? false;
+}
 
 let client: RealtimeClient | undefined;
 let me: User | undefined;
@@ -308,6 +333,7 @@ function onEvent(f: ChatEvent): void {
     }
   }
   dispatch(channelId, f);
+  for (const fn of anyEventListeners) fn(f);
 }
 
 function maybeNotify(m: Message, ch: Channel): void {
@@ -325,6 +351,7 @@ function maybeNotify(m: Message, ch: Channel): void {
 }
 
 function onEphemeral(f: Frame): void {
+  for (const fn of frameListeners) fn(f);
   if (f.type === "typing") {
     const p = f.payload;
     if (f.channel_id && p.user_id && p.user_id !== me?.id) setTyping(f.channel_id, p.user_id, Date.now() + (p.expires_in_ms || 6000));
@@ -355,6 +382,7 @@ export function startChat(user: User): void {
       event: onEvent,
       ephemeral: onEphemeral,
       ready: ({ fresh }) => {
+        for (const fn of connectedListeners) fn(fresh);
         if (fresh) {
           void loadChannels();
           void loadSettings();

@@ -20,6 +20,7 @@ import { editRequest, focusComposer, lastEditable } from "./focus";
 import { DetailsPane, PinsPane } from "./Panes";
 import { ThreadPane } from "./ThreadPane";
 import { useConversation } from "./useConversation";
+import { CallButton, LiveCallBar } from "../../calls/CallUI";
 
 /** /c/:id — a channel or conversation; ?m=<message> opens it at that message. */
 export function ChannelScreen({ id, user }: { id: string; user: User }) {
@@ -224,6 +225,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
           {channel.kind === "private" && <span className="badge">{t("chat.private")}</span>}
           {channel.announcement && <span className="badge">{t("chat.announcement")}</span>}
           {archived && <span className="badge badge-warn">{t("chat.archived")}</span>}
+          <CallButton channel={channel} />
           <button type="button" className="btn btn-small" aria-pressed={pane === "pins"} onClick={() => setPane(pane === "pins" ? null : "pins")}>
             <Icon name="pin" /> {t("chat.pinnedTitle")}
           </button>
@@ -231,6 +233,7 @@ function ChannelView({ channel, user }: { channel: Channel; user: User }) {
             <Icon name="members" /> {isDirect(channel) ? t("chat.details") : t("chat.membersCount", { count: channel.member_count })}
           </button>
         </header>
+        <LiveCallBar channel={channel} />
         {conv.error !== undefined && <ErrorState error={conv.error} retry={() => void conv.loadPresent()} />}
         {conv.loading && conv.win.items.length === 0 ? (
           <div className="message-list-wrap">

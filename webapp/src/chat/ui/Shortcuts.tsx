@@ -147,6 +147,8 @@ const shortcuts: [string, MessageKey][] = [
   ["Esc", "keys.closePane"],
   ["Enter", "keys.send"],
   ["Shift+Enter", "keys.newline"],
+  ["Ctrl+Shift+M", "keys.callMute"],
+  ["Ctrl+Shift+O", "keys.callCamera"],
   ["Ctrl+/", "keys.help"],
 ];
 
