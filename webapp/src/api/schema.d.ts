@@ -1815,6 +1815,8 @@ export interface components {
             candidate?: components["schemas"]["CallCandidate"];
             /** @description call.join: the channel or DM whose call to join. */
             channel_id?: string;
+            /** Format: int64 */
+            height?: number;
             id?: string;
             /** @description call.mute: on or off. */
             muted?: boolean;
@@ -1822,12 +1824,15 @@ export interface components {
             raised?: boolean;
             request_id?: string;
             sdp?: string;
+            track?: string;
             tracks?: {
                 [key: string]: string;
             };
             /** @enum {string} */
-            type: "call.join" | "call.leave" | "call.offer" | "call.answer" | "call.candidate" | "call.mute" | "call.hand" | "call.remove" | "call.screen_request" | "call.screen_accept" | "call.screen_decline";
+            type: "call.join" | "call.leave" | "call.offer" | "call.answer" | "call.candidate" | "call.mute" | "call.hand" | "call.remove" | "call.screen_request" | "call.screen_accept" | "call.screen_decline" | "call.video_size";
             user_id?: string;
+            /** Format: int64 */
+            width?: number;
         };
         /** @description The call.ended event, as the websocket delivers it. */
         CallEndedEvent: {
@@ -1847,8 +1852,19 @@ export interface components {
              */
             type: "call.ended";
         };
+        CallICEServer: {
+            credential: string;
+            /**
+             * Format: date-time
+             * @description The credential works for new allocations until then; join again for a fresh one.
+             */
+            expires_at: string;
+            urls: string[] | null;
+            username: string;
+        };
         CallJoined: {
             call: components["schemas"]["Call"];
+            ice_servers: components["schemas"]["CallICEServer"][] | null;
             /** @description The client frame answered. */
             id?: string;
             next: string;
@@ -1862,6 +1878,13 @@ export interface components {
              * @enum {string}
              */
             type: "call.joined";
+        };
+        CallLevel: {
+            /** Format: double */
+            level: number;
+            /** @description Their level is above the voice threshold. */
+            speaking: boolean;
+            user_id: string;
         };
         CallModeratorAction: {
             /** @description User id of the moderator. */
@@ -1934,6 +1957,21 @@ export interface components {
              */
             type: "call.screen_request";
         };
+        CallSpeaker: {
+            call_id: string;
+            levels: components["schemas"]["CallLevel"][] | null;
+            speaker: string;
+        };
+        /** @description The call.speaker frame. */
+        CallSpeakerFrame: {
+            channel_id?: string;
+            payload: components["schemas"]["CallSpeaker"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call.speaker";
+        };
         /** @description The call.started event, as the websocket delivers it. */
         CallStartedEvent: {
             /** Format: date-time */
@@ -1970,6 +2008,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "audio" | "video";
+            /**
+             * Format: int64
+             * @description Simulcast layers the publisher sends (1: no simulcast); each subscriber gets the one fitting its bandwidth and call.video_size.
+             */
+            layers: number;
             /**
              * @description What the publisher said the track is (tracks in call.offer).
              * @enum {string}
@@ -2352,7 +2395,7 @@ export interface components {
             type: "file.updated";
         };
         /** @description Every frame the websocket server sends: control frames and the events. */
-        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["CallJoinedFrame"] | components["schemas"]["CallOfferFrame"] | components["schemas"]["CallAnswerFrame"] | components["schemas"]["CallAckFrame"] | components["schemas"]["CallStateFrame"] | components["schemas"]["CallMutedFrame"] | components["schemas"]["CallRemovedFrame"] | components["schemas"]["CallScreenRequestFrame"] | components["schemas"]["CallScreenAnswerFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
+        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["CallJoinedFrame"] | components["schemas"]["CallOfferFrame"] | components["schemas"]["CallAnswerFrame"] | components["schemas"]["CallAckFrame"] | components["schemas"]["CallStateFrame"] | components["schemas"]["CallMutedFrame"] | components["schemas"]["CallRemovedFrame"] | components["schemas"]["CallScreenRequestFrame"] | components["schemas"]["CallScreenAnswerFrame"] | components["schemas"]["CallSpeakerFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
         Hello: {
             /**
              * Format: int64
