@@ -288,6 +288,7 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	a.Chat.Start(ctx, s)
 	a.Files.Start(ctx, s)
 	a.Calendar.Start(ctx, s)
+	a.Compliance.Start(ctx, s)
 	if a.Search != nil {
 		a.Search.Start(ctx)
 		// Every recorded change also reaches clients; that is the indexer's cue.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
@@ -50,6 +51,9 @@ type Module struct {
 	messages  Messages
 	files     Files
 	retention RetentionConfig
+	// runMu lets one retention run at a time go on in this process;
+	// db.TryLock does it across a cluster.
+	runMu sync.Mutex
 }
 
 // New returns the module.
