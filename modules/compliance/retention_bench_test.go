@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kontorhq/kontor/internal/app"
 	"github.com/kontorhq/kontor/internal/app/apptest"
 	"github.com/kontorhq/kontor/modules/chat"
 	"github.com/kontorhq/kontor/modules/compliance"
@@ -31,7 +33,9 @@ func BenchmarkRetentionPurge(b *testing.B) {
 			if dialect == db.Postgres {
 				url = dbtest.PostgresURL(b)
 			}
-			s := apptest.New(b, url)
+			// Without the search index: its indexer would work through the
+			// seeded messages in the background and share the CPU.
+			s := apptest.NewWith(b, url, func(c *app.Config) { c.Search = false })
 			ann, comp := s.Person("ann"), s.Person("comp", authn.RoleCompliance)
 			var ch chat.Channel
 			ann.Must(http.StatusCreated, "POST", "/api/v1/channels", map[string]any{"name": "last"}).JSON(b, &ch)
@@ -41,15 +45,16 @@ func BenchmarkRetentionPurge(b *testing.B) {
 				b.Fatal(err)
 			}
 			var purged int64
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				seedMessages(b, s, ch.ID, ann.ID, i)
 				s.Clock.Advance(48 * time.Hour)
 				b.StartTimer()
-				start := time.Now()
+				start, startCPU := time.Now(), cpuTime(b)
 				run, err := s.App.Compliance.RunRetention(officer, nil)
 				elapsed += time.Since(start)
+				cpu += cpuTime(b) - startCPU
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -59,8 +64,21 @@ func BenchmarkRetentionPurge(b *testing.B) {
 				purged += run.Messages
 			}
 			b.ReportMetric(float64(purged)/elapsed.Seconds(), "msgs/s")
+			// On a shared machine the wall clock says more about the load
+			// than about the purge: messages per second of this process's
+			// CPU time (the PostgreSQL server's own work is not in it).
+			b.ReportMetric(float64(purged)/cpu.Seconds(), "msgs/cpu-s")
 		})
 	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // seedMessages writes benchMessages messages straight into the tables,
