@@ -91,11 +91,15 @@ func seedMessages(b *testing.B, s *apptest.Stack, channelID, userID string, roun
 	for start := 0; start < benchMessages; start += perTx {
 		err := s.App.DB.WithTx(ctx, func(tx *db.Tx) error {
 			for i := start; i < start+perTx; i++ {
-				id := ids.NewAt(now)
+				// One message a millisecond: ids, times and journal entries
+				// in the same order, as in a real history that retention
+				// eats from its oldest end.
+				at := now.Add(time.Duration(i-benchMessages) * time.Millisecond)
+				id := ids.NewAt(at)
 				seq := int64(round*benchMessages + i + 1)
 				text := fmt.Sprintf("Nachricht %d zum Löschen", i)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, channel_id, seq, user_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-					id, channelID, seq, userID, text, now.UnixMilli()); err != nil {
+					id, channelID, seq, userID, text, at.UnixMilli()); err != nil {
 					return err
 				}
 				if _, err := s.App.Journal.Append(ctx, tx, record.Entry{Kind: string(record.MessageCreated), ActorID: userID,
@@ -103,7 +107,7 @@ func seedMessages(b *testing.B, s *apptest.Stack, channelID, userID string, roun
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, type, channel_id, payload, at, subject_id) VALUES (?, 'message.created', ?, '{}', ?, ?)`,
-					-seq, channelID, now.UnixMilli(), id); err != nil {
+					-seq, channelID, at.UnixMilli(), id); err != nil {
 					return err
 				}
 			}
