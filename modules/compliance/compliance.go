@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
@@ -21,13 +22,20 @@ type Moderator interface {
 	ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reason string) (channelID string, err error)
 }
 
-// Deps are the module's dependencies; all are required but Clock.
+// Deps are the module's dependencies; all are required but Clock and
+// the purging ones (Record, Messages, Files: without them retention and
+// PurgeContent refuse to run).
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
+	Record    Record
+	Messages  Messages
+	Files     Files
+	// Retention configures the daily retention job.
+	Retention RetentionConfig
 }
 
 // Module is the compliance desk.
@@ -38,6 +46,14 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
+
+	record    Record
+	messages  Messages
+	files     Files
+	retention RetentionConfig
+	// runMu lets one retention run at a time go on in this process;
+	// db.TryLock does it across a cluster.
+	runMu sync.Mutex
 }
 
 // New returns the module.
@@ -48,7 +64,8 @@ func New(d Deps) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator}, nil
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
+		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults()}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read
