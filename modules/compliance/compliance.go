@@ -28,6 +28,12 @@ type Deps struct {
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
+	Files     FileModerator
+	// Erasure: identity's accounts, who wrote what, and the journal's
+	// purge of an audit entry's content.
+	Accounts Accounts
+	Authored Authored
+	Subjects SubjectPurger
 }
 
 // Module is the compliance desk.
@@ -38,17 +44,23 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
+	files   FileModerator
+
+	accounts Accounts
+	authored Authored
+	subjects SubjectPurger
 }
 
 // New returns the module.
 func New(d Deps) (*Module, error) {
-	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil {
-		return nil, errors.New("compliance: DB, Log, Journal and Moderator are required")
+	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil || d.Files == nil {
+		return nil, errors.New("compliance: DB, Log, Journal, Moderator and Files are required")
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator}, nil
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
+		files: d.Files, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

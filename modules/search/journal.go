@@ -79,6 +79,9 @@ var meanings = map[record.Kind]effect{
 	// What moderation took down leaves search for members.
 	record.MessageModerated: removeMessage,
 	record.FileModerated:    removeFile,
+	// Erasure's purges reach the index through the purge's own entries;
+	// the account's new name shows at the next reindex.
+	record.UserErased: ignored,
 }
 
 // Entry is one entry of the record journal, as search reads it.

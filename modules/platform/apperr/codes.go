@@ -143,6 +143,13 @@ const (
 	CodeTooManyAttendees     Code = "too_many_attendees"
 )
 
+// Taking files down and GDPR erasure (the compliance desk).
+const (
+	CodeFileTakenDown Code = "file_taken_down"
+	CodeAccountActive Code = "account_active"
+	CodeAccountErased Code = "account_erased"
+)
+
 // Codes says when each code is sent. It is the closed list: a code that is
 // not here cannot be sent (TestEveryCodeIsListed).
 var Codes = map[Code]string{
@@ -256,4 +263,8 @@ var Codes = map[Code]string{
 	CodeShuttingDown:        "The server is stopping; the request was not carried out, try again.",
 	CodeRangeNotSatisfiable: "A Range header asks for bytes the file does not have.",
 	CodePreconditionFailed:  "The file is not the version If-Match or If-Unmodified-Since names.",
+
+	CodeFileTakenDown: "The file was taken down by moderation; the record keeps it.",
+	CodeAccountActive: "The account is still active: disable it before erasing it.",
+	CodeAccountErased: "The account was erased (GDPR); it cannot be changed, enabled or erased again.",
 }

@@ -61,6 +61,10 @@ const (
 	FileModerated    Kind = "file.moderated"
 	HoldCreated      Kind = "hold.created"
 	HoldReleased     Kind = "hold.released"
+
+	// compliance: a departed person's account was erased (GDPR): content
+	// purged unless held, identity pseudonymised. Meta holds counts only.
+	UserErased Kind = "user.erased"
 )
 
 // Kinds returns every kind, in the order above.
@@ -77,6 +81,7 @@ func Kinds() []Kind {
 		ContentPurged,
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
+		UserErased,
 	}
 }
 
