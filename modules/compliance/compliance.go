@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
@@ -21,14 +22,22 @@ type Moderator interface {
 	ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reason string) (channelID string, err error)
 }
 
-// Deps are the module's dependencies; all are required but Clock.
+// Deps are the module's dependencies; all are required but Clock and
+// the purging ones (Record, Messages, Files: without them retention and
+// PurgeContent refuse to run).
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
-	Files     FileModerator
+	Record    Record
+	Messages  Messages
+	Files     Files
+	// Retention configures the daily retention job.
+	Retention RetentionConfig
+	// FileModerator takes files down (files and chat).
+	FileModerator FileModerator
 	// Erasure: identity's accounts, who wrote what, and the journal's
 	// purge of an audit entry's content.
 	Accounts Accounts
@@ -44,8 +53,16 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
-	files   FileModerator
 
+	record    Record
+	messages  Messages
+	files     Files
+	retention RetentionConfig
+	// runMu lets one retention run at a time go on in this process;
+	// db.TryLock does it across a cluster.
+	runMu sync.Mutex
+
+	fileMod  FileModerator
 	accounts Accounts
 	authored Authored
 	subjects SubjectPurger
@@ -53,14 +70,15 @@ type Module struct {
 
 // New returns the module.
 func New(d Deps) (*Module, error) {
-	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil || d.Files == nil {
-		return nil, errors.New("compliance: DB, Log, Journal, Moderator and Files are required")
+	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil || d.FileModerator == nil {
+		return nil, errors.New("compliance: DB, Log, Journal, Moderator and FileModerator are required")
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
-		files: d.Files, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects}, nil
+		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults(),
+		fileMod: d.FileModerator, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -243,7 +243,7 @@ func (m *Module) Erase(ctx context.Context, userID string, in ErasureRequest) (E
 	if err != nil {
 		return Erasure{}, err
 	}
-	if m.accounts == nil || m.authored == nil || m.subjects == nil {
+	if m.accounts == nil || m.authored == nil || m.subjects == nil || m.record == nil {
 		return Erasure{}, fmt.Errorf("compliance: erasure is not wired (Accounts, Authored, Subjects)")
 	}
 	reason, err := text.Line("body.reason", in.Reason, MaxReason)
@@ -273,7 +273,7 @@ func (m *Module) Erase(ctx context.Context, userID string, in ErasureRequest) (E
 		// Content first, through the purge primitive; it weighs the holds
 		// again in this transaction and may keep more than the plan said
 		// (a hold made since): its word counts.
-		res, err := m.purgeAuthored(ctx, tx, officer.UserID, p.messages, p.files)
+		res, err := m.purgeAuthored(ctx, tx, officer.UserID, userID, p.messages, p.files)
 		if err != nil {
 			return err
 		}

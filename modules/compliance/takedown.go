@@ -43,7 +43,7 @@ func (m *Module) ModerateFile(ctx context.Context, fileID, reason string) (FileM
 	}
 	out := FileModeration{FileID: fileID, Reason: reason}
 	err = m.db.WithTx(ctx, func(tx *db.Tx) error {
-		chs, err := m.files.TakeDownFile(ctx, tx, fileID, reason)
+		chs, err := m.fileMod.TakeDownFile(ctx, tx, fileID, reason)
 		if err != nil {
 			return err
 		}

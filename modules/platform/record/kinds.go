@@ -62,10 +62,37 @@ const (
 	HoldCreated      Kind = "hold.created"
 	HoldReleased     Kind = "hold.released"
 
+	// compliance: retention purged a batch of messages and files (the
+	// tombstone: which ones, which entries' content went, under which
+	// policy; see the Meta* keys below).
+	RetentionPurged Kind = "retention.purged"
+	// compliance: a retention policy or the admin's limits on them changed.
+	RetentionPolicySet     Kind = "retention.policy_set"
+	RetentionPolicyRemoved Kind = "retention.policy_removed"
+	RetentionLimitsSet     Kind = "retention.limits_set"
+
 	// compliance: a departed person's account was erased (GDPR): content
 	// purged unless held, identity pseudonymised. Meta holds counts only.
 	UserErased Kind = "user.erased"
+	// compliance: erasure purged a batch of the person's messages and
+	// files (a tombstone like RetentionPurged; meta names them).
+	ErasurePurged Kind = "erasure.purged"
 )
+
+// The meta keys of a batch tombstone (RetentionPurged, and any later kind
+// that IsTombstone lists): space-separated ids, so that readers of the
+// journal (search, e-discovery, CheckRecords) know what is gone.
+const (
+	MetaPurgedMessages = "messages" // message ids whose rows and content were purged
+	MetaPurgedFiles    = "files"    // file ids whose rows, blobs and content were purged
+	MetaPurgedSeqs     = "seqs"     // journal entries whose content was purged
+)
+
+// IsTombstone reports whether entries of kind name purged messages and
+// files in their meta (MetaPurgedMessages, MetaPurgedFiles, MetaPurgedSeqs).
+func IsTombstone(kind string) bool {
+	return kind == string(RetentionPurged) || kind == string(ErasurePurged)
+}
 
 // Kinds returns every kind, in the order above.
 func Kinds() []Kind {
@@ -81,7 +108,8 @@ func Kinds() []Kind {
 		ContentPurged,
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
-		UserErased,
+		RetentionPurged, RetentionPolicySet, RetentionPolicyRemoved, RetentionLimitsSet,
+		UserErased, ErasurePurged,
 	}
 }
 
