@@ -289,6 +289,11 @@ func (m *Module) Erase(ctx context.Context, userID string, in ErasureRequest) (E
 			return err
 		}
 		out.Erased = true
+		// Entries about the account itself (user.roles_changed) keep its
+		// names in their content.
+		if err := m.subjects.PurgeSubject(ctx, tx, userID, officer.UserID, erasureReason); err != nil {
+			return err
+		}
 		// The audit entries by and about the person.
 		for _, e := range p.audit {
 			if err := m.subjects.PurgeSubject(ctx, tx, e.ID, officer.UserID, erasureReason); err != nil {
