@@ -244,3 +244,48 @@ func TestErasurePurgesContentPseudonymisesAndKeepsTheJournalVerifying(t *testing
 		}
 	})
 }
+
+// Officers erase the same account at once: one erases, the others are
+// told it is erased (409), nobody gets a server error, and the record
+// holds one erasure.
+func TestConcurrentErasureErasesOnce(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+		adm := s.Person("adm", authn.RoleAdmin)
+		officers := []*apptest.Person{s.Person("comp", authn.RoleCompliance), s.Person("comp2", authn.RoleCompliance),
+			s.Person("comp3", authn.RoleCompliance)}
+		for round := 0; round < 3; round++ {
+			leaver := s.Person("weg" + string(rune('a'+round)))
+			var ch chat.Channel
+			leaver.Must(http.StatusCreated, "POST", "/api/v1/channels", map[string]any{"name": "kanal-" + leaver.Username}).JSON(t, &ch)
+			for i := 0; i < 5; i++ {
+				leaver.Must(http.StatusCreated, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Nachricht"})
+			}
+			adm.Must(http.StatusOK, "PATCH", "/api/v1/admin/users/"+leaver.ID, map[string]any{"status": "disabled"})
+			_, pseudonym := identity.Pseudonym(leaver.ID)
+			start := make(chan struct{})
+			statuses := make(chan int, len(officers))
+			for _, o := range officers {
+				go func() {
+					<-start
+					statuses <- o.Do("POST", "/api/v1/compliance/users/"+leaver.ID+"/erasure",
+						map[string]any{"reason": "Art. 17", "confirm": pseudonym}).Status
+				}()
+			}
+			close(start)
+			won := 0
+			for range officers {
+				switch st := <-statuses; st {
+				case http.StatusOK:
+					won++
+				case http.StatusConflict:
+				default:
+					t.Errorf("round %d: status %d", round, st)
+				}
+			}
+			tr := readTrail(t, officers[0], url.Values{"target_id": {leaver.ID}, "action": {"user.erase"}})
+			if won != 1 || len(tr.Items) != 1 {
+				t.Errorf("round %d: %d officers won, %d erasures on the trail", round, won, len(tr.Items))
+			}
+		}
+	})
+}
