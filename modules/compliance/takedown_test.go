@@ -23,7 +23,7 @@ import (
 // the record keeps the file (journal entries, bytes) with who took it
 // down and why; the journal still verifies.
 func TestTakeDownFileHidesItFromMembersAndKeepsItOnTheRecord(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, s *apptest.Stack) {
+	eachStack(t, func(t *testing.T, s stack) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		ann, bob, eve := s.Person("ann"), s.Person("bob"), s.Person("eve")
@@ -174,6 +174,9 @@ func TestTakeDownFileHidesItFromMembersAndKeepsItOnTheRecord(t *testing.T) {
 		}
 		if trashed != 0 {
 			t.Errorf("the bytes of a taken-down file are in the trash (%d keys)", trashed)
+		}
+		if !s.hasBlob(t, leak.ID) {
+			t.Errorf("the bytes of a taken-down file left the store")
 		}
 		trail := readTrail(t, comp, url.Values{"action": {"file.moderate"}, "target_id": {leak.ID}})
 		if len(trail.Items) != 1 || trail.Items[0].ActorID != comp.ID || trail.Items[0].Details["reason"] != "Zugangsdaten geleakt" {
