@@ -200,7 +200,9 @@ func (a *App) build(ctx context.Context) error {
 	a.Chat.SetFiles(a.Files)
 
 	if a.Compliance, err = compliance.New(compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal,
-		Moderator: a.Chat, Record: a.Journal, Messages: retentionChat{a}, Files: retentionFiles{a}, Retention: a.cfg.Retention}); err != nil {
+		Moderator: a.Chat, Record: a.Journal, Messages: retentionChat{a}, Files: retentionFiles{a}, Retention: a.cfg.Retention,
+		FileModerator: complianceFiles{a}, Accounts: complianceAccounts{a}, Authored: complianceAuthored{a},
+		Subjects: a.Journal}); err != nil {
 		return err
 	}
 

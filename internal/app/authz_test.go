@@ -91,10 +91,13 @@ var operations = map[string]string{
 	"GET /api/v1/compliance/audit-trail":             officer,
 	"GET /api/v1/compliance/audit-trail/export":      officer,
 	"POST /api/v1/compliance/messages/{id}/moderate": officer,
+	"POST /api/v1/compliance/files/{id}/moderate":    officer,
 	"GET /api/v1/compliance/holds":                   compOnly,
 	"POST /api/v1/compliance/holds":                  compOnly,
 	"GET /api/v1/compliance/holds/{id}":              compOnly,
 	"POST /api/v1/compliance/holds/{id}/release":     compOnly,
+	"GET /api/v1/compliance/users/{id}/erasure":      compOnly,
+	"POST /api/v1/compliance/users/{id}/erasure":     compOnly,
 
 	"GET /api/v1/compliance/retention/policies":         compOnly,
 	"PUT /api/v1/compliance/retention/policies":         compOnly,
@@ -212,7 +215,7 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"current_password": "wrong-password-1", "new_password": "a-long-password-3"}
 	case "PATCH /api/v1/chat/my-settings":
 		return map[string]any{"read_receipts": "on"}
-	case "POST /api/v1/compliance/messages/{id}/moderate":
+	case "POST /api/v1/compliance/messages/{id}/moderate", "POST /api/v1/compliance/files/{id}/moderate":
 		return map[string]any{"reason": "eingeschleust"}
 	case "POST /api/v1/compliance/holds":
 		return map[string]any{"matter": "eingeschleust", "custodian_ids": []string{bobID}}
@@ -220,6 +223,8 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"scope": "global", "message_days": 1}
 	case "PUT /api/v1/compliance/retention/limits":
 		return map[string]any{"min_days": 1}
+	case "POST /api/v1/compliance/users/{id}/erasure":
+		return map[string]any{"reason": "eingeschleust", "confirm": "Former member 0000"}
 	case "PUT /api/v1/calendar/calendars/{id}/color":
 		return map[string]any{"color": "#ff0000"}
 	case "PUT /api/v1/calendar/calendars/{id}/hidden":
@@ -388,6 +393,10 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 				return strings.Replace(path, "{id}", w.ann.ID, 1)
 			case strings.HasPrefix(path, "/api/v1/compliance/messages/"):
 				return strings.Replace(path, "{id}", tg.mid, 1)
+			case strings.HasPrefix(path, "/api/v1/compliance/files/"):
+				return strings.Replace(path, "{id}", w.shared.ID, 1)
+			case strings.HasPrefix(path, "/api/v1/compliance/users/"):
+				return strings.Replace(path, "{id}", w.bob.ID, 1)
 			case strings.HasPrefix(path, "/api/v1/calendar/feeds/"):
 				return strings.Replace(path, "{id}", w.annFeed.ID, 1)
 			case strings.HasPrefix(path, "/api/v1/calendar/feed/"):

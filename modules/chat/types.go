@@ -71,6 +71,9 @@ type Attachment struct {
 	URL          string `json:"url,omitempty"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 	PreviewURL   string `json:"preview_url,omitempty"`
+	// Moderated: the file was taken down; only its id is left, shown as a
+	// placeholder ("removed by moderation").
+	Moderated bool `json:"moderated,omitempty" doc:"Taken down by moderation: a placeholder with only the id; the file cannot be opened."`
 }
 
 // ReactionChanged is the payload of reaction.changed: a message's

@@ -36,6 +36,13 @@ type Deps struct {
 	Files     Files
 	// Retention configures the daily retention job.
 	Retention RetentionConfig
+	// FileModerator takes files down (files and chat).
+	FileModerator FileModerator
+	// Erasure: identity's accounts, who wrote what, and the journal's
+	// purge of an audit entry's content.
+	Accounts Accounts
+	Authored Authored
+	Subjects SubjectPurger
 }
 
 // Module is the compliance desk.
@@ -54,18 +61,24 @@ type Module struct {
 	// runMu lets one retention run at a time go on in this process;
 	// db.TryLock does it across a cluster.
 	runMu sync.Mutex
+
+	fileMod  FileModerator
+	accounts Accounts
+	authored Authored
+	subjects SubjectPurger
 }
 
 // New returns the module.
 func New(d Deps) (*Module, error) {
-	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil {
-		return nil, errors.New("compliance: DB, Log, Journal and Moderator are required")
+	if d.DB == nil || d.Log == nil || d.Journal == nil || d.Moderator == nil || d.FileModerator == nil {
+		return nil, errors.New("compliance: DB, Log, Journal, Moderator and FileModerator are required")
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
-		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults()}, nil
+		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults(),
+		fileMod: d.FileModerator, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -49,10 +49,19 @@ type (
 			Reason string `json:"reason" maxLength:"4000" doc:"Why it is taken down; kept on the record, shown only to admins and compliance officers." example:"leaked password"`
 		}
 	}
-	moderateOutput struct{ Body Moderation }
-	holdInput      struct{ Body NewHold }
-	holdOutput     struct{ Body Hold }
-	holdPath       struct {
+	moderateOutput     struct{ Body Moderation }
+	moderateFileOutput struct{ Body FileModeration }
+	erasurePath        struct {
+		ID string `path:"id" maxLength:"64" doc:"The account's user id."`
+	}
+	eraseInput struct {
+		ID   string `path:"id" maxLength:"64" doc:"The account's user id."`
+		Body ErasureRequest
+	}
+	erasureOutput struct{ Body Erasure }
+	holdInput     struct{ Body NewHold }
+	holdOutput    struct{ Body Hold }
+	holdPath      struct {
 		ID string `path:"id" maxLength:"64"`
 	}
 	holdsOutput struct {
@@ -96,6 +105,33 @@ func (m *Module) Register(api huma.API) {
 				return nil, err
 			}
 			return &moderateOutput{Body: mod}, nil
+		})
+	huma.Register(api, op("compliance-moderate-file", http.MethodPost, "/compliance/files/{id}/moderate",
+		"Take a file down with a reason: members can no longer open it, its messages show a placeholder, the record keeps it (admins and compliance officers)"),
+		func(ctx context.Context, in *moderateInput) (*moderateFileOutput, error) {
+			mod, err := m.ModerateFile(ctx, in.ID, in.Body.Reason)
+			if err != nil {
+				return nil, err
+			}
+			return &moderateFileOutput{Body: mod}, nil
+		})
+	huma.Register(api, op("compliance-erasure-preview", http.MethodGet, "/compliance/users/{id}/erasure",
+		"Dry run of a GDPR erasure: what would be purged, what legal holds keep, the pseudonym (compliance officers; on the audit trail)"),
+		func(ctx context.Context, in *erasurePath) (*erasureOutput, error) {
+			e, err := m.ErasurePreview(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &erasureOutput{Body: e}, nil
+		})
+	huma.Register(api, op("compliance-erase-user", http.MethodPost, "/compliance/users/{id}/erasure",
+		"Erase a disabled account (GDPR): purge the person's content unless held, pseudonymise their identity in the record (compliance officers)"),
+		func(ctx context.Context, in *eraseInput) (*erasureOutput, error) {
+			e, err := m.Erase(ctx, in.ID, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			return &erasureOutput{Body: e}, nil
 		})
 	create := op("compliance-create-hold", http.MethodPost, "/compliance/holds",
 		"Put a legal hold on a matter: custodians, channels, a date range (compliance officers)")

@@ -49,7 +49,8 @@ func (m *Module) canRead(ctx context.Context, q db.Querier, userID string, f fil
 
 // readable loads a live file the caller may see. Unknown ids, malformed
 // ids and files the caller may not see all look the same (404), so ids
-// cannot be probed; a deleted file the caller could see is 410.
+// cannot be probed; a deleted or taken-down file the caller could see is
+// 410.
 func (m *Module) readable(ctx context.Context, id string) (fileRow, error) {
 	p, err := authn.Require(ctx)
 	if err != nil {
@@ -74,6 +75,9 @@ func (m *Module) readable(ctx context.Context, id string) (fileRow, error) {
 	}
 	if f.DeletedAt != 0 {
 		return fileRow{}, apperr.Gone("this file was deleted").WithCode(apperr.CodeFileDeleted)
+	}
+	if f.ModeratedAt != 0 {
+		return fileRow{}, takenDown()
 	}
 	return f, nil
 }
@@ -122,7 +126,7 @@ func (m *Module) Attach(ctx context.Context, tx *db.Tx, userID, channelID, messa
 	out := make([]Attachment, 0, len(fileIDs))
 	for _, id := range fileIDs {
 		f, ok := rows[id]
-		if !ok || f.OwnerID != userID || f.DeletedAt != 0 {
+		if !ok || f.OwnerID != userID || f.DeletedAt != 0 || f.ModeratedAt != 0 {
 			return nil, notAttachable(id)
 		}
 		err := insertShare(ctx, tx, shareRow{ID: ids.NewAt(now), FileID: id, ChannelID: channelID, MessageID: messageID, SharedBy: userID, SharedAt: now.UnixMilli()})
@@ -188,6 +192,11 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 				return fileNotFound()
 			}
 			return apperr.Forbidden("only the person who uploaded a file, or an admin, can delete it").WithCode(apperr.CodeNotFileOwner)
+		}
+		if f.ModeratedAt != 0 {
+			// What moderation took down stays on the record; retention
+			// or erasure remove it, under the legal holds.
+			return takenDown()
 		}
 		now := m.now()
 		if ok, err := markDeleted(ctx, tx, id, p.UserID, now); err != nil {
@@ -332,7 +341,7 @@ func pageSize(limit int) int {
 // filters by channel membership at query time.
 func (m *Module) TextContent(ctx context.Context, id string, max int) (string, error) {
 	f, err := getFile(ctx, m.db, id, false)
-	if err != nil || f.DeletedAt != 0 {
+	if err != nil || f.DeletedAt != 0 || f.ModeratedAt != 0 {
 		return "", nil
 	}
 	obj, err := m.store.Open(ctx, f.BlobKey)

@@ -56,6 +56,7 @@ type fileRow struct {
 	PreviewState, PreviewType                       string
 	PreviewAt, CreatedAt, DeletedAt                 int64
 	DeletedBy                                       string
+	ModeratedAt                                     int64 // taken down by moderation
 }
 
 func contentKey(id string) string { return "f/" + id }

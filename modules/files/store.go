@@ -13,7 +13,7 @@ import (
 // All SQL of the files module is in this file.
 
 const fileColumns = `id, owner_id, name, content_type, size, sha256, blob_key, voice, duration_ms,
-	width, height, preview_state, preview_at, preview_type, created_at, deleted_at, deleted_by`
+	width, height, preview_state, preview_at, preview_type, created_at, deleted_at, deleted_by, moderated_at`
 
 type scanner = db.Scanner
 
@@ -21,7 +21,7 @@ type scanner = db.Scanner
 func scanFile(s scanner, extra ...any) (fileRow, error) {
 	var r fileRow
 	err := s.Scan(append(extra, &r.ID, &r.OwnerID, &r.Name, &r.ContentType, &r.Size, &r.SHA256, &r.BlobKey, &r.Voice, &r.DurationMS,
-		&r.Width, &r.Height, &r.PreviewState, &r.PreviewAt, &r.PreviewType, &r.CreatedAt, &r.DeletedAt, &r.DeletedBy)...)
+		&r.Width, &r.Height, &r.PreviewState, &r.PreviewAt, &r.PreviewType, &r.CreatedAt, &r.DeletedAt, &r.DeletedBy, &r.ModeratedAt)...)
 	return r, err
 }
 
@@ -89,13 +89,24 @@ func getFiles(ctx context.Context, q db.Querier, fileIDs []string, lock bool) (m
 
 func insertFile(ctx context.Context, tx *db.Tx, r fileRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO files (`+fileColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OwnerID, r.Name, r.ContentType, r.Size, r.SHA256, r.BlobKey, r.Voice, r.DurationMS,
-		r.Width, r.Height, r.PreviewState, r.PreviewAt, r.PreviewType, r.CreatedAt, r.DeletedAt, r.DeletedBy)
+		r.Width, r.Height, r.PreviewState, r.PreviewAt, r.PreviewType, r.CreatedAt, r.DeletedAt, r.DeletedBy, r.ModeratedAt)
 	if err != nil {
 		return fmt.Errorf("insert file: %w", err)
 	}
 	return nil
+}
+
+// markModerated takes the file down, if nobody did yet and it is live.
+func markModerated(ctx context.Context, tx *db.Tx, id string, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE files SET moderated_at = ? WHERE id = ? AND deleted_at = 0 AND moderated_at = 0`,
+		at.UnixMilli(), id)
+	if err != nil {
+		return false, fmt.Errorf("take file %s down: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func markDeleted(ctx context.Context, tx *db.Tx, id, by string, at time.Time) (bool, error) {
@@ -110,7 +121,7 @@ func markDeleted(ctx context.Context, tx *db.Tx, id, by string, at time.Time) (b
 
 // listOwned returns the owner's live files, newest first, before the id.
 func listOwned(ctx context.Context, q db.Querier, owner, before string, limit int) ([]fileRow, error) {
-	query, args := `SELECT `+fileColumns+` FROM files WHERE owner_id = ? AND deleted_at = 0`, []any{owner}
+	query, args := `SELECT `+fileColumns+` FROM files WHERE owner_id = ? AND deleted_at = 0 AND moderated_at = 0`, []any{owner}
 	if before != "" {
 		query += ` AND id < ?`
 		args = append(args, before)
@@ -176,7 +187,7 @@ type channelFileRow struct {
 func listChannelFiles(ctx context.Context, q db.Querier, channelID string, before int64, limit int) ([]channelFileRow, error) {
 	query := `SELECT s.id, s.seq, s.message_id, s.shared_by, s.shared_at, ` + db.Prefixed("f.", fileColumns) + `
 		FROM file_shares s JOIN files f ON f.id = s.file_id
-		WHERE s.channel_id = ? AND f.deleted_at = 0`
+		WHERE s.channel_id = ? AND f.deleted_at = 0 AND f.moderated_at = 0`
 	args := []any{channelID}
 	if before > 0 {
 		query += ` AND s.seq < ?`
@@ -312,7 +323,7 @@ func dueTrash(ctx context.Context, q db.Querier, now time.Time, grace time.Durat
 // waiting or its previous claim went stale (a node died mid-work).
 func claimPreview(ctx context.Context, q db.Querier, id string, now time.Time, stale time.Duration) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE files SET preview_state = 'working', preview_at = ?
-		WHERE id = ? AND deleted_at = 0 AND (preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?))`,
+		WHERE id = ? AND deleted_at = 0 AND moderated_at = 0 AND (preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?))`,
 		now.UnixMilli(), id, now.Add(-stale).UnixMilli())
 	if err != nil {
 		return false, fmt.Errorf("claim preview of %s: %w", id, err)
@@ -340,7 +351,7 @@ func waitingPreviews(ctx context.Context, q db.Querier, now time.Time, stale tim
 		var id string
 		return id, s.Scan(&id)
 	}, `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY owner_id ORDER BY id) AS turn FROM files
-		WHERE deleted_at = 0 AND (preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?))) due
+		WHERE deleted_at = 0 AND moderated_at = 0 AND (preview_state = 'pending' OR (preview_state = 'working' AND preview_at < ?))) due
 		ORDER BY turn, id LIMIT ?`,
 		now.Add(-stale).UnixMilli(), limit)
 }

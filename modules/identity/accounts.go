@@ -194,6 +194,11 @@ func (m *Module) UpdateUser(ctx context.Context, idOrName string, p UserPatch) (
 		if err != nil {
 			return err
 		}
+		if erased, err := isErased(ctx, tx, u.ID); err != nil {
+			return err
+		} else if erased {
+			return errErased(u.Username)
+		}
 		before := u
 		now := m.now()
 		if p.touchesProfile() || p.TimeZone != nil {

@@ -49,7 +49,21 @@ func (m *Module) recordRoles(ctx context.Context, tx *db.Tx, u User, from, to []
 	if p := authn.FromContext(ctx); p != nil {
 		actorID, by = p.UserID, p.Username
 	}
+	// Names go into the content, which GDPR erasure can purge; the entry
+	// itself (which the Merkle tree commits to and nothing may change)
+	// keeps only ids, the roles and, for Kontor itself, which command.
+	meta := map[string]string{"from": formatRoles(from), "to": formatRoles(to), "reason": reason}
+	if actorID == "" {
+		meta["by"] = by
+	}
 	_, err := m.journal.Append(ctx, tx, record.Entry{Kind: KindRolesChanged, ActorID: actorID, SubjectID: u.ID,
-		Meta: map[string]string{"username": u.Username, "from": formatRoles(from), "to": formatRoles(to), "by": by, "reason": reason}})
+		Content: RolesChange{Username: u.Username, By: by}, Meta: meta})
 	return err
+}
+
+// RolesChange is the content of a user.roles_changed entry: the names of
+// whose roles changed and of who changed them, as they were then.
+type RolesChange struct {
+	Username string `json:"username"`
+	By       string `json:"by"`
 }

@@ -39,7 +39,7 @@ func TestAdminAndComplianceAreSeparate(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := e.journal.kinds(identity.KindRolesChanged)[onRecord:]
-		if len(rec) != 1 || rec[0].Meta["username"] != "carla" || rec[0].Meta["to"] != "compliance" || rec[0].Meta["by"] != "cli" {
+		if len(rec) != 1 || rec[0].Content.(identity.RolesChange).Username != "carla" || rec[0].Meta["to"] != "compliance" || rec[0].Meta["by"] != "cli" {
 			t.Fatalf("the command line's grant on the record: %+v", rec)
 		}
 
@@ -60,7 +60,7 @@ func TestAdminAndComplianceAreSeparate(t *testing.T) {
 		// The admin still grants admin (compliance untouched) to a compliance officer.
 		a.Must(200, "PATCH", "/api/v1/admin/users/bob", map[string]any{"roles": []string{"admin", "compliance"}})
 		rec = e.journal.kinds(identity.KindRolesChanged)[onRecord:]
-		if len(rec) != 3 || rec[1].Meta["by"] != "carla" || rec[1].Meta["to"] != "compliance" || rec[2].Meta["to"] != "admin compliance" || rec[2].Meta["from"] != "compliance" {
+		if len(rec) != 3 || rec[1].Content.(identity.RolesChange).By != "carla" || rec[1].ActorID == "" || rec[1].Meta["by"] != "" || rec[1].Meta["to"] != "compliance" || rec[2].Meta["to"] != "admin compliance" || rec[2].Meta["from"] != "compliance" {
 			t.Fatalf("role changes on the record: %+v", rec)
 		}
 	})

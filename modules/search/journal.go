@@ -89,6 +89,10 @@ var meanings = map[record.Kind]effect{
 	record.RetentionPolicySet:     ignored,
 	record.RetentionPolicyRemoved: ignored,
 	record.RetentionLimitsSet:     ignored,
+	// Erasure's purges reach the index through the purge's own entries;
+	// the account's new name shows at the next reindex.
+	record.UserErased:    ignored,
+	record.ErasurePurged: removeSubjects,
 }
 
 // Entry is one entry of the record journal, as search reads it.

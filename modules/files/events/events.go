@@ -10,10 +10,15 @@ import "github.com/kontorhq/kontor/modules/platform/eventlog"
 const (
 	FileUpdated eventlog.Kind[FileUpdate]  = "file.updated"
 	FileDeleted eventlog.Kind[FileRemoved] = "file.deleted"
+	// FileModerated: an admin or compliance officer took the file down;
+	// the messages show a placeholder instead of it.
+	FileModerated eventlog.Kind[FileRemoved] = "file.moderated"
 )
 
 // Kinds lists them for the OpenAPI document.
-func Kinds() []eventlog.Spec { return []eventlog.Spec{FileUpdated.Spec(), FileDeleted.Spec()} }
+func Kinds() []eventlog.Spec {
+	return []eventlog.Spec{FileUpdated.Spec(), FileDeleted.Spec(), FileModerated.Spec()}
+}
 
 // FileUpdate is the payload of file.updated: the file's metadata changed
 // (its preview is ready); message_ids are the messages in the channel
@@ -23,8 +28,8 @@ type FileUpdate struct {
 	MessageIDs []string `json:"message_ids"`
 }
 
-// FileRemoved is the payload of file.deleted: the file is gone from the
-// messages message_ids.
+// FileRemoved is the payload of file.deleted and file.moderated: the file
+// is gone from the messages message_ids.
 type FileRemoved struct {
 	ID         string   `json:"id"`
 	MessageIDs []string `json:"message_ids"`

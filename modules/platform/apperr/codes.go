@@ -152,6 +152,13 @@ const (
 	CodeTooManyAttendees     Code = "too_many_attendees"
 )
 
+// Taking files down and GDPR erasure (the compliance desk).
+const (
+	CodeFileTakenDown Code = "file_taken_down"
+	CodeAccountActive Code = "account_active"
+	CodeAccountErased Code = "account_erased"
+)
+
 // Codes says when each code is sent. It is the closed list: a code that is
 // not here cannot be sent (TestEveryCodeIsListed).
 var Codes = map[Code]string{
@@ -270,4 +277,8 @@ var Codes = map[Code]string{
 	CodeRetentionPolicyNotFound: "No such retention policy.",
 	CodeRetentionRunning:        "A retention run is already going on; try again when it is done.",
 	CodeRetentionAsOfFuture:     "A retention run or dry run cannot look from a time later than now.",
+
+	CodeFileTakenDown: "The file was taken down by moderation; the record keeps it.",
+	CodeAccountActive: "The account is still active: disable it before erasing it.",
+	CodeAccountErased: "The account was erased (GDPR); it cannot be changed, enabled or erased again.",
 }

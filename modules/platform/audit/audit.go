@@ -7,8 +7,10 @@
 // the same transaction, so the audit trail is as tamper-evident as the
 // journal: an entry altered or removed in audit_log no longer matches the
 // journal's content hash, and a removed journal entry breaks the tree.
-// There is no way to change or delete an entry: this package has none, and
-// no operation offers one.
+// There is no way to delete an entry, and one way only to change one:
+// Pseudonymise, which GDPR erasure uses to replace a person's names with a
+// pseudonym after purging the entry's journal content (never under a
+// legal hold). No operation offers anything else.
 package audit
 
 import (
@@ -179,4 +181,48 @@ func Page(es []Entry, limit int) (items []Entry, next int64) {
 		next = es[len(es)-1].Seq
 	}
 	return es, next
+}
+
+// About lists the entries the user made or that were made about them
+// (actor or target), oldest first, after seq: what GDPR erasure weighs.
+func About(ctx context.Context, q db.Querier, userID string, after int64, limit int) ([]Entry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, id, at, actor_id, actor_name, action, target_type, target_id, details, ip, user_agent, request_id
+		FROM audit_log WHERE seq > ? AND (actor_id = ? OR target_id = ?) ORDER BY seq LIMIT ?`, after, userID, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit entries about %s: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at int64
+		var details string
+		if err := rows.Scan(&e.Seq, &e.ID, &at, &e.ActorID, &e.ActorName, &e.Action, &e.TargetType, &e.TargetID, &details, &e.IP, &e.UserAgent, &e.RequestID); err != nil {
+			return nil, fmt.Errorf("audit entries about %s: %w", userID, err)
+		}
+		e.At = time.UnixMilli(at).UTC()
+		_ = json.Unmarshal([]byte(details), &e.Details)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Pseudonymise rewrites who an entry names, for GDPR erasure only: the
+// actor's name, the details and the origin (address, browser) become e's.
+// What was done to what, when and by which id stays. The caller purges
+// the entry's journal content first (so the journal's check reports the
+// row as purged, not as changed) and only where no legal hold keeps it.
+func Pseudonymise(ctx context.Context, tx *db.Tx, e Entry) error {
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	b, err := json.Marshal(e.Details)
+	if err != nil {
+		return fmt.Errorf("pseudonymise audit entry %s: %w", e.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET actor_name = ?, details = ?, ip = ?, user_agent = ? WHERE seq = ?`,
+		e.ActorName, string(b), e.IP, e.UserAgent, e.Seq); err != nil {
+		return fmt.Errorf("pseudonymise audit entry %s: %w", e.ID, err)
+	}
+	return nil
 }

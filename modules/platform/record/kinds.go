@@ -70,6 +70,13 @@ const (
 	RetentionPolicySet     Kind = "retention.policy_set"
 	RetentionPolicyRemoved Kind = "retention.policy_removed"
 	RetentionLimitsSet     Kind = "retention.limits_set"
+
+	// compliance: a departed person's account was erased (GDPR): content
+	// purged unless held, identity pseudonymised. Meta holds counts only.
+	UserErased Kind = "user.erased"
+	// compliance: erasure purged a batch of the person's messages and
+	// files (a tombstone like RetentionPurged; meta names them).
+	ErasurePurged Kind = "erasure.purged"
 )
 
 // The meta keys of a batch tombstone (RetentionPurged, and any later kind
@@ -84,7 +91,7 @@ const (
 // IsTombstone reports whether entries of kind name purged messages and
 // files in their meta (MetaPurgedMessages, MetaPurgedFiles, MetaPurgedSeqs).
 func IsTombstone(kind string) bool {
-	return kind == string(RetentionPurged)
+	return kind == string(RetentionPurged) || kind == string(ErasurePurged)
 }
 
 // Kinds returns every kind, in the order above.
@@ -102,6 +109,7 @@ func Kinds() []Kind {
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
 		RetentionPurged, RetentionPolicySet, RetentionPolicyRemoved, RetentionLimitsSet,
+		UserErased, ErasurePurged,
 	}
 }
 
