@@ -28,6 +28,11 @@ type Deps struct {
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
+	// Finder, Directory and Files serve e-discovery; without Finder (a
+	// command that opens no index) e-discovery answers 503.
+	Finder    Finder
+	Directory Directory
+	Files     RecordedFiles
 }
 
 // Module is the compliance desk.
@@ -38,6 +43,10 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
+
+	finderDep Finder
+	dir       Directory
+	files     RecordedFiles
 }
 
 // New returns the module.
@@ -48,7 +57,8 @@ func New(d Deps) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator}, nil
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
+		finderDep: d.Finder, dir: d.Directory, files: d.Files}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read
