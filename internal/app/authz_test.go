@@ -34,6 +34,7 @@ const (
 	directed = "directed"   // names a colleague, shows only what the directory shows
 	officer  = "officer"    // admins and compliance officers (the compliance desk)
 	compOnly = "compliance" // compliance officers only (legal holds)
+	discover = "ediscovery" // compliance officers only, who read the whole record there (audited)
 	inCal    = "calendar"   // a calendar by id: its owner, or the channel's members
 	anEvent  = "event"      // a calendar event by id: who reads its calendar and who is invited
 )
@@ -93,6 +94,14 @@ var operations = map[string]string{
 	"POST /api/v1/compliance/holds":                  compOnly,
 	"GET /api/v1/compliance/holds/{id}":              compOnly,
 	"POST /api/v1/compliance/holds/{id}/release":     compOnly,
+
+	"POST /api/v1/compliance/ediscovery/search":                    discover,
+	"GET /api/v1/compliance/ediscovery/channels/{id}/conversation": discover,
+	"GET /api/v1/compliance/ediscovery/files/{id}/content":         discover,
+	"POST /api/v1/compliance/ediscovery/saved-searches":            discover,
+	"GET /api/v1/compliance/ediscovery/saved-searches":             discover,
+	"GET /api/v1/compliance/ediscovery/saved-searches/{id}":        discover,
+	"DELETE /api/v1/compliance/ediscovery/saved-searches/{id}":     discover,
 
 	"GET /api/v1/channels/{id}":                           inChan,
 	"PATCH /api/v1/channels/{id}":                         inChan,
@@ -205,6 +214,10 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"reason": "eingeschleust"}
 	case "POST /api/v1/compliance/holds":
 		return map[string]any{"matter": "eingeschleust", "custodian_ids": []string{bobID}}
+	case "POST /api/v1/compliance/ediscovery/search":
+		return map[string]any{"query": "Quartalszahlen"}
+	case "POST /api/v1/compliance/ediscovery/saved-searches":
+		return map[string]any{"matter": "eingeschleust", "name": "eingeschleust", "query": "Quartalszahlen"}
 	case "PUT /api/v1/calendar/calendars/{id}/color":
 		return map[string]any{"color": "#ff0000"}
 	case "PUT /api/v1/calendar/calendars/{id}/hidden":
@@ -469,6 +482,20 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), bodyFor(op.method, op.path, w.bob.ID), forbidden, "403")
 					} else if op.method == http.MethodGet {
 						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, answered, "an answer")
+					}
+				case discover:
+					// E-discovery reads every conversation on the record,
+					// for compliance officers alone (not admins); that
+					// they find it, and that each read is audited, is
+					// tested in modules/compliance.
+					if o.p != comp {
+						for _, tg := range targets {
+							p := expand(op.path, tg, "")
+							if strings.Contains(op.path, "/files/") {
+								p = strings.Replace(op.path, "{id}", fileIDs[0], 1)
+							}
+							try(o.name, o.p.Client, op.method, p, bodyFor(op.method, op.path, w.bob.ID), forbidden, "403")
+						}
 					}
 				case own, directed:
 					// Their own lists and the directory must not show it.

@@ -50,4 +50,3 @@ func (m *Module) OpenRecorded(ctx context.Context, id string) (Recorded, error) 
 	}
 	return Recorded{Name: f.Name, ContentType: f.ContentType, SHA256: f.SHA256, Size: f.Size, Deleted: f.DeletedAt != 0, Object: obj}, nil
 }
-

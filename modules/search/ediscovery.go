@@ -69,6 +69,7 @@ const (
 	dChannelID = "channel_id"
 	dAuthorID  = "author_id"
 	dAt        = "at"
+	dAtNanos   = "at_ns" // stored only: the index keeps "at" to the second, a rewrite needs it exact
 	dText      = fText
 	dName      = fName
 	dRootID    = "root_id"
@@ -78,7 +79,7 @@ const (
 	dHasLink   = "has_link"
 )
 
-var discoveryStored = []string{dKind, dState, dSubject, dMessageID, dChannelID, dAuthorID, dAt, dText, dName, dRootID, dVersion,
+var discoveryStored = []string{dKind, dState, dSubject, dMessageID, dChannelID, dAuthorID, dAt, dAtNanos, dText, dName, dRootID, dVersion,
 	dInThread, dHasFile, dHasLink}
 
 // discoveryMappingVersion changes whenever the mapping or what a document
@@ -118,6 +119,7 @@ func (d *ddoc) fields() map[string]any {
 	}
 	m[dVersion] = strconv.Itoa(d.Version)
 	m[dAt] = d.At
+	m[dAtNanos] = strconv.FormatInt(d.At.UnixNano(), 10)
 	return m
 }
 
@@ -128,13 +130,17 @@ func ddocFromStored(f map[string]any) *ddoc {
 		AuthorID: str(dAuthorID), Text: str(dText), Name: str(dName), RootID: str(dRootID),
 		InThread: flag(dInThread), HasFile: flag(dHasFile), HasLink: flag(dHasLink)}
 	d.Version, _ = strconv.Atoi(str(dVersion))
-	if t, err := time.Parse(time.RFC3339Nano, str(dAt)); err == nil {
+	if ns, err := strconv.ParseInt(str(dAtNanos), 10, 64); err == nil {
+		d.At = time.Unix(0, ns).UTC()
+	} else if t, err := time.Parse(time.RFC3339Nano, str(dAt)); err == nil {
 		d.At = t
 	}
 	return d
 }
 
-func entryDocID(seq int64) string { return "j:" + strconv.FormatInt(seq, 10) }
+// entryDocID is the document of journal entry seq, zero-padded so that
+// the id order (the tie-break of equal times) is the journal's order.
+func entryDocID(seq int64) string { return fmt.Sprintf("j:%019d", seq) }
 
 func seqOfDocID(id string) (int64, bool) {
 	s, ok := strings.CutPrefix(id, "j:")
@@ -153,6 +159,14 @@ func newDiscoveryMapping() *mapping.IndexMappingImpl {
 		f.SkipFreqNorm = true
 		f.IncludeInAll = false
 		f.DocValues = docValues
+		return f
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.DocValues = false
 		return f
 	}
 	textField := func(analyzer string) *mapping.FieldMapping {
@@ -179,7 +193,7 @@ func newDiscoveryMapping() *mapping.IndexMappingImpl {
 	for name, f := range map[string]*mapping.FieldMapping{
 		dKind: keywordField(false), dState: keywordField(false), dSubject: keywordField(false), dMessageID: keywordField(false),
 		dChannelID: keywordField(false), dAuthorID: keywordField(false), dRootID: keywordField(false), dVersion: keywordField(false),
-		dAt: at, dText: textField(analyze.Text), dName: textField(analyze.Name),
+		dAt: at, dAtNanos: storedOnly(), dText: textField(analyze.Text), dName: textField(analyze.Name),
 		dInThread: boolField(), dHasFile: boolField(), dHasLink: boolField(),
 	} {
 		dm.AddFieldMappingsAt(name, f)

@@ -16,13 +16,13 @@ import (
 type dEffect int
 
 const (
-	dIgnored      dEffect = iota
-	dAddMessage           // message.created: version 1
-	dAddVersion           // message.edited: a further version; the others become "edited"
-	dEndMessage           // deleted, expired, moderated: every version takes the state
-	dAddFile              // file.attached: one document per share
-	dEndFile              // file.deleted, file.moderated
-	dPurge                // content.purged: the purged entry's document goes
+	dIgnored    dEffect = iota
+	dAddMessage         // message.created: version 1
+	dAddVersion         // message.edited: a further version; the others become "edited"
+	dEndMessage         // deleted, expired, moderated: every version takes the state
+	dAddFile            // file.attached: one document per share
+	dEndFile            // file.deleted, file.moderated
+	dPurge              // content.purged: the purged entry's document goes
 )
 
 // discoveryMeanings decides, for every kind of the journal, what it does
