@@ -425,5 +425,3 @@ func TestSavedSearchesPerMatter(t *testing.T) {
 		}
 	})
 }
-
-
