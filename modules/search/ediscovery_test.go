@@ -68,7 +68,9 @@ func (u namedUsers) UserByName(_ context.Context, name string) (string, bool, er
 
 type namedChannels map[string][]string
 
-func (c namedChannels) ChannelIDsNamed(_ context.Context, name string) ([]string, error) { return c[name], nil }
+func (c namedChannels) ChannelIDsNamed(_ context.Context, name string) ([]string, error) {
+	return c[name], nil
+}
 
 func newTestDiscovery(t testing.TB, dir string, j *memJournal, batch int) *Discovery {
 	t.Helper()
