@@ -102,6 +102,14 @@ var operations = map[string]string{
 	"GET /api/v1/compliance/ediscovery/saved-searches":             discover,
 	"GET /api/v1/compliance/ediscovery/saved-searches/{id}":        discover,
 	"DELETE /api/v1/compliance/ediscovery/saved-searches/{id}":     discover,
+	"GET /api/v1/compliance/retention/policies":                    compOnly,
+	"PUT /api/v1/compliance/retention/policies":                    compOnly,
+	"DELETE /api/v1/compliance/retention/policies/{id}":            compOnly,
+	"GET /api/v1/compliance/retention/dry-run":                     compOnly,
+	"POST /api/v1/compliance/retention/run":                        compOnly,
+	"GET /api/v1/compliance/retention/runs":                        compOnly,
+	"GET /api/v1/compliance/retention/limits":                      officer,
+	"PUT /api/v1/compliance/retention/limits":                      admin,
 
 	"GET /api/v1/channels/{id}":                           inChan,
 	"PATCH /api/v1/channels/{id}":                         inChan,
@@ -218,6 +226,10 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"query": "Quartalszahlen"}
 	case "POST /api/v1/compliance/ediscovery/saved-searches":
 		return map[string]any{"matter": "eingeschleust", "name": "eingeschleust", "query": "Quartalszahlen"}
+	case "PUT /api/v1/compliance/retention/policies":
+		return map[string]any{"scope": "global", "message_days": 1}
+	case "PUT /api/v1/compliance/retention/limits":
+		return map[string]any{"min_days": 1}
 	case "PUT /api/v1/calendar/calendars/{id}/color":
 		return map[string]any{"color": "#ff0000"}
 	case "PUT /api/v1/calendar/calendars/{id}/hidden":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
@@ -21,18 +22,25 @@ type Moderator interface {
 	ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reason string) (channelID string, err error)
 }
 
-// Deps are the module's dependencies; all are required but Clock.
+// Deps are the module's dependencies; all are required but Clock and
+// the purging ones (Record, Messages, Files: without them retention and
+// PurgeContent refuse to run).
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
-	// Finder, Directory and Files serve e-discovery; without Finder (a
+	Record    Record
+	Messages  Messages
+	Files     Files
+	// Retention configures the daily retention job.
+	Retention RetentionConfig
+	// Finder, Directory and RecordedFiles serve e-discovery; without Finder (a
 	// command that opens no index) e-discovery answers 503.
-	Finder    Finder
-	Directory Directory
-	Files     RecordedFiles
+	Finder        Finder
+	Directory     Directory
+	RecordedFiles RecordedFiles
 }
 
 // Module is the compliance desk.
@@ -44,9 +52,17 @@ type Module struct {
 	journal record.Appender
 	mod     Moderator
 
+	record    Record
+	messages  Messages
+	files     Files
+	retention RetentionConfig
+	// runMu lets one retention run at a time go on in this process;
+	// db.TryLock does it across a cluster.
+	runMu sync.Mutex
+
 	finderDep Finder
 	dir       Directory
-	files     RecordedFiles
+	recorded  RecordedFiles
 }
 
 // New returns the module.
@@ -58,7 +74,8 @@ func New(d Deps) (*Module, error) {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
-		finderDep: d.Finder, dir: d.Directory, files: d.Files}, nil
+		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults(),
+		finderDep: d.Finder, dir: d.Directory, recorded: d.RecordedFiles}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -18,6 +18,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/audit"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // caughtUp brings both indexes up to the journal's end now, so that what
@@ -306,6 +307,29 @@ func TestPurgedContentLeavesEDiscovery(t *testing.T) {
 		comp.Must(http.StatusOK, "GET", "/api/v1/compliance/ediscovery/channels/"+ch.ID+"/conversation", nil).JSON(t, &conv)
 		if len(conv.Items) != 2 || len(conv.Items[1].Versions) != 2 || !conv.Items[1].Versions[0].Purged || conv.Items[1].Versions[1].Text != "" {
 			t.Errorf("the conversation shows purged text or hides that it existed: %+v", conv.Items)
+		}
+
+		// Retention's batch purge (one tombstone for many messages): what
+		// it purged goes, what a legal hold kept stays findable.
+		bob := s.Person("bob")
+		bob.Must(http.StatusOK, "POST", "/api/v1/channels/"+ch.ID+"/join", nil)
+		var old, held chat.Message
+		ann.Must(http.StatusCreated, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Frist abgelaufen"}).JSON(t, &old)
+		bob.Must(http.StatusCreated, "POST", "/api/v1/channels/"+ch.ID+"/messages", map[string]any{"text": "Frist gehalten"}).JSON(t, &held)
+		comp.Must(http.StatusCreated, "POST", "/api/v1/compliance/holds", map[string]any{"matter": "M-1", "custodian_ids": []string{bob.ID}})
+		caughtUp(t, s)
+		err = s.App.DB.WithTx(ctx, func(tx *db.Tx) error {
+			_, err := s.App.Compliance.PurgeContent(ctx, tx, compliance.Purge{Kind: record.RetentionPurged, Reason: "retention",
+				Messages: []string{old.ID, held.ID}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		caughtUp(t, s)
+		r = discover(t, comp, map[string]any{"query": "Frist"})
+		if r.Total != 1 || len(r.Items) != 1 || r.Items[0].MessageID != held.ID {
+			t.Errorf("after retention's batch purge: %+v", r)
 		}
 	})
 }

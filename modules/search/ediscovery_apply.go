@@ -37,6 +37,9 @@ var discoveryMeanings = map[record.Kind]dEffect{
 	record.FileDeleted:      dEndFile,
 	record.FileModerated:    dEndFile,
 	record.ContentPurged:    dPurge,
+	record.RetentionPurged:  dPurge, // a batch: meta names the purged entries
+
+	record.RetentionPolicySet: dIgnored, record.RetentionPolicyRemoved: dIgnored, record.RetentionLimitsSet: dIgnored,
 
 	// Channels, members, pins, reactions, calendar, roles, calls, audit
 	// entries, holds and saved searches are on the record but are not
@@ -183,12 +186,16 @@ func (a *dApplier) entry(ctx context.Context, e DiscoveryEntry) error {
 	return nil
 }
 
-// purgedSeqs returns the entries a content.purged entry purged: its
-// subject is the purged entry's sequence number; a batched purge lists
-// more in meta "seqs" (space- or comma-separated).
+// purgedSeqs returns the entries a purge purged: a content.purged entry's
+// subject is the purged entry's sequence number; a batch tombstone
+// (record.IsTombstone) lists them in meta record.MetaPurgedSeqs.
 func purgedSeqs(e DiscoveryEntry) []int64 {
 	var out []int64
-	for _, s := range append([]string{e.SubjectID}, strings.FieldsFunc(e.Meta["seqs"], func(r rune) bool { return r == ' ' || r == ',' })...) {
+	list := e.SubjectID
+	if record.IsTombstone(string(e.Kind)) {
+		list = e.Meta[record.MetaPurgedSeqs]
+	}
+	for _, s := range strings.Fields(list) {
 		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && n > 0 {
 			out = append(out, n)
 		}

@@ -97,8 +97,9 @@ func TestDiscoveryFollowsTheRecord(t *testing.T) {
 	gone := j.add(record.MessageCreated, "u-ann", "c-2", "m-4", at.Add(5*time.Minute), map[string]any{"text": "Vertrag epsilon"}, nil)
 	gone2 := j.add(record.MessageCreated, "u-ann", "c-2", "m-5", at.Add(6*time.Minute), map[string]any{"text": "Vertrag zeta"}, nil)
 	j.add(record.ContentPurged, "", "", strconv.FormatInt(gone, 10), at.Add(7*time.Minute), nil, map[string]string{"reason": "retention"})
-	// A batched purge (meta "seqs") as retention may write it.
-	j.add(record.ContentPurged, "", "", "", at.Add(8*time.Minute), nil, map[string]string{"seqs": strconv.FormatInt(gone2, 10)})
+	// A batched purge, as retention writes it.
+	j.add(record.RetentionPurged, "", "", "", at.Add(8*time.Minute), nil, map[string]string{record.MetaPurgedSeqs: strconv.FormatInt(gone2, 10),
+		record.MetaPurgedMessages: "m-5"})
 
 	for _, batch := range []int{1, 2, 1000} {
 		t.Run(fmt.Sprint("batch ", batch), func(t *testing.T) {
