@@ -66,8 +66,8 @@ type Policy struct {
 type PolicyInput struct {
 	Scope       string `json:"scope" enum:"global,kind,channel"`
 	Target      string `json:"target,omitempty" maxLength:"64" doc:"Empty for global; public, private, dm or group_dm for kind; the channel id for channel." example:"public"`
-	MessageDays int64  `json:"message_days" minimum:"0" maximum:"36500" doc:"0: not set at this level." example:"2192"`
-	FileDays    int64  `json:"file_days" minimum:"0" maximum:"36500" doc:"0: not set at this level." example:"2192"`
+	MessageDays int64  `json:"message_days,omitempty" minimum:"0" maximum:"36500" doc:"0: not set at this level." example:"2192"`
+	FileDays    int64  `json:"file_days,omitempty" minimum:"0" maximum:"36500" doc:"0: not set at this level." example:"2192"`
 }
 
 // Limits are the admin's bounds on every period, in days (0: none).

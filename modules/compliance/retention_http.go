@@ -22,8 +22,8 @@ type (
 	}
 	limitsInput struct {
 		Body struct {
-			MinDays int64 `json:"min_days" minimum:"0" maximum:"36500" doc:"The shortest period a policy may set; 0: no minimum." example:"365"`
-			MaxDays int64 `json:"max_days" minimum:"0" maximum:"36500" doc:"The longest period a policy may set; 0: no maximum." example:"3653"`
+			MinDays int64 `json:"min_days,omitempty" minimum:"0" maximum:"36500" doc:"The shortest period a policy may set; 0: no minimum." example:"365"`
+			MaxDays int64 `json:"max_days,omitempty" minimum:"0" maximum:"36500" doc:"The longest period a policy may set; 0: no maximum." example:"3653"`
 		}
 	}
 	limitsOutput struct{ Body Limits }
