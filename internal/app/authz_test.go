@@ -36,6 +36,7 @@ const (
 	directed = "directed"   // names a colleague, shows only what the directory shows
 	officer  = "officer"    // admins and compliance officers (the compliance desk)
 	compOnly = "compliance" // compliance officers only (legal holds)
+	discover = "ediscovery" // compliance officers only, who read the whole record there (audited)
 	inCal    = "calendar"   // a calendar by id: its owner, or the channel's members
 	anEvent  = "event"      // a calendar event by id: who reads its calendar and who is invited
 )
@@ -99,14 +100,21 @@ var operations = map[string]string{
 	"GET /api/v1/compliance/users/{id}/erasure":      compOnly,
 	"POST /api/v1/compliance/users/{id}/erasure":     compOnly,
 
-	"GET /api/v1/compliance/retention/policies":         compOnly,
-	"PUT /api/v1/compliance/retention/policies":         compOnly,
-	"DELETE /api/v1/compliance/retention/policies/{id}": compOnly,
-	"GET /api/v1/compliance/retention/dry-run":          compOnly,
-	"POST /api/v1/compliance/retention/run":             compOnly,
-	"GET /api/v1/compliance/retention/runs":             compOnly,
-	"GET /api/v1/compliance/retention/limits":           officer,
-	"PUT /api/v1/compliance/retention/limits":           admin,
+	"POST /api/v1/compliance/ediscovery/search":                    discover,
+	"GET /api/v1/compliance/ediscovery/channels/{id}/conversation": discover,
+	"GET /api/v1/compliance/ediscovery/files/{id}/content":         discover,
+	"POST /api/v1/compliance/ediscovery/saved-searches":            discover,
+	"GET /api/v1/compliance/ediscovery/saved-searches":             discover,
+	"GET /api/v1/compliance/ediscovery/saved-searches/{id}":        discover,
+	"DELETE /api/v1/compliance/ediscovery/saved-searches/{id}":     discover,
+	"GET /api/v1/compliance/retention/policies":                    compOnly,
+	"PUT /api/v1/compliance/retention/policies":                    compOnly,
+	"DELETE /api/v1/compliance/retention/policies/{id}":            compOnly,
+	"GET /api/v1/compliance/retention/dry-run":                     compOnly,
+	"POST /api/v1/compliance/retention/run":                        compOnly,
+	"GET /api/v1/compliance/retention/runs":                        compOnly,
+	"GET /api/v1/compliance/retention/limits":                      officer,
+	"PUT /api/v1/compliance/retention/limits":                      admin,
 
 	"GET /api/v1/channels/{id}":                           inChan,
 	"PATCH /api/v1/channels/{id}":                         inChan,
@@ -219,6 +227,10 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"reason": "eingeschleust"}
 	case "POST /api/v1/compliance/holds":
 		return map[string]any{"matter": "eingeschleust", "custodian_ids": []string{bobID}}
+	case "POST /api/v1/compliance/ediscovery/search":
+		return map[string]any{"query": "Quartalszahlen"}
+	case "POST /api/v1/compliance/ediscovery/saved-searches":
+		return map[string]any{"matter": "eingeschleust", "name": "eingeschleust", "query": "Quartalszahlen"}
 	case "PUT /api/v1/compliance/retention/policies":
 		return map[string]any{"scope": "global", "message_days": 1}
 	case "PUT /api/v1/compliance/retention/limits":
@@ -493,6 +505,20 @@ func TestEveryOperationKeepsOutsidersOut(t *testing.T) {
 						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), bodyFor(op.method, op.path, w.bob.ID), forbidden, "403")
 					} else if op.method == http.MethodGet {
 						try(o.name, o.p.Client, op.method, expand(op.path, targets[0], ""), nil, answered, "an answer")
+					}
+				case discover:
+					// E-discovery reads every conversation on the record,
+					// for compliance officers alone (not admins); that
+					// they find it, and that each read is audited, is
+					// tested in modules/compliance.
+					if o.p != comp {
+						for _, tg := range targets {
+							p := expand(op.path, tg, "")
+							if strings.Contains(op.path, "/files/") {
+								p = strings.Replace(op.path, "{id}", fileIDs[0], 1)
+							}
+							try(o.name, o.p.Client, op.method, p, bodyFor(op.method, op.path, w.bob.ID), forbidden, "403")
+						}
 					}
 				case own, directed:
 					// Their own lists and the directory must not show it.

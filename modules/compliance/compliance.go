@@ -43,6 +43,11 @@ type Deps struct {
 	Accounts Accounts
 	Authored Authored
 	Subjects SubjectPurger
+	// Finder, Directory and RecordedFiles serve e-discovery; without Finder (a
+	// command that opens no index) e-discovery answers 503.
+	Finder        Finder
+	Directory     Directory
+	RecordedFiles RecordedFiles
 }
 
 // Module is the compliance desk.
@@ -62,10 +67,13 @@ type Module struct {
 	// db.TryLock does it across a cluster.
 	runMu sync.Mutex
 
-	fileMod  FileModerator
-	accounts Accounts
-	authored Authored
-	subjects SubjectPurger
+	fileMod   FileModerator
+	accounts  Accounts
+	authored  Authored
+	subjects  SubjectPurger
+	finderDep Finder
+	dir       Directory
+	recorded  RecordedFiles
 }
 
 // New returns the module.
@@ -78,7 +86,8 @@ func New(d Deps) (*Module, error) {
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
 		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults(),
-		fileMod: d.FileModerator, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects}, nil
+		fileMod: d.FileModerator, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects,
+		finderDep: d.Finder, dir: d.Directory, recorded: d.RecordedFiles}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -62,6 +62,11 @@ const (
 	HoldCreated      Kind = "hold.created"
 	HoldReleased     Kind = "hold.released"
 
+	// compliance: e-discovery searches saved for a matter (compliance
+	// reads themselves are audit entries).
+	SavedSearchCreated Kind = "saved_search.created"
+	SavedSearchDeleted Kind = "saved_search.deleted"
+
 	// compliance: retention purged a batch of messages and files (the
 	// tombstone: which ones, which entries' content went, under which
 	// policy; see the Meta* keys below).
@@ -108,6 +113,7 @@ func Kinds() []Kind {
 		ContentPurged,
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
+		SavedSearchCreated, SavedSearchDeleted,
 		RetentionPurged, RetentionPolicySet, RetentionPolicyRemoved, RetentionLimitsSet,
 		UserErased, ErasurePurged,
 	}
