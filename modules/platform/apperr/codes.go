@@ -263,6 +263,7 @@ var Codes = map[Code]string{
 	CodeCallFull:          "The call has as many participants as allowed.",
 	CodeCallModerator:     "Only whoever started the call or a channel admin may do this to others.",
 	CodeNotInCall:         "The caller, or the person named, is not in the call.",
+	CodeTrackNotFound:     "The track named is not one the caller receives in this call.",
 	CodeBadSDP:            "A session description or ICE candidate the call server cannot use; nothing changed.",
 	CodeScreenRequestGone: "The screen share request was answered already, withdrawn, or never made.",
 
