@@ -198,7 +198,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Chat.SetFiles(a.Files)
 
 	if a.Compliance, err = compliance.New(compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal,
-		Moderator: a.Chat}); err != nil {
+		Moderator: a.Chat, Keys: a.Journal}); err != nil {
 		return err
 	}
 

@@ -93,6 +93,7 @@ var operations = map[string]string{
 	"POST /api/v1/compliance/holds":                  compOnly,
 	"GET /api/v1/compliance/holds/{id}":              compOnly,
 	"POST /api/v1/compliance/holds/{id}/release":     compOnly,
+	"GET /api/v1/compliance/journal":                 compOnly,
 
 	"GET /api/v1/channels/{id}":                           inChan,
 	"PATCH /api/v1/channels/{id}":                         inChan,

@@ -28,6 +28,9 @@ type Deps struct {
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
+	// Keys gives the journal's public key and checkpoints (the console
+	// shows the fingerprint); optional.
+	Keys JournalKeys
 }
 
 // Module is the compliance desk.
@@ -38,6 +41,7 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
+	keys    JournalKeys
 }
 
 // New returns the module.
@@ -48,7 +52,7 @@ func New(d Deps) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator}, nil
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator, keys: d.Keys}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

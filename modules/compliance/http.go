@@ -145,4 +145,5 @@ func (m *Module) Register(api huma.API) {
 		return &csvOutput{ContentType: "text/csv; charset=utf-8",
 			ContentDisposition: `attachment; filename="kontor-audit-trail.csv"`, Body: b}, nil
 	})
+	m.registerJournalInfo(api)
 }
