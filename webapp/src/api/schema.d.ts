@@ -1194,6 +1194,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The journal's public key, its fingerprint and the newest signed checkpoint (compliance officers) */
+        get: operations["compliance-journal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/messages/{id}/moderate": {
         parameters: {
             query?: never;
@@ -2134,6 +2151,20 @@ export interface components {
             /** @enum {string} */
             read_receipts: "default" | "on" | "off";
         };
+        CheckpointInfo: {
+            /**
+             * Format: date-time
+             * @description When it was signed.
+             */
+            at: string;
+            /** @description The Merkle tree's root hash at that size. */
+            root: string;
+            /**
+             * Format: int64
+             * @description Entries the checkpoint vouches for.
+             */
+            size: number;
+        };
         ClientFrame: {
             /** @description typing, read: the channel. */
             channel_id?: string;
@@ -2463,6 +2494,21 @@ export interface components {
         Invitee: {
             channel_id?: string;
             user_id?: string;
+        };
+        JournalInfo: {
+            /** @description The newest signed checkpoint; absent before the first. */
+            checkpoint?: components["schemas"]["CheckpointInfo"];
+            /**
+             * Format: int64
+             * @description Entries in the journal now.
+             */
+            entries: number;
+            /** @description SHA-256 of the raw public key, as colon-separated hex pairs: compare it with the one kept apart from the server. */
+            fingerprint: string;
+            /** @description The key's name, the first part of the public key. */
+            key_name: string;
+            /** @description The signed-note verifier key that checks every checkpoint (pass it to 'kontor compliance verify-journal --key'); empty when the key file is missing. */
+            public_key: string;
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
@@ -6493,6 +6539,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Hold"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalInfo"];
                 };
             };
             /** @description Error */

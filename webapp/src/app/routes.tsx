@@ -19,6 +19,9 @@ const AdminUsersScreen = lazy(() => import("../screens/admin/Users"));
 const AdminUserScreen = lazy(() => import("../screens/admin/User"));
 const AdminDirectoryScreen = lazy(() => import("../screens/admin/Directory"));
 const AdminAuditScreen = lazy(() => import("../screens/admin/Audit"));
+const ComplianceAuditScreen = lazy(() => import("../compliance/AuditTrail"));
+const ComplianceHoldsScreen = lazy(() => import("../compliance/Holds"));
+const ComplianceJournalScreen = lazy(() => import("../compliance/JournalKey"));
 
 export interface Route {
   path: string;
@@ -40,6 +43,9 @@ export const routes: Route[] = [
   { path: "/admin/users/:user", title: "admin.users", role: "admin", render: (p, user) => <AdminUserScreen id={p.user ?? ""} me={user} /> },
   { path: "/admin/directory", title: "admin.directory", role: "admin", render: () => <AdminDirectoryScreen /> },
   { path: "/admin/audit", title: "admin.audit", role: "admin", render: () => <AdminAuditScreen /> },
+  { path: "/compliance/audit", title: "compliance.audit", role: "compliance", render: () => <ComplianceAuditScreen /> },
+  { path: "/compliance/holds", title: "compliance.holds", role: "compliance", render: () => <ComplianceHoldsScreen /> },
+  { path: "/compliance/journal", title: "compliance.journal", role: "compliance", render: () => <ComplianceJournalScreen /> },
 ];
 
 export function findRoute(path: string): { route: Route; params: Record<string, string> } | undefined {

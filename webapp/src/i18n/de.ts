@@ -1,5 +1,6 @@
 // Deutsch: every key of en.ts must be here (the type says so).
 
+import { complianceDe } from "./compliance";
 import type { MessageKey } from "./en";
 
 export const de: Record<MessageKey, string> = {
@@ -504,4 +505,6 @@ export const de: Record<MessageKey, string> = {
   "notFound.title": "Seite nicht gefunden",
   "notFound.body": "Diese Seite gibt es nicht, oder Sie dürfen sie nicht öffnen.",
   "notFound.home": "Zur Startseite",
+
+  ...complianceDe,
 };

@@ -1,6 +1,8 @@
 // English: the source catalog. Its keys are the MessageKey type; other
 // languages translate these. Placeholders look like {name}.
 
+import { complianceEn } from "./compliance";
+
 export const en = {
   "common.loading": "Loading…",
   "common.retry": "Try again",
@@ -503,6 +505,8 @@ export const en = {
   "notFound.title": "Page not found",
   "notFound.body": "This page does not exist, or you may not open it.",
   "notFound.home": "Go to the start page",
+
+  ...complianceEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

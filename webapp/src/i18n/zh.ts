@@ -1,5 +1,6 @@
 // 简体中文: every key of en.ts must be here (the type says so).
 
+import { complianceZh } from "./compliance";
 import type { MessageKey } from "./en";
 
 export const zh: Record<MessageKey, string> = {
@@ -504,4 +505,6 @@ export const zh: Record<MessageKey, string> = {
   "notFound.title": "找不到页面",
   "notFound.body": "此页面不存在，或您无权打开。",
   "notFound.home": "返回首页",
+
+  ...complianceZh,
 };

@@ -1,0 +1,47 @@
+import { describe, expect, test } from "vitest";
+import { auditExportHref, auditQuery, badRange, dayStart, holdActive, holdScope } from "./logic";
+
+describe("audit trail filters", () => {
+  test("empty filters ask for everything", () => {
+    expect(auditQuery({ action: " ", actorId: undefined })).toEqual({});
+    expect(auditExportHref({})).toBe("/api/v1/compliance/audit-trail/export");
+  });
+
+  test("who, what and when become the API's parameters; 'to' includes its whole day", () => {
+    const q = auditQuery({ actorId: "01abc", action: " compliance.search ", from: "2026-11-01", to: "2026-11-30" });
+    expect(q.actor_id).toBe("01abc");
+    expect(q.action).toBe("compliance.search");
+    expect(q.since).toBe(new Date(2026, 10, 1).toISOString());
+    // until is exclusive on the server: the day after "to", at its start.
+    expect(q.until).toBe(new Date(2026, 11, 1).toISOString());
+  });
+
+  test("the export carries exactly the filters the table shows", () => {
+    const f = { actorId: "01abc", action: "auth.sign_in", from: "2026-01-31" };
+    const url = new URL(auditExportHref(f), "http://kontor.test");
+    expect(url.pathname).toBe("/api/v1/compliance/audit-trail/export");
+    expect(Object.fromEntries(url.searchParams)).toEqual(auditQuery(f));
+  });
+
+  test("what is not a day is no filter", () => {
+    expect(dayStart("2026-02-31")).toBeUndefined();
+    expect(dayStart("31.01.2026")).toBeUndefined();
+    expect(dayStart("")).toBeUndefined();
+    expect(auditQuery({ from: "gestern" })).toEqual({});
+  });
+
+  test("a range the wrong way round is flagged; one end alone is fine", () => {
+    expect(badRange("2026-12-01", "2026-11-01")).toBe(true);
+    expect(badRange("2026-11-01", "2026-11-01")).toBe(false);
+    expect(badRange("2026-11-01", "")).toBe(false);
+  });
+});
+
+describe("legal holds", () => {
+  test("empty lists mean everyone and everywhere; a released hold is no longer active", () => {
+    const h = { custodian_ids: null, channel_ids: ["c1"], starts_at: "2020-01-01T00:00:00Z" };
+    expect(holdScope(h)).toEqual({ everyone: true, everywhere: false, since: "2020-01-01T00:00:00Z" });
+    expect(holdActive(h)).toBe(true);
+    expect(holdActive({ ...h, released_at: "2026-11-29T10:00:00Z" })).toBe(false);
+  });
+});
