@@ -70,6 +70,9 @@ type Config struct {
 	// leave it off so they can run beside the server.
 	Search    bool
 	SearchDir string // empty: search/ in the data dir
+	// DiscoveryDir holds the e-discovery index (opened with Search);
+	// empty: ediscovery/ in the data dir.
+	DiscoveryDir string
 	// RateLimit bounds API requests per person per second (0: off), with
 	// bursts up to RateBurst.
 	RateLimit float64
@@ -88,7 +91,8 @@ type App struct {
 	Chat       *chat.Module
 	Files      *files.Module
 	Calendar   *calendar.Module
-	Search     *search.Module // nil unless Config.Search
+	Search     *search.Module    // nil unless Config.Search
+	Discovery  *search.Discovery // e-discovery index; nil unless Config.Search
 	Compliance *compliance.Module
 	Realtime   *realtime.Module
 	Calls      *calls.Module
@@ -197,8 +201,20 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Chat.SetFiles(a.Files)
 
-	if a.Compliance, err = compliance.New(compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal,
-		Moderator: a.Chat, Keys: a.Journal}); err != nil {
+	cdeps := compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal, Moderator: a.Chat, Keys: a.Journal,
+		Directory: complianceDirectory{a}, Files: complianceFiles{a.Files}}
+	if a.cfg.Search {
+		dir := a.cfg.DiscoveryDir
+		if dir == "" {
+			dir = filepath.Join(a.cfg.DataDir, "ediscovery")
+		}
+		if a.Discovery, err = search.NewDiscovery(search.DiscoveryDeps{Log: a.Log, Journal: discoveryJournal{a},
+			Files: searchContent{a}, Users: searchUsers{a.Identity}, Channels: a.Chat}, search.DiscoveryConfig{Dir: dir}); err != nil {
+			return err
+		}
+		cdeps.Finder = discoveryFinder{a.Discovery}
+	}
+	if a.Compliance, err = compliance.New(cdeps); err != nil {
 		return err
 	}
 
@@ -295,6 +311,14 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 		}
 		context.AfterFunc(ctx, unsub)
 	}
+	if a.Discovery != nil {
+		a.Discovery.Start(ctx)
+		unsub, err := a.Bus.Subscribe(eventlog.Subject, func(string, []byte) { a.Discovery.Notify() })
+		if err != nil {
+			return err
+		}
+		context.AfterFunc(ctx, unsub)
+	}
 	if a.cfg.CheckpointInterval > 0 {
 		s.Every(ctx, "journal-checkpoint", a.cfg.CheckpointInterval, func(ctx context.Context) error {
 			_, err := a.Journal.Checkpoint(ctx)
@@ -321,6 +345,9 @@ func (a *App) Close() error {
 	}
 	if a.Search != nil {
 		a.Search.Close()
+	}
+	if a.Discovery != nil {
+		a.Discovery.Close()
 	}
 	if a.Bus != nil {
 		a.Bus.Close()

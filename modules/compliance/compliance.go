@@ -28,6 +28,11 @@ type Deps struct {
 	Clock     clock.Clock
 	Journal   record.Appender
 	Moderator Moderator
+	// Finder, Directory and Files serve e-discovery; without Finder (a
+	// command that opens no index) e-discovery answers 503.
+	Finder    Finder
+	Directory Directory
+	Files     RecordedFiles
 	// Keys gives the journal's public key and checkpoints (the console
 	// shows the fingerprint); optional.
 	Keys JournalKeys
@@ -41,7 +46,11 @@ type Module struct {
 	audit   *audit.Trail
 	journal record.Appender
 	mod     Moderator
-	keys    JournalKeys
+
+	finderDep Finder
+	dir       Directory
+	files     RecordedFiles
+	keys      JournalKeys
 }
 
 // New returns the module.
@@ -52,7 +61,8 @@ func New(d Deps) (*Module, error) {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator, keys: d.Keys}, nil
+	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
+		finderDep: d.Finder, dir: d.Directory, files: d.Files, keys: d.Keys}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -146,4 +146,5 @@ func (m *Module) Register(api huma.API) {
 			ContentDisposition: `attachment; filename="kontor-audit-trail.csv"`, Body: b}, nil
 	})
 	m.registerJournalInfo(api)
+	m.registerEDiscovery(api)
 }

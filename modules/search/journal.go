@@ -76,6 +76,9 @@ var meanings = map[record.Kind]effect{
 	record.AuditRecorded: ignored,
 	record.HoldCreated:   ignored,
 	record.HoldReleased:  ignored,
+	// Saved e-discovery searches are the compliance desk's.
+	record.SavedSearchCreated: ignored,
+	record.SavedSearchDeleted: ignored,
 	// What moderation took down leaves search for members.
 	record.MessageModerated: removeMessage,
 	record.FileModerated:    removeFile,

@@ -101,6 +101,9 @@ const (
 	CodeBadTimeRange Code = "bad_time_range"
 	CodeHoldNotFound Code = "hold_not_found"
 	CodeHoldReleased Code = "hold_released"
+	// E-discovery.
+	CodeSavedSearchNotFound Code = "saved_search_not_found"
+	CodeNotInConversation   Code = "not_in_conversation"
 )
 
 // Search.
@@ -149,6 +152,8 @@ var Codes = map[Code]string{
 	CodeBadTimeRange:         "A time range ends before it starts.",
 	CodeHoldNotFound:         "No such legal hold.",
 	CodeHoldReleased:         "The legal hold was already released.",
+	CodeSavedSearchNotFound:  "No such saved e-discovery search.",
+	CodeNotInConversation:    "The journal entry to open a conversation around is not a message or file of that conversation.",
 	CodeCalendarNotFound:     "No such calendar, or the caller may not read it.",
 	CodeEventNotFound:        "No such event, or the caller may not read it.",
 	CodeOccurrenceNotFound:   "The recurring event has no occurrence at that time.",

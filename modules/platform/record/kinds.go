@@ -61,6 +61,11 @@ const (
 	FileModerated    Kind = "file.moderated"
 	HoldCreated      Kind = "hold.created"
 	HoldReleased     Kind = "hold.released"
+
+	// compliance: e-discovery searches saved for a matter (compliance
+	// reads themselves are audit entries).
+	SavedSearchCreated Kind = "saved_search.created"
+	SavedSearchDeleted Kind = "saved_search.deleted"
 )
 
 // Kinds returns every kind, in the order above.
@@ -77,6 +82,7 @@ func Kinds() []Kind {
 		ContentPurged,
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
+		SavedSearchCreated, SavedSearchDeleted,
 	}
 }
 

@@ -90,6 +90,8 @@ export const errorTexts: Record<ErrorCode, MessageKey> = {
   bad_time_range: "error.bad_time_range",
   hold_not_found: "error.hold_not_found",
   hold_released: "error.hold_released",
+  saved_search_not_found: "error.saved_search_not_found",
+  not_in_conversation: "error.not_in_conversation",
   message_changed: "error.message_changed",
   calendar_not_found: "error.calendar_not_found",
   event_not_found: "error.event_not_found",

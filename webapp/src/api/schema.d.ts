@@ -1142,6 +1142,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/ediscovery/channels/{id}/conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a conversation around a hit, as the record holds it: deleted messages and earlier versions marked (compliance officers; audited) */
+        get: operations["compliance-ediscovery-conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file on the record, deleted ones too while their bytes exist (compliance officers; audited) */
+        get: operations["compliance-ediscovery-file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/saved-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List saved e-discovery searches, newest first */
+        get: operations["compliance-ediscovery-list-saved-searches"];
+        put?: never;
+        /** Save an e-discovery search for a matter (compliance officers) */
+        post: operations["compliance-ediscovery-save-search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/saved-searches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A saved e-discovery search */
+        get: operations["compliance-ediscovery-get-saved-search"];
+        put?: never;
+        post?: never;
+        /** Delete a saved e-discovery search; the journal keeps what it was */
+        delete: operations["compliance-ediscovery-delete-saved-search"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search everything on the record: every channel and DM, every version, deleted, expired and moderated messages, files (compliance officers; audited)
+         * @description Each hit is one message version or one file share, read from the compliance journal: what retention or erasure purged is not found. The search itself (query, filters, hit count) goes on the audit trail.
+         */
+        post: operations["compliance-ediscovery-search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/holds": {
         parameters: {
             query?: never;
@@ -2183,6 +2273,67 @@ export interface components {
             type: "ping" | "typing" | "presence" | "presence_sub" | "read";
             user_ids?: string[] | null;
         };
+        Conversation: {
+            channel_id: string;
+            channel_name?: string;
+            /** @description Messages in the order they were posted. */
+            items: components["schemas"]["ConversationMessage"][] | null;
+            /** @description Newer messages exist: open around the last item's seq. */
+            more_after: boolean;
+            /** @description Older messages exist: open around the first item's seq. */
+            more_before: boolean;
+        };
+        ConversationFile: {
+            content_type?: string;
+            file_id: string;
+            name?: string;
+            purged?: boolean;
+            /** Format: int64 */
+            seq: number;
+            sha256?: string;
+            /** Format: int64 */
+            size?: number;
+            /** @enum {string} */
+            state: "live" | "deleted" | "moderated";
+        };
+        ConversationMessage: {
+            /** @description The message the conversation was opened around. */
+            anchor?: boolean;
+            /** Format: date-time */
+            at: string;
+            author_id: string;
+            author_username?: string;
+            /**
+             * Format: date-time
+             * @description When it was deleted, expired or taken down.
+             */
+            ended_at?: string;
+            /** @description Who deleted or took it down (empty: Kontor itself). */
+            ended_by?: string;
+            files?: components["schemas"]["ConversationFile"][] | null;
+            message_id: string;
+            root_id?: string;
+            /**
+             * Format: int64
+             * @description The message.created journal entry.
+             */
+            seq: number;
+            /** @enum {string} */
+            state: "live" | "edited" | "deleted" | "expired" | "moderated";
+            /** @description Oldest first; the last is what members saw last. */
+            versions: components["schemas"]["ConversationVersion"][] | null;
+        };
+        ConversationVersion: {
+            /** Format: date-time */
+            at: string;
+            /** @description Retention or erasure removed this version's content; the record keeps that it existed. */
+            purged?: boolean;
+            /** Format: int64 */
+            seq: number;
+            text: string;
+            /** Format: int64 */
+            version: number;
+        };
         CreateUserOutputBody: {
             /** @description The generated password, shown only this once. */
             password?: string;
@@ -2196,6 +2347,110 @@ export interface components {
             server?: string;
             /** Format: int64 */
             sync_interval_ns?: number;
+        };
+        DiscoveryFilters: {
+            /** @description In any of these channels or conversations (ids). */
+            channel_ids?: string[] | null;
+            /** @description Written or shared by any of these people (user ids). */
+            custodian_ids?: string[] | null;
+            /** @description Messages, files, or both (empty). */
+            kinds?: ("message" | "file")[] | null;
+            /**
+             * Format: date-time
+             * @description Versions and shares at or after this time.
+             */
+            since?: string;
+            /** @description What happened to the message or file since (empty: any). */
+            states?: ("live" | "edited" | "deleted" | "expired" | "moderated")[] | null;
+            /**
+             * Format: date-time
+             * @description Versions and shares before this time.
+             */
+            until?: string;
+        };
+        DiscoveryHit: {
+            /**
+             * Format: date-time
+             * @description When this version was written or the file shared.
+             */
+            at: string;
+            author_id: string;
+            author_username?: string;
+            channel_id: string;
+            /** @description Empty for direct messages. */
+            channel_name?: string;
+            file_id?: string;
+            file_name?: string;
+            file_sha256?: string;
+            /** Format: int64 */
+            file_size?: number;
+            /** @enum {string} */
+            kind: "message" | "file";
+            /** @description The message (for a file: the message it was shared with). */
+            message_id?: string;
+            /** @description The thread's first message, for replies. */
+            root_id?: string;
+            /**
+             * Format: int64
+             * @description The journal entry of this version or share: the hit's reference on the record; open the conversation around it.
+             */
+            seq: number;
+            /** @enum {string} */
+            state: "live" | "edited" | "deleted" | "expired" | "moderated";
+            /** @description The version's text (messages). */
+            text?: string;
+            /**
+             * Format: int64
+             * @description 1 for the message as posted, 2 for its first edit, ...
+             */
+            version: number;
+            /**
+             * Format: int64
+             * @description How many versions the message has on record.
+             */
+            versions: number;
+        };
+        DiscoveryResults: {
+            /**
+             * Format: int64
+             * @description The journal's last entry.
+             */
+            head: number;
+            /**
+             * Format: int64
+             * @description The last journal entry the index has read; entries after it are not searched yet.
+             */
+            indexed: number;
+            items: components["schemas"]["DiscoveryHit"][] | null;
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /**
+             * Format: int64
+             * @description How many versions and shares match in all.
+             */
+            total: number;
+        };
+        DiscoverySearch: {
+            filters?: components["schemas"]["DiscoveryFilters"];
+            /**
+             * Format: int64
+             * @description Hits per page; default 50.
+             */
+            limit?: number;
+            /** Format: int64 */
+            offset?: number;
+            /**
+             * @description The search language (words, "phrases", -excluded, prefix*, from:@alice, in:~channel, before:/after:/on:YYYY-MM-DD, has:file, has:link, is:thread); empty when the filters say what to find.
+             * @example Angebot from:@ann
+             */
+            query?: string;
+            /**
+             * @description Order of hits; default newest.
+             * @enum {string}
+             */
+            sort?: "newest" | "oldest" | "relevance";
         };
         Entry: {
             /** @example user.disable */
@@ -2929,6 +3184,14 @@ export interface components {
             /** @description Markdown, at most 16,000 characters. */
             text: string;
         };
+        NewSavedSearch: {
+            filters?: components["schemas"]["DiscoveryFilters"];
+            matter: string;
+            name: string;
+            query?: string;
+            /** @enum {string} */
+            sort?: "newest" | "oldest" | "relevance";
+        };
         NewUser: {
             department?: string;
             /** @example Anna Koch */
@@ -3029,7 +3292,7 @@ export interface components {
              * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
              * @enum {string}
              */
-            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
+            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_in_conversation" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "saved_search_not_found" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */
@@ -3234,6 +3497,26 @@ export interface components {
              * @enum {string}
              */
             type: "resync";
+        };
+        SavedSearch: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            filters: components["schemas"]["DiscoveryFilters"];
+            id: string;
+            /**
+             * @description The matter, as legal holds name it.
+             * @example Müller ./. Kontor GmbH
+             */
+            matter: string;
+            /** @example Angebote an Müller 2026 */
+            name: string;
+            query: string;
+            /** @enum {string} */
+            sort: "newest" | "oldest" | "relevance";
+        };
+        SavedSearchesOutputBody: {
+            items: components["schemas"]["SavedSearch"][] | null;
         };
         ScreenAnswer: {
             accepted: boolean;
@@ -6415,6 +6698,235 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-conversation": {
+        parameters: {
+            query?: {
+                /** @description A journal entry of the conversation (a hit's seq): opens around its message; 0 or absent: the newest messages. */
+                around?: number;
+                /** @description Messages before it. */
+                before?: number;
+                /** @description Messages after it. */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The channel or conversation. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, always as an attachment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error (410 when the bytes are gone). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-list-saved-searches": {
+        parameters: {
+            query?: {
+                /** @description Only this matter's searches. */
+                matter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-save-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSavedSearch"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-get-saved-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-delete-saved-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscoverySearch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryResults"];
                 };
             };
             /** @description Error */

@@ -3,6 +3,8 @@
 // so the compiler and i18n.test.ts check them like every other key.
 
 export const complianceEn = {
+  "error.saved_search_not_found": "This saved search does not exist (any more).",
+  "error.not_in_conversation": "This entry is not a message or file of that conversation.",
   "nav.compliance": "Compliance",
   "notForYou.title": "Not for your role",
   "notForYou.compliance": "This page is for compliance officers. Ask your compliance team if you need something from the record.",
@@ -70,6 +72,8 @@ export const complianceEn = {
 type ComplianceKey = keyof typeof complianceEn;
 
 export const complianceDe: Record<ComplianceKey, string> = {
+  "error.saved_search_not_found": "Diese gespeicherte Suche gibt es nicht (mehr).",
+  "error.not_in_conversation": "Dieser Eintrag ist keine Nachricht und keine Datei dieser Unterhaltung.",
   "nav.compliance": "Compliance",
   "notForYou.title": "Nicht für Ihre Rolle",
   "notForYou.compliance": "Diese Seite ist für Compliance-Beauftragte. Wenden Sie sich an Ihr Compliance-Team, wenn Sie etwas aus dem Archiv benötigen.",
@@ -135,6 +139,8 @@ export const complianceDe: Record<ComplianceKey, string> = {
 };
 
 export const complianceZh: Record<ComplianceKey, string> = {
+  "error.saved_search_not_found": "该已保存的搜索不存在（或已删除）。",
+  "error.not_in_conversation": "此条目不是该会话中的消息或文件。",
   "nav.compliance": "合规",
   "notForYou.title": "您的角色无权访问",
   "notForYou.compliance": "此页面仅供合规专员使用。如需调取存档内容，请联系合规团队。",
