@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { auditExportHref, auditQuery, badRange, dayStart, holdActive, holdScope } from "./logic";
+import { auditExportHref, auditQuery, badRange, canModerate, conversationHref, dayStart, discoveryFilters, emptyDiscovery, formatSize, formFromSaved, holdActive, holdScope, recordedFileHref } from "./logic";
 
 describe("audit trail filters", () => {
   test("empty filters ask for everything", () => {
@@ -43,5 +43,37 @@ describe("legal holds", () => {
     expect(holdScope(h)).toEqual({ everyone: true, everywhere: false, since: "2020-01-01T00:00:00Z" });
     expect(holdActive(h)).toBe(true);
     expect(holdActive({ ...h, released_at: "2026-11-29T10:00:00Z" })).toBe(false);
+  });
+});
+
+describe("e-discovery", () => {
+  test("the form becomes only the filters that are set; 'to' includes its day", () => {
+    const f = { ...emptyDiscovery, query: "Rabatt", custodianIds: ["u1"], from: "2026-11-01", to: "2026-11-02", kind: "message" as const, states: ["deleted" as const] };
+    expect(discoveryFilters(emptyDiscovery)).toEqual({});
+    expect(discoveryFilters(f)).toEqual({
+      custodian_ids: ["u1"],
+      since: new Date(2026, 10, 1).toISOString(),
+      until: new Date(2026, 10, 3).toISOString(),
+      kinds: ["message"],
+      states: ["deleted"],
+    });
+  });
+
+  test("a saved search comes back into the form as it was saved", () => {
+    const f = { ...emptyDiscovery, query: "Rabatt", custodianIds: ["u1"], channelIds: ["c1"], from: "2026-01-31", to: "2026-03-01", kind: "file" as const, states: ["edited" as const], sort: "oldest" as const };
+    expect(formFromSaved({ query: f.query, filters: discoveryFilters(f), sort: f.sort })).toEqual(f);
+    expect(formFromSaved({ query: "", filters: {}, sort: "whatever" })).toEqual(emptyDiscovery);
+  });
+
+  test("links to a hit's conversation and a recorded file; only live or edited messages can be taken down", () => {
+    expect(conversationHref("01chan", 42)).toBe("/compliance/conversations/01chan?around=42");
+    expect(recordedFileHref("01file")).toBe("/api/v1/compliance/ediscovery/files/01file/content");
+    expect(["live", "edited", "deleted", "expired", "moderated"].filter(canModerate)).toEqual(["live", "edited"]);
+  });
+
+  test("sizes read as people say them", () => {
+    expect(formatSize(512, "en")).toBe("512 byte");
+    expect(formatSize(2048, "en")).toBe("2 kB");
+    expect(formatSize(5 * 1024 * 1024, "de")).toBe("5 MB");
   });
 });

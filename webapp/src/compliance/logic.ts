@@ -94,3 +94,93 @@ export function holdScope(h: HoldLike): { everyone: boolean; everywhere: boolean
     ...(h.ends_at ? { until: h.ends_at } : {}),
   };
 }
+
+/** The e-discovery form as the person filled it in. */
+export interface DiscoveryForm {
+  query: string;
+  custodianIds: string[];
+  channelIds: string[];
+  from: string;
+  to: string;
+  kind: "" | "message" | "file";
+  states: DiscoveryState[];
+  sort: "newest" | "oldest" | "relevance";
+}
+
+export const discoveryStates = ["live", "edited", "deleted", "expired", "moderated"] as const;
+export type DiscoveryState = (typeof discoveryStates)[number];
+
+export const emptyDiscovery: DiscoveryForm = { query: "", custodianIds: [], channelIds: [], from: "", to: "", kind: "", states: [], sort: "newest" };
+
+export interface DiscoveryFiltersBody {
+  custodian_ids?: string[];
+  channel_ids?: string[];
+  since?: string;
+  until?: string;
+  kinds?: ("message" | "file")[];
+  states?: DiscoveryState[];
+}
+
+/** The form as the search's filters: only what is set; "to" includes its whole day. */
+export function discoveryFilters(f: DiscoveryForm): DiscoveryFiltersBody {
+  const out: DiscoveryFiltersBody = {};
+  if (f.custodianIds.length) out.custodian_ids = f.custodianIds;
+  if (f.channelIds.length) out.channel_ids = f.channelIds;
+  const since = dayStart(f.from);
+  const until = dayStart(f.to, 1);
+  if (since) out.since = since;
+  if (until) out.until = until;
+  if (f.kind) out.kinds = [f.kind];
+  if (f.states.length) out.states = f.states;
+  return out;
+}
+
+/** A saved search's filters back into the form (days in the browser's time zone). */
+export function formFromSaved(s: { query: string; filters: DiscoveryFiltersBody; sort?: string }): DiscoveryForm {
+  const day = (iso: string | undefined, minusDays = 0): string => {
+    if (!iso) return "";
+    const d = new Date(iso);
+    d.setDate(d.getDate() - minusDays);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  };
+  const kinds = s.filters.kinds ?? [];
+  return {
+    query: s.query,
+    custodianIds: s.filters.custodian_ids ?? [],
+    channelIds: s.filters.channel_ids ?? [],
+    from: day(s.filters.since),
+    // until is the start of the day after "to".
+    to: day(s.filters.until, 1),
+    kind: kinds.length === 1 ? (kinds[0] ?? "") : "",
+    states: s.filters.states ?? [],
+    sort: s.sort === "oldest" || s.sort === "relevance" ? s.sort : "newest",
+  };
+}
+
+/** Where the conversation around a hit opens in the console. */
+export function conversationHref(channelId: string, seq: number): string {
+  return `/compliance/conversations/${encodeURIComponent(channelId)}?around=${seq}`;
+}
+
+/** A file on the record, for download (the server audits it). */
+export function recordedFileHref(fileId: string): string {
+  return `/api/v1/compliance/ediscovery/files/${encodeURIComponent(fileId)}/content`;
+}
+
+/** Whether a message can still be taken down (it is not gone already). */
+export function canModerate(state: string): boolean {
+  return state === "live" || state === "edited";
+}
+
+/** Bytes as a short size. */
+export function formatSize(bytes: number, locale: string): string {
+  const units = ["byte", "kilobyte", "megabyte", "gigabyte"] as const;
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return new Intl.NumberFormat(locale, { style: "unit", unit: units[i], unitDisplay: "short", maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
+}
