@@ -18,7 +18,7 @@ import (
 
 func complianceCmd(s *settings) *cobra.Command {
 	c := &cobra.Command{Use: "compliance", Short: "Check the record journal"}
-	c.AddCommand(verifyJournalCmd(s), verifyRecordsCmd(s), checkpointCmd(s), keyCmd(s))
+	c.AddCommand(verifyJournalCmd(s), verifyRecordsCmd(s), checkpointCmd(s), keyCmd(s), retentionCmd(s))
 	return c
 }
 

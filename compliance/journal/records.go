@@ -76,6 +76,7 @@ type recordedMessage struct {
 	latest    int
 	deleted   int64 // seq of message.deleted, or 0
 	expired   int64 // seq of message.expired, or 0
+	purged    int64 // seq of the tombstone that purged it (retention), or 0
 	seen      bool
 }
 
@@ -102,6 +103,15 @@ func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (R
 			if strings.HasPrefix(e.Kind, "channel.") || strings.HasPrefix(e.Kind, "member.") {
 				if err := replayChannel(chans, e); err != nil {
 					return rep, fmt.Errorf("check records: entry %d: %w", e.Seq, err)
+				}
+				continue
+			}
+			if record.IsTombstone(e.Kind) {
+				// A batch purge removed these messages' rows with their content.
+				for _, id := range strings.Fields(e.Meta[record.MetaPurgedMessages]) {
+					if m := msgs[id]; m != nil {
+						m.purged = e.Seq
+					}
 				}
 				continue
 			}
@@ -175,11 +185,16 @@ func (j *Journal) CheckRecords(ctx context.Context, live record.LiveMessages) (R
 				continue
 			}
 			m.seen = true
+			if m.purged != 0 {
+				rep.Mismatches = append(rep.Mismatches, Mismatch{MessageID: l.ID, Seq: m.purged,
+					Problem: "purged on record (retention) but the row is still in the table"})
+				continue
+			}
 			rep.Mismatches = append(rep.Mismatches, compareMessage(l, m, &rep)...)
 		}
 	}
 	for id, m := range msgs {
-		if !m.seen {
+		if !m.seen && m.purged == 0 {
 			rep.Mismatches = append(rep.Mismatches, Mismatch{MessageID: id, Seq: m.seq,
 				Problem: fmt.Sprintf("row missing: the journal recorded the message in channel %s but the table no longer has it", m.channelID)})
 		}

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/record"
 )
 
 // Report is the outcome of Verify.
@@ -138,6 +140,14 @@ func (j *Journal) VerifyWith(ctx context.Context, opt VerifyOptions) (Report, er
 			if e.Kind == "content.purged" {
 				if n, err := strconv.ParseInt(e.SubjectID, 10, 64); err == nil {
 					delete(purgedWithoutRecord, n)
+				}
+			}
+			if record.IsTombstone(e.Kind) {
+				// A batch purge records every entry it blanked in one tombstone.
+				for _, f := range strings.Fields(e.Meta[record.MetaPurgedSeqs]) {
+					if n, err := strconv.ParseInt(f, 10, 64); err == nil {
+						delete(purgedWithoutRecord, n)
+					}
 				}
 			}
 			n := e.Seq - 1

@@ -63,6 +63,8 @@ type Config struct {
 	JournalKeyReadOnly bool
 	CheckpointInterval time.Duration
 	EventRetention     time.Duration
+	// Retention configures the daily retention job (modules/compliance).
+	Retention compliance.RetentionConfig
 	// NATSURL, when set, connects the nodes of a cluster; empty: one node.
 	NATSURL string
 	// Search opens the search index (one process at a time may: the server,
@@ -196,13 +198,14 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if a.Files, err = files.New(files.Deps{DB: a.DB, Store: store, Log: a.Log, Clock: a.Clock, Access: a.Chat,
-		Journal: a.Journal, Events: a.Events, Images: images}, a.cfg.Files); err != nil {
+		Journal: a.Journal, Events: a.Events, Images: images, Holds: a.Journal}, a.cfg.Files); err != nil {
 		return fmt.Errorf("files: %w", err)
 	}
 	a.Chat.SetFiles(a.Files)
 
 	cdeps := compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal, Moderator: a.Chat, Keys: a.Journal,
-		Directory: complianceDirectory{a}, Files: complianceFiles{a.Files}}
+		Directory: complianceDirectory{a}, Recorded: complianceFiles{a.Files},
+		Record: a.Journal, Messages: retentionChat{a}, Files: retentionFiles{a}, Retention: a.cfg.Retention}
 	if a.cfg.Search {
 		dir := a.cfg.DiscoveryDir
 		if dir == "" {
@@ -302,6 +305,7 @@ func (a *App) Start(ctx context.Context, s *jobs.Scheduler) error {
 	a.Chat.Start(ctx, s)
 	a.Files.Start(ctx, s)
 	a.Calendar.Start(ctx, s)
+	a.Compliance.Start(ctx, s)
 	if a.Search != nil {
 		a.Search.Start(ctx)
 		// Every recorded change also reaches clients; that is the indexer's cue.

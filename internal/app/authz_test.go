@@ -95,6 +95,15 @@ var operations = map[string]string{
 	"POST /api/v1/compliance/holds/{id}/release":     compOnly,
 	"GET /api/v1/compliance/journal":                 compOnly,
 
+	"GET /api/v1/compliance/retention/policies":         compOnly,
+	"PUT /api/v1/compliance/retention/policies":         compOnly,
+	"DELETE /api/v1/compliance/retention/policies/{id}": compOnly,
+	"GET /api/v1/compliance/retention/dry-run":          compOnly,
+	"POST /api/v1/compliance/retention/run":             compOnly,
+	"GET /api/v1/compliance/retention/runs":             compOnly,
+	"GET /api/v1/compliance/retention/limits":           officer,
+	"PUT /api/v1/compliance/retention/limits":           admin,
+
 	"GET /api/v1/channels/{id}":                           inChan,
 	"PATCH /api/v1/channels/{id}":                         inChan,
 	"POST /api/v1/channels/{id}/archive":                  inChan,
@@ -206,6 +215,10 @@ func bodyFor(method, path string, bobID string) any {
 		return map[string]any{"reason": "eingeschleust"}
 	case "POST /api/v1/compliance/holds":
 		return map[string]any{"matter": "eingeschleust", "custodian_ids": []string{bobID}}
+	case "PUT /api/v1/compliance/retention/policies":
+		return map[string]any{"scope": "global", "message_days": 1}
+	case "PUT /api/v1/compliance/retention/limits":
+		return map[string]any{"min_days": 1}
 	case "PUT /api/v1/calendar/calendars/{id}/color":
 		return map[string]any{"color": "#ff0000"}
 	case "PUT /api/v1/calendar/calendars/{id}/hidden":

@@ -138,3 +138,10 @@ func decodeAttachments(s string) []Attachment {
 	_ = json.Unmarshal([]byte(s), &out)
 	return out
 }
+
+// EventSubject names the message, so purging it removes its events (the
+// text of message.created and message.updated) from the event log.
+func (m Message) EventSubject() string { return m.ID }
+
+// EventSubject names the message the reactions are on.
+func (r ReactionChanged) EventSubject() string { return r.MessageID }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/audit"
@@ -21,7 +22,9 @@ type Moderator interface {
 	ModerateMessage(ctx context.Context, tx *db.Tx, messageID, reason string) (channelID string, err error)
 }
 
-// Deps are the module's dependencies; all are required but Clock.
+// Deps are the module's dependencies; all are required but Clock and
+// the purging ones (Record, Messages, Files: without them retention and
+// PurgeContent refuse to run).
 type Deps struct {
 	DB        *db.DB
 	Log       *slog.Logger
@@ -32,10 +35,17 @@ type Deps struct {
 	// command that opens no index) e-discovery answers 503.
 	Finder    Finder
 	Directory Directory
-	Files     RecordedFiles
+	// Recorded opens recorded files for e-discovery downloads (named
+	// apart from retention's Files, which purges them).
+	Recorded RecordedFiles
 	// Keys gives the journal's public key and checkpoints (the console
 	// shows the fingerprint); optional.
-	Keys JournalKeys
+	Keys     JournalKeys
+	Record   Record
+	Messages Messages
+	Files    Files
+	// Retention configures the daily retention job.
+	Retention RetentionConfig
 }
 
 // Module is the compliance desk.
@@ -49,8 +59,15 @@ type Module struct {
 
 	finderDep Finder
 	dir       Directory
-	files     RecordedFiles
+	recorded  RecordedFiles
 	keys      JournalKeys
+	record    Record
+	messages  Messages
+	files     Files
+	retention RetentionConfig
+	// runMu lets one retention run at a time go on in this process;
+	// db.TryLock does it across a cluster.
+	runMu sync.Mutex
 }
 
 // New returns the module.
@@ -62,7 +79,8 @@ func New(d Deps) (*Module, error) {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
-		finderDep: d.Finder, dir: d.Directory, files: d.Files, keys: d.Keys}, nil
+		finderDep: d.Finder, dir: d.Directory, recorded: d.Recorded, keys: d.Keys,
+		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults()}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -672,13 +672,13 @@ func (m *Module) OpenFile(ctx context.Context, fileID string) (RecordedFile, err
 	if _, err := requireCompliance(ctx); err != nil {
 		return RecordedFile{}, err
 	}
-	if m.files == nil {
+	if m.recorded == nil {
 		return RecordedFile{}, apperr.Unavailable("files are not available in this process")
 	}
 	if !ids.Valid(fileID) {
 		return RecordedFile{}, apperr.NotFound("no file %q", fileID).WithCode(apperr.CodeFileNotFound)
 	}
-	f, err := m.files.OpenRecorded(ctx, fileID)
+	f, err := m.recorded.OpenRecorded(ctx, fileID)
 	if err != nil {
 		return RecordedFile{}, err
 	}

@@ -73,6 +73,7 @@ func (in auditQueryInput) query() AuditQuery {
 
 // Register adds the desk's operations under /compliance.
 func (m *Module) Register(api huma.API) {
+	m.registerRetention(api)
 	huma.Register(api, op("compliance-audit-trail", http.MethodGet, "/compliance/audit-trail",
 		"Read the audit trail, newest first (admins and compliance officers)"),
 		func(ctx context.Context, in *auditListInput) (*auditListOutput, error) {

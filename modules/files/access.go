@@ -199,6 +199,19 @@ func (m *Module) Delete(ctx context.Context, id string) error {
 			return err
 		}
 		keys = []string{f.BlobKey, thumbKey(id), previewKey(id)}
+		if m.holds != nil {
+			// A legal hold keeps the bytes: the file leaves every channel
+			// and its owner's list, but the record can still produce it.
+			// Retention removes the bytes once no hold covers it.
+			held, err := m.holds.HoldsCovering(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if len(held) > 0 {
+				m.log.Info("deleted file's bytes kept for legal holds", "file", id, "holds", held)
+				keys = nil
+			}
+		}
 		for _, k := range keys {
 			if err := addTrash(ctx, tx, k, "deleted", now); err != nil {
 				return err

@@ -36,7 +36,15 @@ type Events interface {
 	Append(ctx context.Context, tx *db.Tx, d eventlog.Draft, channelID, userID string, at time.Time) (int64, error)
 }
 
-// Deps are the files module's dependencies; all but Clock are required.
+// Holds says which legal holds cover a file (the compliance journal): a
+// held file's bytes outlive its deletion by its owner, so the record can
+// still produce them.
+type Holds interface {
+	HoldsCovering(ctx context.Context, q db.Querier, subjectID string) ([]string, error)
+}
+
+// Deps are the files module's dependencies; all but Clock and Holds are
+// required.
 type Deps struct {
 	DB      *db.DB
 	Store   blob.Store
@@ -45,6 +53,7 @@ type Deps struct {
 	Access  Access
 	Journal Journal
 	Events  Events
+	Holds   Holds // nil: no legal holds (tests of the module alone)
 	// Images is the process's image decoding budget, shared with profile
 	// pictures; nil: a budget of Config.ImageMemory of its own.
 	Images *imagebudget.Budget
@@ -124,6 +133,7 @@ type Module struct {
 	clock   clock.Clock
 	access  Access
 	journal Journal
+	holds   Holds
 	audit   *audit.Trail
 	events  Events
 	cfg     Config
@@ -154,7 +164,7 @@ func New(d Deps, cfg Config) (*Module, error) {
 	}
 	return &Module{
 		db: d.DB, store: d.Store, log: d.Log.With("module", "files"), clock: d.Clock,
-		access: d.Access, journal: d.Journal, audit: audit.New(d.Journal), events: d.Events, cfg: cfg, images: d.Images,
+		access: d.Access, journal: d.Journal, holds: d.Holds, audit: audit.New(d.Journal), events: d.Events, cfg: cfg, images: d.Images,
 		queue: newFairQueue(1024, cfg.PreviewWorkers),
 	}, nil
 }

@@ -76,6 +76,17 @@ func (a *applier) change(ctx context.Context, c Change) error {
 		return a.del(fileDocID(c.SubjectID))
 	case renameChannel:
 		return a.renameChannel(ctx, c.ChannelID, c.ChannelName)
+	case removeSubjects:
+		for _, id := range c.PurgedMessages {
+			if err := a.deleteMessage(ctx, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range c.PurgedFiles {
+			if err := a.del(fileDocID(id)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -11,6 +11,9 @@ import (
 
 // Change is one entry of the record journal, as the indexer needs it.
 type Change struct {
+	// PurgedMessages and PurgedFiles are, for a batch tombstone
+	// (retention.purged), the messages and files that left for good.
+	PurgedMessages, PurgedFiles []string
 	// Seq is the journal sequence number. Source returns changes in
 	// ascending Seq; the indexer's cursor is the last Seq it applied.
 	Seq int64

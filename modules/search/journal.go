@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kontorhq/kontor/modules/platform/record"
@@ -26,6 +27,9 @@ const (
 	removeFile
 	// renameChannel: results of the channel show its new name.
 	renameChannel
+	// removeSubjects: a batch tombstone purged the messages and files its
+	// meta names (record.MetaPurgedMessages, record.MetaPurgedFiles).
+	removeSubjects
 )
 
 // meanings decides, for every kind of the journal, what it does to the
@@ -82,6 +86,12 @@ var meanings = map[record.Kind]effect{
 	// What moderation took down leaves search for members.
 	record.MessageModerated: removeMessage,
 	record.FileModerated:    removeFile,
+	// Retention purged messages and files for good; its policy changes
+	// change nothing here until a run purges.
+	record.RetentionPurged:        removeSubjects,
+	record.RetentionPolicySet:     ignored,
+	record.RetentionPolicyRemoved: ignored,
+	record.RetentionLimitsSet:     ignored,
 }
 
 // Entry is one entry of the record journal, as search reads it.
@@ -216,6 +226,9 @@ func (s journalSource) fill(ctx context.Context, e Entry, c *Change, username fu
 			c.ChannelName, err = s.c.ChannelName(ctx, e.ChannelID)
 		}
 		return err
+	case removeSubjects:
+		c.PurgedMessages = strings.Fields(e.Meta[record.MetaPurgedMessages])
+		c.PurgedFiles = strings.Fields(e.Meta[record.MetaPurgedFiles])
 	}
 	return nil
 }

@@ -83,3 +83,11 @@ type ReceiptUpdate struct {
 	UserID      string `json:"user_id"`
 	LastReadSeq int64  `json:"last_read_seq"`
 }
+
+// EventSubject names the message, so purging it removes the event too
+// (eventlog.Subjecter).
+func (r MessageRemoved) EventSubject() string { return r.ID }
+
+// EventSubject names the thread's root: purging the root removes the
+// thread's updates.
+func (u ThreadUpdate) EventSubject() string { return u.RootID }

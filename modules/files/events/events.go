@@ -47,3 +47,9 @@ type FileInfo struct {
 	PreviewURL   string `json:"preview_url"`
 	URL          string `json:"url"`
 }
+
+// EventSubject names the file, so purging it removes the event too.
+func (u FileUpdate) EventSubject() string { return u.File.ID }
+
+// EventSubject names the file, so purging it removes the event too.
+func (r FileRemoved) EventSubject() string { return r.ID }

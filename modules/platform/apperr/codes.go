@@ -106,6 +106,14 @@ const (
 	CodeNotInConversation   Code = "not_in_conversation"
 )
 
+// Retention (the compliance desk).
+const (
+	CodeRetentionOutsideLimits  Code = "retention_outside_limits"
+	CodeRetentionPolicyNotFound Code = "retention_policy_not_found"
+	CodeRetentionRunning        Code = "retention_running"
+	CodeRetentionAsOfFuture     Code = "retention_as_of_future"
+)
+
 // Search.
 const (
 	CodeBadQuery       Code = "bad_query"
@@ -261,4 +269,9 @@ var Codes = map[Code]string{
 	CodeShuttingDown:        "The server is stopping; the request was not carried out, try again.",
 	CodeRangeNotSatisfiable: "A Range header asks for bytes the file does not have.",
 	CodePreconditionFailed:  "The file is not the version If-Match or If-Unmodified-Since names.",
+
+	CodeRetentionOutsideLimits:  "A retention period is shorter or longer than the limits the admin set (or new limits would leave a policy outside them).",
+	CodeRetentionPolicyNotFound: "No such retention policy.",
+	CodeRetentionRunning:        "A retention run is already going on; try again when it is done.",
+	CodeRetentionAsOfFuture:     "A retention run or dry run cannot look from a time later than now.",
 }

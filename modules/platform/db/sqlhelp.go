@@ -36,3 +36,28 @@ func Prefixed(p, columns string) string {
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// MaxIn is how many values one IN list of a batch statement carries: far
+// below SQLite's and PostgreSQL's limits on parameters, and long enough
+// that a batch of thousands takes a handful of statements.
+const MaxIn = 500
+
+// Args turns ids into query arguments.
+func Args(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// EachIn calls fn with ids in chunks of at most MaxIn, stopping at the
+// first error.
+func EachIn(ids []string, fn func(chunk []string) error) error {
+	for start := 0; start < len(ids); start += MaxIn {
+		if err := fn(ids[start:min(start+MaxIn, len(ids))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

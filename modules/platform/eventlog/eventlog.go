@@ -32,6 +32,12 @@ type Event struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
+// Subjecter is a payload about one message or file: its events are
+// removed with it (PurgeSubjects).
+type Subjecter interface {
+	EventSubject() string
+}
+
 // Log appends and reads events.
 type Log struct {
 	db  *db.DB
@@ -106,9 +112,15 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, d Draft, channelID, userID 
 	if err != nil {
 		return 0, err
 	}
+	// The message or file the event is about, so purging it can remove
+	// the event too (retention, erasure).
+	var subject string
+	if s, ok := d.payload.(Subjecter); ok {
+		subject = s.EventSubject()
+	}
 	at = at.UTC().Truncate(time.Millisecond)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, type, channel_id, user_id, payload, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		seq, typ, channelID, userID, string(b), at.UnixMilli()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, type, channel_id, user_id, payload, at, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		seq, typ, channelID, userID, string(b), at.UnixMilli(), subject); err != nil {
 		return 0, fmt.Errorf("event %s: %w", typ, err)
 	}
 	ev := Event{Seq: seq, Type: typ, At: at, ChannelID: channelID, UserID: userID, Payload: b}
@@ -233,4 +245,21 @@ func (l *Log) filter(ctx context.Context, after, upTo int64, channels []string, 
 		}
 	}
 	return out, nil
+}
+
+// PurgeSubjects removes, in tx, the events about the given messages or
+// files (payloads that implement Subjecter), so a purged message's text
+// does not live on in the log clients replay.
+func PurgeSubjects(ctx context.Context, tx *db.Tx, subjectIDs []string) (int64, error) {
+	var n int64
+	err := db.EachIn(subjectIDs, func(chunk []string) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE subject_id IN (`+db.In(len(chunk))+`)`, db.Args(chunk)...)
+		if err != nil {
+			return fmt.Errorf("purge events: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+		return nil
+	})
+	return n, err
 }

@@ -66,7 +66,30 @@ const (
 	// reads themselves are audit entries).
 	SavedSearchCreated Kind = "saved_search.created"
 	SavedSearchDeleted Kind = "saved_search.deleted"
+	// compliance: retention purged a batch of messages and files (the
+	// tombstone: which ones, which entries' content went, under which
+	// policy; see the Meta* keys below).
+	RetentionPurged Kind = "retention.purged"
+	// compliance: a retention policy or the admin's limits on them changed.
+	RetentionPolicySet     Kind = "retention.policy_set"
+	RetentionPolicyRemoved Kind = "retention.policy_removed"
+	RetentionLimitsSet     Kind = "retention.limits_set"
 )
+
+// The meta keys of a batch tombstone (RetentionPurged, and any later kind
+// that IsTombstone lists): space-separated ids, so that readers of the
+// journal (search, e-discovery, CheckRecords) know what is gone.
+const (
+	MetaPurgedMessages = "messages" // message ids whose rows and content were purged
+	MetaPurgedFiles    = "files"    // file ids whose rows, blobs and content were purged
+	MetaPurgedSeqs     = "seqs"     // journal entries whose content was purged
+)
+
+// IsTombstone reports whether entries of kind name purged messages and
+// files in their meta (MetaPurgedMessages, MetaPurgedFiles, MetaPurgedSeqs).
+func IsTombstone(kind string) bool {
+	return kind == string(RetentionPurged)
+}
 
 // Kinds returns every kind, in the order above.
 func Kinds() []Kind {
@@ -83,6 +106,7 @@ func Kinds() []Kind {
 		AuditRecorded,
 		MessageModerated, FileModerated, HoldCreated, HoldReleased,
 		SavedSearchCreated, SavedSearchDeleted,
+		RetentionPurged, RetentionPolicySet, RetentionPolicyRemoved, RetentionLimitsSet,
 	}
 }
 

@@ -1318,6 +1318,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/retention/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a retention run would remove: counts per policy and channel, a page of items, what legal holds keep (compliance officers) */
+        get: operations["compliance-retention-dry-run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shortest and longest retention period a policy may set (admins and compliance officers) */
+        get: operations["compliance-retention-limits"];
+        /** Set the shortest and longest retention period a policy may set (admins) */
+        put: operations["compliance-set-retention-limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the retention policies (compliance officers) */
+        get: operations["compliance-list-retention-policies"];
+        /** Set the retention policy of a scope (global, a kind of conversation, a channel), within the admin's limits (compliance officers) */
+        put: operations["compliance-set-retention-policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a retention policy; the less specific one then decides (compliance officers) */
+        delete: operations["compliance-remove-retention-policy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run retention now: purge what is due, except what legal holds keep (compliance officers) */
+        post: operations["compliance-run-retention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last 100 retention runs, newest first (compliance officers) */
+        get: operations["compliance-list-retention-runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files": {
         parameters: {
             query?: never;
@@ -2157,6 +2261,16 @@ export interface components {
              */
             type: "channel.archived";
         };
+        ChannelCount: {
+            /** @description Empty: files never shared in a channel. */
+            channel_id: string;
+            /** Format: int64 */
+            files: number;
+            /** Format: int64 */
+            held: number;
+            /** Format: int64 */
+            messages: number;
+        };
         /** @description The channel.created event, as the websocket delivers it. */
         ChannelCreatedEvent: {
             /** Format: date-time */
@@ -2451,6 +2565,37 @@ export interface components {
              * @enum {string}
              */
             sort?: "newest" | "oldest" | "relevance";
+        };
+        DryRun: {
+            /**
+             * Format: date-time
+             * @description Pass it to a run to remove exactly this (if nothing changed in between).
+             */
+            as_of: string;
+            by_channel: components["schemas"]["ChannelCount"][] | null;
+            by_policy: components["schemas"]["PolicyCount"][] | null;
+            /**
+             * Format: int64
+             * @description Files that would go.
+             */
+            files: number;
+            /**
+             * Format: int64
+             * @description Messages and files due but kept by a legal hold.
+             */
+            held: number;
+            /** @description One page: messages, then files, oldest first; held ones flagged. */
+            items: components["schemas"]["RetentionItem"][] | null;
+            /**
+             * Format: int64
+             * @description Messages that would go.
+             */
+            messages: number;
+            /**
+             * Format: int64
+             * @description Pass as cursor for the next page; absent on the last.
+             */
+            next?: number;
         };
         Entry: {
             /** @example user.disable */
@@ -2764,6 +2909,35 @@ export interface components {
             key_name: string;
             /** @description The signed-note verifier key that checks every checkpoint (pass it to 'kontor compliance verify-journal --key'); empty when the key file is missing. */
             public_key: string;
+        };
+        Limits: {
+            /**
+             * Format: int64
+             * @description The longest period a policy may set; 0: no maximum.
+             */
+            max_days: number;
+            /**
+             * Format: int64
+             * @description The shortest period a policy may set; 0: no minimum.
+             */
+            min_days: number;
+            /** Format: date-time */
+            readonly updated_at?: string;
+            readonly updated_by?: string;
+        };
+        LimitsInputBody: {
+            /**
+             * Format: int64
+             * @description The longest period a policy may set; 0: no maximum.
+             * @example 3653
+             */
+            max_days?: number;
+            /**
+             * Format: int64
+             * @description The shortest period a policy may set; 0: no minimum.
+             * @example 365
+             */
+            min_days?: number;
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
@@ -3254,6 +3428,64 @@ export interface components {
             keep_api_tokens?: boolean;
             new_password: string;
         };
+        PoliciesOutputBody: {
+            items: components["schemas"]["Policy"][] | null;
+        };
+        Policy: {
+            /**
+             * Format: int64
+             * @description Files older than this many days go; 0: not set here.
+             */
+            file_days: number;
+            id: string;
+            /**
+             * Format: int64
+             * @description Messages older than this many days go; 0: not set here (the less specific policy decides).
+             */
+            message_days: number;
+            /** @enum {string} */
+            scope: "global" | "kind" | "channel";
+            /** @description Empty for global; public, private, dm or group_dm for kind; the channel id for channel. */
+            target: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+        };
+        PolicyCount: {
+            /** Format: int64 */
+            files: number;
+            /**
+             * Format: int64
+             * @description Due, but kept by a legal hold.
+             */
+            held: number;
+            /** Format: int64 */
+            messages: number;
+            policy_id: string;
+            scope: string;
+            target: string;
+        };
+        PolicyInput: {
+            /**
+             * Format: int64
+             * @description 0: not set at this level.
+             * @example 2192
+             */
+            file_days?: number;
+            /**
+             * Format: int64
+             * @description 0: not set at this level.
+             * @example 2192
+             */
+            message_days?: number;
+            /** @enum {string} */
+            scope: "global" | "kind" | "channel";
+            /**
+             * @description Empty for global; public, private, dm or group_dm for kind; the channel id for channel.
+             * @example public
+             */
+            target?: string;
+        };
         /** @description The pong frame. */
         PongFrame: {
             channel_id?: string;
@@ -3292,7 +3524,7 @@ export interface components {
              * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
              * @enum {string}
              */
-            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_in_conversation" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "saved_search_not_found" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
+            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_in_conversation" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "retention_as_of_future" | "retention_outside_limits" | "retention_policy_not_found" | "retention_running" | "role_required" | "saved_search_not_found" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */
@@ -3497,6 +3729,61 @@ export interface components {
              * @enum {string}
              */
             type: "resync";
+        };
+        RetentionItem: {
+            /** @description The message's channel; for a file, the first channel it was shared in (empty: never shared). */
+            channel_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A legal hold keeps it: a run leaves it. */
+            held?: boolean;
+            hold_ids?: string[] | null;
+            id: string;
+            /** @description The policy whose period it outlived. */
+            policy_id: string;
+            /** @enum {string} */
+            type: "message" | "file";
+        };
+        RetentionRun: {
+            /** @description Empty: the daily job. */
+            actor_id?: string;
+            /** Format: date-time */
+            as_of: string;
+            /**
+             * Format: int64
+             * @description Files purged.
+             */
+            files: number;
+            /** Format: date-time */
+            finished_at: string;
+            /**
+             * Format: int64
+             * @description Due, but kept by a legal hold.
+             */
+            held: number;
+            id: string;
+            /**
+             * Format: int64
+             * @description Messages purged.
+             */
+            messages: number;
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: int64
+             * @description Journal entries (retention.purged) naming what went.
+             */
+            tombstones: number;
+        };
+        RunInputBody: {
+            /**
+             * Format: date-time
+             * @description Remove what is due as of this time (from a dry run; not later than now); default now.
+             */
+            as_of?: string;
+        };
+        RunsOutputBody: {
+            items: components["schemas"]["RetentionRun"][] | null;
         };
         SavedSearch: {
             /** Format: date-time */
@@ -7115,6 +7402,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Moderation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-retention-dry-run": {
+        parameters: {
+            query?: {
+                /** @description Look from this time (RFC 3339; not later than now); default now. A run given the same as_of removes what this lists. */
+                as_of?: string;
+                /** @description From 'next' of the previous page. */
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRun"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-retention-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-set-retention-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitsInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-list-retention-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoliciesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-set-retention-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-remove-retention-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-run-retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRun"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-list-retention-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunsOutputBody"];
                 };
             };
             /** @description Error */

@@ -5,6 +5,10 @@
 export const complianceEn = {
   "error.saved_search_not_found": "This saved search does not exist (any more).",
   "error.not_in_conversation": "This entry is not a message or file of that conversation.",
+  "error.retention_as_of_future": "A retention run cannot look from a time in the future.",
+  "error.retention_outside_limits": "This period is outside the limits your administrator set for retention policies.",
+  "error.retention_policy_not_found": "This retention policy does not exist (any more).",
+  "error.retention_running": "A retention run is going on already. Try again when it has finished.",
   "nav.compliance": "Compliance",
   "notForYou.title": "Not for your role",
   "notForYou.compliance": "This page is for compliance officers. Ask your compliance team if you need something from the record.",
@@ -130,6 +134,10 @@ type ComplianceKey = keyof typeof complianceEn;
 export const complianceDe: Record<ComplianceKey, string> = {
   "error.saved_search_not_found": "Diese gespeicherte Suche gibt es nicht (mehr).",
   "error.not_in_conversation": "Dieser Eintrag ist keine Nachricht und keine Datei dieser Unterhaltung.",
+  "error.retention_as_of_future": "Ein Aufbewahrungslauf kann nicht von einem Zeitpunkt in der Zukunft ausgehen.",
+  "error.retention_outside_limits": "Dieser Zeitraum liegt außerhalb der Grenzen, die Ihr Administrator für Aufbewahrungsrichtlinien festgelegt hat.",
+  "error.retention_policy_not_found": "Diese Aufbewahrungsrichtlinie gibt es nicht (mehr).",
+  "error.retention_running": "Es läuft bereits ein Aufbewahrungslauf. Versuchen Sie es erneut, wenn er beendet ist.",
   "nav.compliance": "Compliance",
   "notForYou.title": "Nicht für Ihre Rolle",
   "notForYou.compliance": "Diese Seite ist für Compliance-Beauftragte. Wenden Sie sich an Ihr Compliance-Team, wenn Sie etwas aus dem Archiv benötigen.",
@@ -253,6 +261,10 @@ export const complianceDe: Record<ComplianceKey, string> = {
 export const complianceZh: Record<ComplianceKey, string> = {
   "error.saved_search_not_found": "该已保存的搜索不存在（或已删除）。",
   "error.not_in_conversation": "此条目不是该会话中的消息或文件。",
+  "error.retention_as_of_future": "保留运行不能以未来的时间为基准。",
+  "error.retention_outside_limits": "此期限超出了管理员为保留策略设定的范围。",
+  "error.retention_policy_not_found": "该保留策略不存在（或已删除）。",
+  "error.retention_running": "已有保留运行正在进行。请在其结束后重试。",
   "nav.compliance": "合规",
   "notForYou.title": "您的角色无权访问",
   "notForYou.compliance": "此页面仅供合规专员使用。如需调取存档内容，请联系合规团队。",
