@@ -4,7 +4,7 @@ import { findRoute } from "./routes";
 
 describe("the compliance console", () => {
   test("every console page needs the compliance role, and so does its sidebar link", () => {
-    const pages = ["/compliance", "/compliance/search", "/compliance/conversations/01abc", "/compliance/audit", "/compliance/holds", "/compliance/journal"];
+    const pages = ["/compliance", "/compliance/search", "/compliance/conversations/01abc", "/compliance/audit", "/compliance/retention", "/compliance/holds", "/compliance/journal"];
     for (const path of pages) {
       expect(findRoute(path)?.route.role, path).toBe("compliance");
     }

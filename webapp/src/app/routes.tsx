@@ -21,6 +21,7 @@ const AdminDirectoryScreen = lazy(() => import("../screens/admin/Directory"));
 const AdminAuditScreen = lazy(() => import("../screens/admin/Audit"));
 const ComplianceSearchScreen = lazy(() => import("../compliance/Discovery"));
 const ComplianceConversationScreen = lazy(() => import("../compliance/Conversation"));
+const ComplianceRetentionScreen = lazy(() => import("../compliance/Retention"));
 const ComplianceAuditScreen = lazy(() => import("../compliance/AuditTrail"));
 const ComplianceHoldsScreen = lazy(() => import("../compliance/Holds"));
 const ComplianceJournalScreen = lazy(() => import("../compliance/JournalKey"));
@@ -49,6 +50,7 @@ export const routes: Route[] = [
   { path: "/compliance/search", title: "compliance.search", role: "compliance", render: () => <ComplianceSearchScreen /> },
   { path: "/compliance/conversations/:id", title: "compliance.conversation", role: "compliance", render: (p) => <ComplianceConversationScreen id={p.id ?? ""} /> },
   { path: "/compliance/audit", title: "compliance.audit", role: "compliance", render: () => <ComplianceAuditScreen /> },
+  { path: "/compliance/retention", title: "compliance.retention", role: "compliance", render: () => <ComplianceRetentionScreen /> },
   { path: "/compliance/holds", title: "compliance.holds", role: "compliance", render: () => <ComplianceHoldsScreen /> },
   { path: "/compliance/journal", title: "compliance.journal", role: "compliance", render: () => <ComplianceJournalScreen /> },
 ];

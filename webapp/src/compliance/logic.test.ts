@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { auditExportHref, auditQuery, badRange, canModerate, conversationHref, dayStart, discoveryFilters, emptyDiscovery, formatSize, formFromSaved, holdActive, holdScope, recordedFileHref } from "./logic";
+import { auditExportHref, auditQuery, badRange, canModerate, conversationHref, dayStart, discoveryFilters, emptyDiscovery, formatSize, formFromSaved, holdActive, holdScope, periodDays, recordedFileHref, wholeYears } from "./logic";
 
 describe("audit trail filters", () => {
   test("empty filters ask for everything", () => {
@@ -75,5 +75,17 @@ describe("e-discovery", () => {
     expect(formatSize(512, "en")).toBe("512 byte");
     expect(formatSize(2048, "en")).toBe("2 kB");
     expect(formatSize(5 * 1024 * 1024, "de")).toBe("5 MB");
+  });
+});
+
+describe("retention periods", () => {
+  test("years become days as the server counts them; nonsense is no period", () => {
+    expect(periodDays("6", "years")).toBe(2192);
+    expect(periodDays("30", "days")).toBe(30);
+    expect(periodDays("", "years")).toBeUndefined();
+    expect(periodDays("-1", "days")).toBeUndefined();
+    expect(periodDays("sechs", "years")).toBeUndefined();
+    expect(wholeYears(2192)).toBe(6);
+    expect(wholeYears(30)).toBeUndefined();
   });
 });

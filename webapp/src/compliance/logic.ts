@@ -184,3 +184,17 @@ export function formatSize(bytes: number, locale: string): string {
   }
   return new Intl.NumberFormat(locale, { style: "unit", unit: units[i], unitDisplay: "short", maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
 }
+
+/** A retention period typed as a number and a unit, in days (a year is 365.25 days, so 6 years are 2192). */
+export function periodDays(amount: string, unit: "days" | "years"): number | undefined {
+  const n = Number(amount.trim());
+  if (!amount.trim() || !Number.isFinite(n) || n < 0) return undefined;
+  return unit === "years" ? Math.round(n * 365.25) : Math.round(n);
+}
+
+/** Days as whole years where they are whole years (2192 → 6), else undefined. */
+export function wholeYears(days: number): number | undefined {
+  if (days <= 0) return undefined;
+  const y = Math.round(days / 365.25);
+  return y > 0 && Math.round(y * 365.25) === days ? y : undefined;
+}
