@@ -204,7 +204,7 @@ func (a *App) build(ctx context.Context) error {
 	a.Chat.SetFiles(a.Files)
 
 	cdeps := compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal, Moderator: a.Chat, Keys: a.Journal,
-		Directory: complianceDirectory{a}, Recorded: complianceFiles{a.Files},
+		Directory: complianceDirectory{a}, RecordedFiles: complianceFiles{a.Files},
 		Record: a.Journal, Messages: retentionChat{a}, Files: retentionFiles{a}, Retention: a.cfg.Retention}
 	if a.cfg.Search {
 		dir := a.cfg.DiscoveryDir

@@ -37,7 +37,7 @@ type Deps struct {
 	Directory Directory
 	// Recorded opens recorded files for e-discovery downloads (named
 	// apart from retention's Files, which purges them).
-	Recorded RecordedFiles
+	RecordedFiles RecordedFiles
 	// Keys gives the journal's public key and checkpoints (the console
 	// shows the fingerprint); optional.
 	Keys     JournalKeys
@@ -79,7 +79,7 @@ func New(d Deps) (*Module, error) {
 		d.Clock = clock.System{}
 	}
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
-		finderDep: d.Finder, dir: d.Directory, recorded: d.Recorded, keys: d.Keys,
+		finderDep: d.Finder, dir: d.Directory, recorded: d.RecordedFiles, keys: d.Keys,
 		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults()}, nil
 }
 
