@@ -162,9 +162,10 @@ function ResultList({ results, busy, more, reload }: { results: { page: Results;
   const { page, items } = results;
   return (
     <section aria-labelledby="hits-title" aria-busy={busy}>
-      <h3 id="hits-title" role="status">
-        {t("compliance.search.total", { count: page.total })}
-      </h3>
+      {/* The count is announced (status) but stays a heading: role="status" on the h3 would take its heading role away. */}
+      <div role="status">
+        <h3 id="hits-title">{t("compliance.search.total", { count: page.total })}</h3>
+      </div>
       {page.indexed < page.head && <Alert kind="info">{t("compliance.search.behind", { indexed: page.indexed, head: page.head })}</Alert>}
       {items.length === 0 && <Empty>{t("compliance.search.none")}</Empty>}
       <ol className="results" aria-labelledby="hits-title">
