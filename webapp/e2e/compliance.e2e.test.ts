@@ -264,7 +264,10 @@ describe("the compliance console", { timeout: 180_000 }, () => {
     await p.getByLabel("What").fill("hold.create");
     await expect.poll(() => table.getByRole("row").count()).toBe(2); // header + her hold
 
-    const href = await p.getByRole("link", { name: "Export as CSV" }).getAttribute("href");
+    // The export's address follows the filters once they settle (typing is debounced).
+    const exportLink = p.getByRole("link", { name: "Export as CSV" });
+    await expect.poll(() => exportLink.getAttribute("href")).toContain("action=hold.create");
+    const href = await exportLink.getAttribute("href");
     const url = new URL(href ?? "", kontor.url);
     expect(url.pathname).toBe("/api/v1/compliance/audit-trail/export");
     expect(url.searchParams.get("actor_id")).toBe(ids.cmeyer);
