@@ -203,7 +203,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Chat.SetFiles(a.Files)
 
-	cdeps := compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal, Moderator: a.Chat,
+	cdeps := compliance.Deps{DB: a.DB, Log: a.Log, Clock: a.Clock, Journal: a.Journal, Moderator: a.Chat, Keys: a.Journal,
 		Directory: complianceDirectory{a}, RecordedFiles: recordedFiles{a.Files},
 		Record: a.Journal, Messages: retentionChat{a}, Files: retentionFiles{a}, Retention: a.cfg.Retention,
 		FileModerator: complianceFiles{a}, Accounts: complianceAccounts{a}, Authored: complianceAuthored{a},

@@ -99,6 +99,7 @@ var operations = map[string]string{
 	"POST /api/v1/compliance/holds/{id}/release":     compOnly,
 	"GET /api/v1/compliance/users/{id}/erasure":      compOnly,
 	"POST /api/v1/compliance/users/{id}/erasure":     compOnly,
+	"GET /api/v1/compliance/journal":                 compOnly,
 
 	"POST /api/v1/compliance/ediscovery/search":                    discover,
 	"GET /api/v1/compliance/ediscovery/channels/{id}/conversation": discover,

@@ -48,6 +48,9 @@ type Deps struct {
 	Finder        Finder
 	Directory     Directory
 	RecordedFiles RecordedFiles
+	// Keys gives the journal's public key and checkpoints (the console
+	// shows the fingerprint); optional.
+	Keys JournalKeys
 }
 
 // Module is the compliance desk.
@@ -74,6 +77,7 @@ type Module struct {
 	finderDep Finder
 	dir       Directory
 	recorded  RecordedFiles
+	keys      JournalKeys
 }
 
 // New returns the module.
@@ -87,7 +91,7 @@ func New(d Deps) (*Module, error) {
 	return &Module{db: d.DB, log: d.Log.With("module", "compliance"), clock: d.Clock, audit: audit.New(d.Journal), journal: d.Journal, mod: d.Moderator,
 		record: d.Record, messages: d.Messages, files: d.Files, retention: d.Retention.withDefaults(),
 		fileMod: d.FileModerator, accounts: d.Accounts, authored: d.Authored, subjects: d.Subjects,
-		finderDep: d.Finder, dir: d.Directory, recorded: d.RecordedFiles}, nil
+		finderDep: d.Finder, dir: d.Directory, recorded: d.RecordedFiles, keys: d.Keys}, nil
 }
 
 // requireOfficer lets admins and compliance officers through: both read

@@ -182,5 +182,6 @@ func (m *Module) Register(api huma.API) {
 		return &csvOutput{ContentType: "text/csv; charset=utf-8",
 			ContentDisposition: `attachment; filename="kontor-audit-trail.csv"`, Body: b}, nil
 	})
+	m.registerJournalInfo(api)
 	m.registerEDiscovery(api)
 }

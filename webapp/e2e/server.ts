@@ -11,6 +11,8 @@ import { join, resolve } from "node:path";
 export interface Kontor {
   url: string;
   adminPassword: string;
+  /** The server's data directory: `kontor user ...` with KONTOR_DATA_DIR set to it acts on this server. */
+  dataDir: string;
   /** Everything the server printed, for failure messages. */
   output: () => string;
   stop: () => Promise<void>;
@@ -106,5 +108,5 @@ export async function startKontor(env: Record<string, string> = {}): Promise<Kon
   const resume = async () => {
     await launch(new URL(url).host);
   };
-  return { url, adminPassword, output: () => out, stop, halt, resume };
+  return { url, adminPassword, dataDir, output: () => out, stop, halt, resume };
 }

@@ -21,7 +21,7 @@ const LAYERS: Record<string, string[]> = {
   base: ["base"],
   platform: ["api", "i18n", "theme", "platform"],
   components: ["components"],
-  features: ["chat", "search", "screens", "calls"],
+  features: ["chat", "search", "screens", "calls", "compliance"],
   app: ["app"],
   entry: ["main.tsx", "sw", "layers.test.ts"],
 };

@@ -90,6 +90,12 @@ export const errorTexts: Record<ErrorCode, MessageKey> = {
   bad_time_range: "error.bad_time_range",
   hold_not_found: "error.hold_not_found",
   hold_released: "error.hold_released",
+  saved_search_not_found: "error.saved_search_not_found",
+  not_in_conversation: "error.not_in_conversation",
+  retention_as_of_future: "error.retention_as_of_future",
+  retention_outside_limits: "error.retention_outside_limits",
+  retention_policy_not_found: "error.retention_policy_not_found",
+  retention_running: "error.retention_running",
   message_changed: "error.message_changed",
   calendar_not_found: "error.calendar_not_found",
   event_not_found: "error.event_not_found",
@@ -115,6 +121,10 @@ export const errorTexts: Record<ErrorCode, MessageKey> = {
   not_in_call: "error.not_in_call",
   bad_sdp: "error.bad_sdp",
   screen_request_gone: "error.screen_request_gone",
+  account_active: "error.account_active",
+  account_erased: "error.account_erased",
+  file_taken_down: "error.file_taken_down",
+  track_not_found: "error.track_not_found",
 };
 
 export function errorMessage(err: unknown, i18n: Pick<I18n, "t" | "wait">): string {

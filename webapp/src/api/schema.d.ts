@@ -1142,6 +1142,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/ediscovery/channels/{id}/conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a conversation around a hit, as the record holds it: deleted messages and earlier versions marked (compliance officers; audited) */
+        get: operations["compliance-ediscovery-conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file on the record, deleted ones too while their bytes exist (compliance officers; audited) */
+        get: operations["compliance-ediscovery-file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/saved-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List saved e-discovery searches, newest first */
+        get: operations["compliance-ediscovery-list-saved-searches"];
+        put?: never;
+        /** Save an e-discovery search for a matter (compliance officers) */
+        post: operations["compliance-ediscovery-save-search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/saved-searches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A saved e-discovery search */
+        get: operations["compliance-ediscovery-get-saved-search"];
+        put?: never;
+        post?: never;
+        /** Delete a saved e-discovery search; the journal keeps what it was */
+        delete: operations["compliance-ediscovery-delete-saved-search"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/ediscovery/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search everything on the record: every channel and DM, every version, deleted, expired and moderated messages, files (compliance officers; audited)
+         * @description Each hit is one message version or one file share, read from the compliance journal: what retention or erasure purged is not found. The search itself (query, filters, hit count) goes on the audit trail.
+         */
+        post: operations["compliance-ediscovery-search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/files/{id}/moderate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a file down with a reason: members can no longer open it, its messages show a placeholder, the record keeps it (admins and compliance officers) */
+        post: operations["compliance-moderate-file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/holds": {
         parameters: {
             query?: never;
@@ -1194,6 +1301,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The journal's public key, its fingerprint and the newest signed checkpoint (compliance officers) */
+        get: operations["compliance-journal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/messages/{id}/moderate": {
         parameters: {
             query?: never;
@@ -1205,6 +1329,128 @@ export interface paths {
         put?: never;
         /** Take a message down with a reason: members see a placeholder, the record keeps it (admins and compliance officers) */
         post: operations["compliance-moderate-message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a retention run would remove: counts per policy and channel, a page of items, what legal holds keep (compliance officers) */
+        get: operations["compliance-retention-dry-run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shortest and longest retention period a policy may set (admins and compliance officers) */
+        get: operations["compliance-retention-limits"];
+        /** Set the shortest and longest retention period a policy may set (admins) */
+        put: operations["compliance-set-retention-limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the retention policies (compliance officers) */
+        get: operations["compliance-list-retention-policies"];
+        /** Set the retention policy of a scope (global, a kind of conversation, a channel), within the admin's limits (compliance officers) */
+        put: operations["compliance-set-retention-policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a retention policy; the less specific one then decides (compliance officers) */
+        delete: operations["compliance-remove-retention-policy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run retention now: purge what is due, except what legal holds keep (compliance officers) */
+        post: operations["compliance-run-retention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last 100 retention runs, newest first (compliance officers) */
+        get: operations["compliance-list-retention-runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/users/{id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dry run of a GDPR erasure: what would be purged, what legal holds keep, the pseudonym (compliance officers; on the audit trail) */
+        get: operations["compliance-erasure-preview"];
+        put?: never;
+        /** Erase a disabled account (GDPR): purge the person's content unless held, pseudonymise their identity in the record (compliance officers) */
+        post: operations["compliance-erase-user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1538,6 +1784,8 @@ export interface components {
             /** Format: int64 */
             height?: number;
             id: string;
+            /** @description Taken down by moderation: a placeholder with only the id; the file cannot be opened. */
+            moderated?: boolean;
             name: string;
             preview_url?: string;
             sha256: string;
@@ -2093,6 +2341,16 @@ export interface components {
              */
             type: "channel.archived";
         };
+        ChannelCount: {
+            /** @description Empty: files never shared in a channel. */
+            channel_id: string;
+            /** Format: int64 */
+            files: number;
+            /** Format: int64 */
+            held: number;
+            /** Format: int64 */
+            messages: number;
+        };
         /** @description The channel.created event, as the websocket delivers it. */
         ChannelCreatedEvent: {
             /** Format: date-time */
@@ -2177,6 +2435,20 @@ export interface components {
             /** @enum {string} */
             read_receipts: "default" | "on" | "off";
         };
+        CheckpointInfo: {
+            /**
+             * Format: date-time
+             * @description When it was signed.
+             */
+            at: string;
+            /** @description The Merkle tree's root hash at that size. */
+            root: string;
+            /**
+             * Format: int64
+             * @description Entries the checkpoint vouches for.
+             */
+            size: number;
+        };
         ClientFrame: {
             /** @description typing, read: the channel. */
             channel_id?: string;
@@ -2195,6 +2467,67 @@ export interface components {
             type: "ping" | "typing" | "presence" | "presence_sub" | "read";
             user_ids?: string[] | null;
         };
+        Conversation: {
+            channel_id: string;
+            channel_name?: string;
+            /** @description Messages in the order they were posted. */
+            items: components["schemas"]["ConversationMessage"][] | null;
+            /** @description Newer messages exist: open around the last item's seq. */
+            more_after: boolean;
+            /** @description Older messages exist: open around the first item's seq. */
+            more_before: boolean;
+        };
+        ConversationFile: {
+            content_type?: string;
+            file_id: string;
+            name?: string;
+            purged?: boolean;
+            /** Format: int64 */
+            seq: number;
+            sha256?: string;
+            /** Format: int64 */
+            size?: number;
+            /** @enum {string} */
+            state: "live" | "deleted" | "moderated";
+        };
+        ConversationMessage: {
+            /** @description The message the conversation was opened around. */
+            anchor?: boolean;
+            /** Format: date-time */
+            at: string;
+            author_id: string;
+            author_username?: string;
+            /**
+             * Format: date-time
+             * @description When it was deleted, expired or taken down.
+             */
+            ended_at?: string;
+            /** @description Who deleted or took it down (empty: Kontor itself). */
+            ended_by?: string;
+            files?: components["schemas"]["ConversationFile"][] | null;
+            message_id: string;
+            root_id?: string;
+            /**
+             * Format: int64
+             * @description The message.created journal entry.
+             */
+            seq: number;
+            /** @enum {string} */
+            state: "live" | "edited" | "deleted" | "expired" | "moderated";
+            /** @description Oldest first; the last is what members saw last. */
+            versions: components["schemas"]["ConversationVersion"][] | null;
+        };
+        ConversationVersion: {
+            /** Format: date-time */
+            at: string;
+            /** @description Retention or erasure removed this version's content; the record keeps that it existed. */
+            purged?: boolean;
+            /** Format: int64 */
+            seq: number;
+            text: string;
+            /** Format: int64 */
+            version: number;
+        };
         CreateUserOutputBody: {
             /** @description The generated password, shown only this once. */
             password?: string;
@@ -2208,6 +2541,141 @@ export interface components {
             server?: string;
             /** Format: int64 */
             sync_interval_ns?: number;
+        };
+        DiscoveryFilters: {
+            /** @description In any of these channels or conversations (ids). */
+            channel_ids?: string[] | null;
+            /** @description Written or shared by any of these people (user ids). */
+            custodian_ids?: string[] | null;
+            /** @description Messages, files, or both (empty). */
+            kinds?: ("message" | "file")[] | null;
+            /**
+             * Format: date-time
+             * @description Versions and shares at or after this time.
+             */
+            since?: string;
+            /** @description What happened to the message or file since (empty: any). */
+            states?: ("live" | "edited" | "deleted" | "expired" | "moderated")[] | null;
+            /**
+             * Format: date-time
+             * @description Versions and shares before this time.
+             */
+            until?: string;
+        };
+        DiscoveryHit: {
+            /**
+             * Format: date-time
+             * @description When this version was written or the file shared.
+             */
+            at: string;
+            author_id: string;
+            author_username?: string;
+            channel_id: string;
+            /** @description Empty for direct messages. */
+            channel_name?: string;
+            file_id?: string;
+            file_name?: string;
+            file_sha256?: string;
+            /** Format: int64 */
+            file_size?: number;
+            /** @enum {string} */
+            kind: "message" | "file";
+            /** @description The message (for a file: the message it was shared with). */
+            message_id?: string;
+            /** @description The thread's first message, for replies. */
+            root_id?: string;
+            /**
+             * Format: int64
+             * @description The journal entry of this version or share: the hit's reference on the record; open the conversation around it.
+             */
+            seq: number;
+            /** @enum {string} */
+            state: "live" | "edited" | "deleted" | "expired" | "moderated";
+            /** @description The version's text (messages). */
+            text?: string;
+            /**
+             * Format: int64
+             * @description 1 for the message as posted, 2 for its first edit, ...
+             */
+            version: number;
+            /**
+             * Format: int64
+             * @description How many versions the message has on record.
+             */
+            versions: number;
+        };
+        DiscoveryResults: {
+            /**
+             * Format: int64
+             * @description The journal's last entry.
+             */
+            head: number;
+            /**
+             * Format: int64
+             * @description The last journal entry the index has read; entries after it are not searched yet.
+             */
+            indexed: number;
+            items: components["schemas"]["DiscoveryHit"][] | null;
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /**
+             * Format: int64
+             * @description How many versions and shares match in all.
+             */
+            total: number;
+        };
+        DiscoverySearch: {
+            filters?: components["schemas"]["DiscoveryFilters"];
+            /**
+             * Format: int64
+             * @description Hits per page; default 50.
+             */
+            limit?: number;
+            /** Format: int64 */
+            offset?: number;
+            /**
+             * @description The search language (words, "phrases", -excluded, prefix*, from:@alice, in:~channel, before:/after:/on:YYYY-MM-DD, has:file, has:link, is:thread); empty when the filters say what to find.
+             * @example Angebot from:@ann
+             */
+            query?: string;
+            /**
+             * @description Order of hits; default newest.
+             * @enum {string}
+             */
+            sort?: "newest" | "oldest" | "relevance";
+        };
+        DryRun: {
+            /**
+             * Format: date-time
+             * @description Pass it to a run to remove exactly this (if nothing changed in between).
+             */
+            as_of: string;
+            by_channel: components["schemas"]["ChannelCount"][] | null;
+            by_policy: components["schemas"]["PolicyCount"][] | null;
+            /**
+             * Format: int64
+             * @description Files that would go.
+             */
+            files: number;
+            /**
+             * Format: int64
+             * @description Messages and files due but kept by a legal hold.
+             */
+            held: number;
+            /** @description One page: messages, then files, oldest first; held ones flagged. */
+            items: components["schemas"]["RetentionItem"][] | null;
+            /**
+             * Format: int64
+             * @description Messages that would go.
+             */
+            messages: number;
+            /**
+             * Format: int64
+             * @description Pass as cursor for the next page; absent on the last.
+             */
+            next?: number;
         };
         Entry: {
             /** @example user.disable */
@@ -2234,6 +2702,58 @@ export interface components {
             target_type: string;
             user_agent?: string;
         };
+        Erasure: {
+            /** @description Audit entries by or about the person: pseudonymised, or kept by a hold. */
+            audit_entries: components["schemas"]["ErasureCount"];
+            /**
+             * @description account_active: an admin disables the account first; account_erased: it is erased already.
+             * @enum {string}
+             */
+            blocker?: "account_active" | "account_erased";
+            dry_run: boolean;
+            /** @description The account is erased (after this call, or before it). */
+            erased: boolean;
+            /** @description Files the person uploaded, with their bytes and previews. */
+            files: components["schemas"]["ErasureCount"];
+            /** @description Messages and files that holds keep (the first 1000). */
+            held_ids: string[] | null;
+            /** @description Active legal holds that keep some of it. */
+            hold_ids: string[] | null;
+            /** @description Messages the person wrote, every version. */
+            messages: components["schemas"]["ErasureCount"];
+            /**
+             * @description What the record calls the person after the erasure; the erasure confirms with it.
+             * @example Former member 3f9a
+             */
+            pseudonym: string;
+            /** @example former-3f9a27c1d0e4b5a6 */
+            pseudonym_username: string;
+            user_id: string;
+        };
+        ErasureCount: {
+            /**
+             * Format: int64
+             * @description Kept as they are because an active legal hold covers them.
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description Gone (dry run: would go).
+             */
+            purged: number;
+        };
+        ErasureRequest: {
+            /**
+             * @description The pseudonym the dry run showed: proof the dry run was read.
+             * @example Former member 3f9a
+             */
+            confirm: string;
+            /**
+             * @description Why (the request, the ticket); kept on the audit trail.
+             * @example Art. 17 request of 2026-11-02, ticket 4711
+             */
+            reason: string;
+        };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -2258,7 +2778,7 @@ export interface components {
             id?: string;
         };
         /** @description Every event of the event log, discriminated by type. The websocket delivers them; a reconnect with the last cursor replays the missed ones. */
-        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
+        Event: components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["FileModeratedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
         EventChanged: {
             event: components["schemas"]["CalendarEvent"];
         };
@@ -2368,6 +2888,30 @@ export interface components {
             /** Format: int64 */
             width: number;
         };
+        /** @description The file.moderated event, as the websocket delivers it. */
+        FileModeratedEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description The channel it concerns; empty for events addressed to one person. */
+            channel_id?: string;
+            /**
+             * Format: int64
+             * @description Position in the event log; send the last one when reconnecting.
+             */
+            cursor: number;
+            payload: components["schemas"]["FileRemoved"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "file.moderated";
+        };
+        FileModeration: {
+            /** @description Where the file was shared; its messages now show a placeholder. */
+            channel_ids: string[] | null;
+            file_id: string;
+            reason: string;
+        };
         FileRemoved: {
             id: string;
             message_ids: string[] | null;
@@ -2395,7 +2939,7 @@ export interface components {
             type: "file.updated";
         };
         /** @description Every frame the websocket server sends: control frames and the events. */
-        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["CallJoinedFrame"] | components["schemas"]["CallOfferFrame"] | components["schemas"]["CallAnswerFrame"] | components["schemas"]["CallAckFrame"] | components["schemas"]["CallStateFrame"] | components["schemas"]["CallMutedFrame"] | components["schemas"]["CallRemovedFrame"] | components["schemas"]["CallScreenRequestFrame"] | components["schemas"]["CallScreenAnswerFrame"] | components["schemas"]["CallSpeakerFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
+        Frame: components["schemas"]["HelloFrame"] | components["schemas"]["ResyncFrame"] | components["schemas"]["PongFrame"] | components["schemas"]["AckFrame"] | components["schemas"]["ErrorFrame"] | components["schemas"]["TypingFrame"] | components["schemas"]["PresenceFrame"] | components["schemas"]["CallJoinedFrame"] | components["schemas"]["CallOfferFrame"] | components["schemas"]["CallAnswerFrame"] | components["schemas"]["CallAckFrame"] | components["schemas"]["CallStateFrame"] | components["schemas"]["CallMutedFrame"] | components["schemas"]["CallRemovedFrame"] | components["schemas"]["CallScreenRequestFrame"] | components["schemas"]["CallScreenAnswerFrame"] | components["schemas"]["CallSpeakerFrame"] | components["schemas"]["ChannelCreatedEvent"] | components["schemas"]["ChannelUpdatedEvent"] | components["schemas"]["ChannelArchivedEvent"] | components["schemas"]["ChannelUnarchivedEvent"] | components["schemas"]["MemberAddedEvent"] | components["schemas"]["MemberRemovedEvent"] | components["schemas"]["MemberUpdatedEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageDeletedEvent"] | components["schemas"]["MessageExpiredEvent"] | components["schemas"]["MessageModeratedEvent"] | components["schemas"]["ReactionChangedEvent"] | components["schemas"]["MessagePinnedEvent"] | components["schemas"]["MessageUnpinnedEvent"] | components["schemas"]["ThreadUpdatedEvent"] | components["schemas"]["ReadUpdatedEvent"] | components["schemas"]["ReceiptUpdatedEvent"] | components["schemas"]["FileUpdatedEvent"] | components["schemas"]["FileDeletedEvent"] | components["schemas"]["FileModeratedEvent"] | components["schemas"]["CalendarEventCreatedEvent"] | components["schemas"]["CalendarEventUpdatedEvent"] | components["schemas"]["CalendarEventCancelledEvent"] | components["schemas"]["CalendarRsvpUpdatedEvent"] | components["schemas"]["CalendarReminderDueEvent"] | components["schemas"]["CallStartedEvent"] | components["schemas"]["CallUpdatedEvent"] | components["schemas"]["CallEndedEvent"];
         Hello: {
             /**
              * Format: int64
@@ -2506,6 +3050,50 @@ export interface components {
         Invitee: {
             channel_id?: string;
             user_id?: string;
+        };
+        JournalInfo: {
+            /** @description The newest signed checkpoint; absent before the first. */
+            checkpoint?: components["schemas"]["CheckpointInfo"];
+            /**
+             * Format: int64
+             * @description Entries in the journal now.
+             */
+            entries: number;
+            /** @description SHA-256 of the raw public key, as colon-separated hex pairs: compare it with the one kept apart from the server. */
+            fingerprint: string;
+            /** @description The key's name, the first part of the public key. */
+            key_name: string;
+            /** @description The signed-note verifier key that checks every checkpoint (pass it to 'kontor compliance verify-journal --key'); empty when the key file is missing. */
+            public_key: string;
+        };
+        Limits: {
+            /**
+             * Format: int64
+             * @description The longest period a policy may set; 0: no maximum.
+             */
+            max_days: number;
+            /**
+             * Format: int64
+             * @description The shortest period a policy may set; 0: no minimum.
+             */
+            min_days: number;
+            /** Format: date-time */
+            readonly updated_at?: string;
+            readonly updated_by?: string;
+        };
+        LimitsInputBody: {
+            /**
+             * Format: int64
+             * @description The longest period a policy may set; 0: no maximum.
+             * @example 3653
+             */
+            max_days?: number;
+            /**
+             * Format: int64
+             * @description The shortest period a policy may set; 0: no minimum.
+             * @example 365
+             */
+            min_days?: number;
         };
         ListOutputAPITokenBody: {
             items: components["schemas"]["APIToken"][] | null;
@@ -2926,6 +3514,14 @@ export interface components {
             /** @description Markdown, at most 16,000 characters. */
             text: string;
         };
+        NewSavedSearch: {
+            filters?: components["schemas"]["DiscoveryFilters"];
+            matter: string;
+            name: string;
+            query?: string;
+            /** @enum {string} */
+            sort?: "newest" | "oldest" | "relevance";
+        };
         NewUser: {
             department?: string;
             /** @example Anna Koch */
@@ -2988,6 +3584,64 @@ export interface components {
             keep_api_tokens?: boolean;
             new_password: string;
         };
+        PoliciesOutputBody: {
+            items: components["schemas"]["Policy"][] | null;
+        };
+        Policy: {
+            /**
+             * Format: int64
+             * @description Files older than this many days go; 0: not set here.
+             */
+            file_days: number;
+            id: string;
+            /**
+             * Format: int64
+             * @description Messages older than this many days go; 0: not set here (the less specific policy decides).
+             */
+            message_days: number;
+            /** @enum {string} */
+            scope: "global" | "kind" | "channel";
+            /** @description Empty for global; public, private, dm or group_dm for kind; the channel id for channel. */
+            target: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+        };
+        PolicyCount: {
+            /** Format: int64 */
+            files: number;
+            /**
+             * Format: int64
+             * @description Due, but kept by a legal hold.
+             */
+            held: number;
+            /** Format: int64 */
+            messages: number;
+            policy_id: string;
+            scope: string;
+            target: string;
+        };
+        PolicyInput: {
+            /**
+             * Format: int64
+             * @description 0: not set at this level.
+             * @example 2192
+             */
+            file_days?: number;
+            /**
+             * Format: int64
+             * @description 0: not set at this level.
+             * @example 2192
+             */
+            message_days?: number;
+            /** @enum {string} */
+            scope: "global" | "kind" | "channel";
+            /**
+             * @description Empty for global; public, private, dm or group_dm for kind; the channel id for channel.
+             * @example public
+             */
+            target?: string;
+        };
         /** @description The pong frame. */
         PongFrame: {
             channel_id?: string;
@@ -3026,7 +3680,7 @@ export interface components {
              * @description Stable machine-readable reason, e.g. account_disabled; one of a closed list (docs/api.md).
              * @enum {string}
              */
-            code?: "account_disabled" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "role_required" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
+            code?: "account_active" | "account_disabled" | "account_erased" | "address_not_text" | "announcement_only" | "bad_cursor" | "bad_frame" | "bad_query" | "bad_sdp" | "bad_time_range" | "calendar_data_too_large" | "calendar_not_found" | "call_full" | "call_moderator_required" | "call_not_found" | "calls_disabled" | "channel_admin_required" | "channel_archived" | "channel_name_taken" | "channel_not_found" | "compliance_required" | "csrf_failed" | "description_too_long" | "directory_ambiguous" | "directory_not_configured" | "directory_unavailable" | "duplicate_file" | "empty_file" | "end_before_start" | "event_not_found" | "event_write_forbidden" | "feed_not_found" | "file_deleted" | "file_not_attachable" | "file_not_found" | "file_taken_down" | "file_too_large" | "group_too_large" | "hold_not_found" | "hold_released" | "image_too_large" | "internal" | "invalid_calendar_data" | "invalid_color" | "invalid_credentials" | "invalid_emoji" | "invalid_link" | "invalid_recurrence" | "invalid_time" | "invalid_time_zone" | "invalid_utf8" | "invisible_character" | "last_admin" | "last_channel_admin" | "managed_by_directory" | "message_changed" | "message_deleted" | "message_empty" | "message_not_found" | "message_too_long" | "metrics_forbidden" | "name_too_long" | "no_preview" | "not_an_image" | "not_audio" | "not_author" | "not_file_owner" | "not_in_call" | "not_in_conversation" | "not_member" | "occurrence_not_found" | "password_empty" | "precondition_failed" | "quota_exceeded" | "range_not_satisfiable" | "rate_limited" | "read_receipts_off" | "recurrence_too_large" | "reindex_running" | "rejected" | "reserved_name" | "retention_as_of_future" | "retention_outside_limits" | "retention_policy_not_found" | "retention_running" | "role_required" | "saved_search_not_found" | "screen_request_gone" | "self_destruct_disabled" | "session_expired" | "session_required" | "shutting_down" | "storage_unavailable" | "token_invalid" | "token_scope" | "token_scope_not_held" | "token_scope_unknown" | "token_ttl_too_long" | "too_many_attendees" | "too_many_connections" | "too_many_files" | "track_not_found" | "unauthenticated" | "unavailable" | "unknown_channel" | "unknown_user" | "upload_expired" | "upload_interrupted" | "upload_stalled" | "user_not_found" | "user_required" | "username_taken" | "window_too_large";
             /** @description What went wrong and what to do about it. */
             detail?: string;
             /** @description For internal errors: quote it to your administrator; the server log has the details under this id. */
@@ -3231,6 +3885,81 @@ export interface components {
              * @enum {string}
              */
             type: "resync";
+        };
+        RetentionItem: {
+            /** @description The message's channel; for a file, the first channel it was shared in (empty: never shared). */
+            channel_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A legal hold keeps it: a run leaves it. */
+            held?: boolean;
+            hold_ids?: string[] | null;
+            id: string;
+            /** @description The policy whose period it outlived. */
+            policy_id: string;
+            /** @enum {string} */
+            type: "message" | "file";
+        };
+        RetentionRun: {
+            /** @description Empty: the daily job. */
+            actor_id?: string;
+            /** Format: date-time */
+            as_of: string;
+            /**
+             * Format: int64
+             * @description Files purged.
+             */
+            files: number;
+            /** Format: date-time */
+            finished_at: string;
+            /**
+             * Format: int64
+             * @description Due, but kept by a legal hold.
+             */
+            held: number;
+            id: string;
+            /**
+             * Format: int64
+             * @description Messages purged.
+             */
+            messages: number;
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: int64
+             * @description Journal entries (retention.purged) naming what went.
+             */
+            tombstones: number;
+        };
+        RunInputBody: {
+            /**
+             * Format: date-time
+             * @description Remove what is due as of this time (from a dry run; not later than now); default now.
+             */
+            as_of?: string;
+        };
+        RunsOutputBody: {
+            items: components["schemas"]["RetentionRun"][] | null;
+        };
+        SavedSearch: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            filters: components["schemas"]["DiscoveryFilters"];
+            id: string;
+            /**
+             * @description The matter, as legal holds name it.
+             * @example Müller ./. Kontor GmbH
+             */
+            matter: string;
+            /** @example Angebote an Müller 2026 */
+            name: string;
+            query: string;
+            /** @enum {string} */
+            sort: "newest" | "oldest" | "relevance";
+        };
+        SavedSearchesOutputBody: {
+            items: components["schemas"]["SavedSearch"][] | null;
         };
         ScreenAnswer: {
             accepted: boolean;
@@ -6425,6 +7154,270 @@ export interface operations {
             };
         };
     };
+    "compliance-ediscovery-conversation": {
+        parameters: {
+            query?: {
+                /** @description A journal entry of the conversation (a hit's seq): opens around its message; 0 or absent: the newest messages. */
+                around?: number;
+                /** @description Messages before it. */
+                before?: number;
+                /** @description Messages after it. */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The channel or conversation. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, always as an attachment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error (410 when the bytes are gone). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-list-saved-searches": {
+        parameters: {
+            query?: {
+                /** @description Only this matter's searches. */
+                matter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-save-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSavedSearch"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-get-saved-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-delete-saved-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-ediscovery-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscoverySearch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryResults"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-moderate-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerateInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileModeration"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "compliance-list-holds": {
         parameters: {
             query?: never;
@@ -6549,6 +7542,35 @@ export interface operations {
             };
         };
     };
+    "compliance-journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalInfo"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "compliance-moderate-message": {
         parameters: {
             query?: never;
@@ -6571,6 +7593,324 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Moderation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-retention-dry-run": {
+        parameters: {
+            query?: {
+                /** @description Look from this time (RFC 3339; not later than now); default now. A run given the same as_of removes what this lists. */
+                as_of?: string;
+                /** @description From 'next' of the previous page. */
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRun"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-retention-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-set-retention-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitsInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-list-retention-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoliciesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-set-retention-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-remove-retention-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-run-retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRun"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-list-retention-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-erasure-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's user id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "compliance-erase-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's user id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
                 };
             };
             /** @description Error */

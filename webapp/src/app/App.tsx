@@ -1,6 +1,6 @@
 import { Loading } from "../components/States";
 import { useT } from "../i18n";
-import { NotFoundScreen } from "../screens/NotFound";
+import { NotForYouScreen, NotFoundScreen } from "../screens/NotFound";
 import { SignInScreen } from "../screens/SignIn";
 import { UnreachableScreen } from "../screens/Unreachable";
 import { findRoute } from "./routes";
@@ -40,9 +40,11 @@ export function App() {
   const { user } = session;
   const hit = findRoute(path);
   const allowed = hit && (!hit.route.role || hasRole(user, hit.route.role));
+  // A page for a role the person lacks says whom it is for (its address is no secret: the app's code names it).
+  const notForYou = !allowed && hit?.route.role;
   return (
-    <Shell user={user} offline={session.offline ?? false} title={allowed ? t(hit.route.title) : t("notFound.title")}>
-      {allowed ? hit.route.render(hit.params, user) : <NotFoundScreen />}
+    <Shell user={user} offline={session.offline ?? false} title={allowed ? t(hit.route.title) : t(notForYou ? "notForYou.title" : "notFound.title")}>
+      {allowed ? hit.route.render(hit.params, user) : notForYou ? <NotForYouScreen role={notForYou} /> : <NotFoundScreen />}
     </Shell>
   );
 }

@@ -26,6 +26,7 @@ export const sidebarLinks: SidebarLink[] = [
   { to: "/", label: "nav.home", icon: "home" },
   { to: "/people", label: "nav.people", icon: "people" },
   { to: "/admin/users", label: "nav.admin", icon: "settings", role: "admin" },
+  { to: "/compliance/search", label: "nav.compliance", icon: "shield", role: "compliance" },
 ];
 
 export const sidebarSections: SidebarSection[] = [

@@ -19,6 +19,12 @@ const AdminUsersScreen = lazy(() => import("../screens/admin/Users"));
 const AdminUserScreen = lazy(() => import("../screens/admin/User"));
 const AdminDirectoryScreen = lazy(() => import("../screens/admin/Directory"));
 const AdminAuditScreen = lazy(() => import("../screens/admin/Audit"));
+const ComplianceSearchScreen = lazy(() => import("../compliance/Discovery"));
+const ComplianceConversationScreen = lazy(() => import("../compliance/Conversation"));
+const ComplianceRetentionScreen = lazy(() => import("../compliance/Retention"));
+const ComplianceAuditScreen = lazy(() => import("../compliance/AuditTrail"));
+const ComplianceHoldsScreen = lazy(() => import("../compliance/Holds"));
+const ComplianceJournalScreen = lazy(() => import("../compliance/JournalKey"));
 
 export interface Route {
   path: string;
@@ -40,6 +46,13 @@ export const routes: Route[] = [
   { path: "/admin/users/:user", title: "admin.users", role: "admin", render: (p, user) => <AdminUserScreen id={p.user ?? ""} me={user} /> },
   { path: "/admin/directory", title: "admin.directory", role: "admin", render: () => <AdminDirectoryScreen /> },
   { path: "/admin/audit", title: "admin.audit", role: "admin", render: () => <AdminAuditScreen /> },
+  { path: "/compliance", title: "compliance.search", role: "compliance", render: () => <ComplianceSearchScreen /> },
+  { path: "/compliance/search", title: "compliance.search", role: "compliance", render: () => <ComplianceSearchScreen /> },
+  { path: "/compliance/conversations/:id", title: "compliance.conversation", role: "compliance", render: (p) => <ComplianceConversationScreen id={p.id ?? ""} /> },
+  { path: "/compliance/audit", title: "compliance.audit", role: "compliance", render: () => <ComplianceAuditScreen /> },
+  { path: "/compliance/retention", title: "compliance.retention", role: "compliance", render: () => <ComplianceRetentionScreen /> },
+  { path: "/compliance/holds", title: "compliance.holds", role: "compliance", render: () => <ComplianceHoldsScreen /> },
+  { path: "/compliance/journal", title: "compliance.journal", role: "compliance", render: () => <ComplianceJournalScreen /> },
 ];
 
 export function findRoute(path: string): { route: Route; params: Record<string, string> } | undefined {

@@ -1,5 +1,6 @@
 // Deutsch: every key of en.ts must be here (the type says so).
 
+import { complianceDe } from "./compliance";
 import type { MessageKey } from "./en";
 
 export const de: Record<MessageKey, string> = {
@@ -64,6 +65,10 @@ export const de: Record<MessageKey, string> = {
   "error.not_in_call": "Sie oder die genannte Person sind nicht im Anruf.",
   "error.bad_sdp": "Die Verbindungsdaten für den Anruf waren unbrauchbar. Es wurde nichts geändert; bitte treten Sie erneut bei.",
   "error.screen_request_gone": "Diese Anfrage zur Bildschirmfreigabe wurde bereits beantwortet oder zurückgezogen.",
+  "error.account_active": "Deaktivieren Sie dieses Konto, bevor Sie es löschen.",
+  "error.account_erased": "Dieses Konto wurde gelöscht und kann nicht mehr geändert werden.",
+  "error.file_taken_down": "Diese Datei wurde von der Moderation entfernt.",
+  "error.track_not_found": "Dieses Video empfangen Sie in diesem Anruf nicht.",
   "error.bad_time_range": "Der Zeitraum endet, bevor er beginnt.",
   "error.hold_not_found": "Diese Aufbewahrungsanordnung gibt es nicht.",
   "error.hold_released": "Diese Aufbewahrungsanordnung wurde bereits aufgehoben.",
@@ -568,4 +573,6 @@ export const de: Record<MessageKey, string> = {
   "call.notifyRing": "{name} ruft Sie an",
   "keys.callMute": "Im Anruf stummschalten oder Stummschaltung aufheben",
   "keys.callCamera": "Im Anruf Kamera ein- oder ausschalten",
+
+  ...complianceDe,
 };

@@ -1,6 +1,8 @@
 // English: the source catalog. Its keys are the MessageKey type; other
 // languages translate these. Placeholders look like {name}.
 
+import { complianceEn } from "./compliance";
+
 export const en = {
   "common.loading": "Loading…",
   "common.retry": "Try again",
@@ -63,6 +65,10 @@ export const en = {
   "error.not_in_call": "You, or the person named, are not in the call.",
   "error.bad_sdp": "The connection details for the call could not be used. Nothing changed; try joining again.",
   "error.screen_request_gone": "This screen sharing request has already been answered or withdrawn.",
+  "error.account_active": "Disable this account before erasing it.",
+  "error.account_erased": "This account was erased and cannot be changed.",
+  "error.file_taken_down": "This file was removed by moderation.",
+  "error.track_not_found": "That video is not one you receive in this call.",
   "error.bad_time_range": "The time range ends before it starts.",
   "error.hold_not_found": "This legal hold does not exist.",
   "error.hold_released": "This legal hold has already been released.",
@@ -567,6 +573,8 @@ export const en = {
   "call.notifyRing": "{name} is calling you",
   "keys.callMute": "Mute or unmute in a call",
   "keys.callCamera": "Camera on or off in a call",
+
+  ...complianceEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 // 简体中文: every key of en.ts must be here (the type says so).
 
+import { complianceZh } from "./compliance";
 import type { MessageKey } from "./en";
 
 export const zh: Record<MessageKey, string> = {
@@ -64,6 +65,10 @@ export const zh: Record<MessageKey, string> = {
   "error.not_in_call": "您或所指定的人员不在通话中。",
   "error.bad_sdp": "通话的连接信息无法使用。未做任何更改，请重新加入。",
   "error.screen_request_gone": "此屏幕共享请求已被回应或撤回。",
+  "error.account_active": "请先停用此账户，再将其删除。",
+  "error.account_erased": "此账户已被删除，无法更改。",
+  "error.file_taken_down": "此文件已被审核移除。",
+  "error.track_not_found": "您在此通话中未接收该视频。",
   "error.bad_time_range": "时间范围的结束早于开始。",
   "error.hold_not_found": "该法律保留不存在。",
   "error.hold_released": "该法律保留已被解除。",
@@ -568,4 +573,6 @@ export const zh: Record<MessageKey, string> = {
   "call.notifyRing": "{name} 正在呼叫您",
   "keys.callMute": "通话中静音或取消静音",
   "keys.callCamera": "通话中开启或关闭摄像头",
+
+  ...complianceZh,
 };
