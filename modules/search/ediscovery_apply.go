@@ -38,6 +38,11 @@ var discoveryMeanings = map[record.Kind]dEffect{
 	record.FileModerated:    dEndFile,
 	record.ContentPurged:    dPurge,
 	record.RetentionPurged:  dPurge, // a batch: meta names the purged entries
+	record.ErasurePurged:    dPurge, // GDPR erasure's batch, named the same way
+
+	// user.erased carries counts only; the person's purged content leaves
+	// through the erasure.purged batches.
+	record.UserErased: dIgnored,
 
 	record.RetentionPolicySet: dIgnored, record.RetentionPolicyRemoved: dIgnored, record.RetentionLimitsSet: dIgnored,
 
