@@ -57,8 +57,11 @@ type peer struct {
 	person *apptest.Person
 	ws     *rtclient.Client
 	pc     *webrtc.PeerConnection // set before the first offer, read by pump under pcMu
-	pcMu   sync.Mutex
-	ctx    context.Context
+	// iceStarted is closed once pion has started pc's ICE transport (its
+	// ICE connection state left "new"); read by pump under pcMu.
+	iceStarted <-chan struct{}
+	pcMu       sync.Mutex
+	ctx        context.Context
 
 	frames    chan realtime.ServerFrame // every frame but the negotiation's
 	tracks    chan *webrtc.TrackRemote
@@ -66,6 +69,7 @@ type peer struct {
 	connOnce  sync.Once
 	nextID    atomic.Int64
 	sigErr    chan error
+	sentOffer string // the last offer sent, as sent (test goroutine only)
 }
 
 func newPeer(ctx context.Context, t *testing.T, s *apptest.Stack, api *webrtc.API, p *apptest.Person) *peer {
@@ -97,8 +101,15 @@ func (p *peer) setPC(pc *webrtc.PeerConnection) {
 			p.connOnce.Do(func() { close(p.connected) })
 		}
 	})
+	started := make(chan struct{})
+	var once sync.Once
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st != webrtc.ICEConnectionStateNew {
+			once.Do(func() { close(started) })
+		}
+	})
 	p.pcMu.Lock()
-	p.pc = pc
+	p.pc, p.iceStarted = pc, started
 	p.pcMu.Unlock()
 }
 
@@ -112,7 +123,7 @@ func (p *peer) pump() {
 			return
 		}
 		p.pcMu.Lock()
-		pc := p.pc
+		pc, iceStarted := p.pc, p.iceStarted
 		p.pcMu.Unlock()
 		switch f.Type {
 		case "call.offer":
@@ -120,6 +131,23 @@ func (p *peer) pump() {
 			if err := json.Unmarshal(f.Payload, &o); err != nil {
 				p.sigErr <- err
 				continue
+			}
+			// The server offers right after answering (what was published
+			// before the client came). pion starts the ICE transport of an
+			// applied answer later, on its own queue, and takes a new offer
+			// whose ICE credentials differ from its agent's remote ones for
+			// an ICE restart: before the transport started, the agent's are
+			// still empty, so pion would restart ICE nobody asked for (new
+			// credentials, its candidates dropped and gathered again, a relay
+			// allocated anew). A browser has the credentials at once; wait
+			// as long as pion needs to have them too.
+			if pc.CurrentRemoteDescription() != nil {
+				select {
+				case <-iceStarted:
+				case <-p.ctx.Done():
+					close(p.frames)
+					return
+				}
 			}
 			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: o.SDP}); err != nil {
 				p.sigErr <- err
@@ -245,7 +273,8 @@ func (p *peer) offerWith(tracks map[string]string, opts *webrtc.OfferOptions) {
 		p.t.Fatal(err)
 	}
 	<-gathered
-	id := p.sendFrame(calls.CallClientFrame{Type: "call.offer", SDP: p.pc.LocalDescription().SDP, Tracks: tracks})
+	p.sentOffer = p.pc.LocalDescription().SDP
+	id := p.sendFrame(calls.CallClientFrame{Type: "call.offer", SDP: p.sentOffer, Tracks: tracks})
 	for {
 		f := p.next("call.answer", "error")
 		if f.Type == "error" {

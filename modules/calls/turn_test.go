@@ -40,6 +40,16 @@ func relayOnly(servers []calls.CallICEServer) webrtc.Configuration {
 	return cfg
 }
 
+// iceUfrag is the first ICE user fragment in sdp ("" if none).
+func iceUfrag(sdp string) string {
+	for _, l := range strings.Split(sdp, "\n") {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(l), "a=ice-ufrag:"); ok {
+			return u
+		}
+	}
+	return ""
+}
+
 // relayCandidates gathers with cfg on a fresh connection and counts the
 // relay candidates it got.
 func relayCandidates(t *testing.T, api *webrtc.API, cfg webrtc.Configuration) int {
@@ -96,10 +106,17 @@ func TestTURNRelayForClientsThatReachNothingElse(t *testing.T) {
 		bob.setPC(pc)
 		bob.receiveOnly()
 		bob.offer(nil)
-		if sdp := bob.pc.LocalDescription().SDP; !strings.Contains(sdp, "typ relay") || strings.Contains(sdp, "typ host") {
-			t.Fatalf("bob's offer should carry relay candidates only:\n%s", bob.pc.LocalDescription().SDP)
+		if sdp := bob.sentOffer; !strings.Contains(sdp, "typ relay") || strings.Contains(sdp, "typ host") {
+			t.Fatalf("bob's offer should carry relay candidates only:\n%s", sdp)
 		}
 		bob.waitConnected()
+		// Nobody restarted ICE: bob's connection still has the ICE
+		// credentials he offered (a restart pion made up on its own, when
+		// the server's offer came right after its answer, dropped his relay
+		// candidates and gathered them again).
+		if offered, now := iceUfrag(bob.sentOffer), iceUfrag(bob.pc.CurrentLocalDescription().SDP); offered == "" || now != offered {
+			t.Errorf("bob's ICE user fragment went from %q to %q: an ICE restart nobody asked for", offered, now)
+		}
 		var tr *webrtc.TrackRemote
 		select {
 		case tr = <-bob.tracks:
