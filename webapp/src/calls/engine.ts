@@ -112,7 +112,7 @@ function update(fn: (s: InCall) => InCall): void {
 class Engine {
   private pc: RTCPeerConnection | undefined;
   private seq = 0;
-  private waiting = new Map<string, { ok: (f: unknown) => void; fail: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  private waiting = new Map<string, { ok: (f: unknown) => void; fail: (e: unknown) => void; timer: ReturnType<typeof setTimeout> | undefined }>();
   /** Our offer was sent and its answer has not arrived: a server offer arriving now was sent before ours reached it (the server takes it back). */
   private awaitingAnswer = "";
   /** Offers we sent: a server offer that waited while we sent one of ours is taken back by the server. */
@@ -196,12 +196,16 @@ class Engine {
     }
   }
 
-  private request(frame: CallFrame, id = this.nextId()): Promise<Record<string, unknown>> {
+  /** Sends a frame and waits for its reply; timeoutMs undefined: until the reply, an error frame or the connection's end. */
+  private request(frame: CallFrame, id = this.nextId(), timeoutMs: number | undefined = requestTimeoutMs): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`no answer to ${frame.type}`));
-      }, requestTimeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiting.delete(id);
+              reject(new Error(`no answer to ${frame.type}`));
+            }, timeoutMs);
       this.waiting.set(id, { ok: (p) => resolve(p as Record<string, unknown>), fail: reject, timer });
       if (!sendCallFrame({ ...frame, id })) {
         clearTimeout(timer);
@@ -329,7 +333,10 @@ class Engine {
         const id = this.nextId();
         this.awaitingAnswer = id;
         this.sentOffers++;
-        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks }, id);
+        // No time limit: the server answers every offer (or refuses it with an error frame). Given up on, a late
+        // answer would be dropped and the connection left in have-local-offer for good: every server offer after
+        // it refused here, nothing published with this offer (a screen) sent. A lost connection ends the wait (closePC).
+        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks }, id, undefined);
         if (this.pc !== pc) return;
         await pc.setRemoteDescription({ type: "answer", sdp: String(answer.sdp ?? "") });
         if (!this.answered) {
@@ -541,6 +548,12 @@ class Engine {
   private closePC(): void {
     const pc = this.pc;
     this.pc = undefined;
+    // An offer of this connection waits for its answer without a time limit: it ends with the connection.
+    const w = this.awaitingAnswer ? this.waiting.get(this.awaitingAnswer) : undefined;
+    if (w) {
+      this.waiting.delete(this.awaitingAnswer);
+      w.fail(new Error("the call connection was closed"));
+    }
     if (pc) {
       pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
       pc.close();
