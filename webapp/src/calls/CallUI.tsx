@@ -481,7 +481,7 @@ function CallView({ call: s, user }: { call: InCall; user: User }) {
         <div className="call-body">
           {shared && (
             <div className="call-stage">
-              <MediaVideo stream={shared.stream} label={t("call.screenOf", { name: nameOf(people.get(shared.userId)) })} dataset={{ user: shared.userId, source: "screen", track: shared.track.id }} />
+              <MediaVideo stream={shared.stream} label={t("call.screenOf", { name: nameOf(people.get(shared.userId)) })} dataset={{ user: shared.userId, source: "screen", track: shared.id }} />
             </div>
           )}
           <ul className="call-grid" aria-label={t("call.participants")}>
@@ -492,7 +492,7 @@ function CallView({ call: s, user }: { call: InCall; user: User }) {
               const name = nameOf(people.get(p.user_id));
               const sharing = screens.some((r) => r.userId === p.user_id);
               return (
-                <Tile key={p.user_id} userId={p.user_id} name={name} p={p} video={cam ? { stream: cam.stream, id: cam.track.id } : undefined} me={false} speaking={s.speaker === p.user_id} bytes={camTrack ? s.bytes.get(camTrack.track.id) : undefined}>
+                <Tile key={p.user_id} userId={p.user_id} name={name} p={p} video={cam ? { stream: cam.stream, id: cam.id } : undefined} me={false} speaking={s.speaker === p.user_id} bytes={camTrack ? s.bytes.get(camTrack.track.id) : undefined}>
                   {!sharing && (
                     <button type="button" className="btn btn-small call-ask" onClick={() => engine.askScreen(p.user_id)}>
                       {t("call.askScreen", { name })}

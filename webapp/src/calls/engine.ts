@@ -17,14 +17,17 @@ import { isDirect } from "../chat/unread";
 import { notify } from "../platform/notifications";
 import { localePref, resolveLocale, translate } from "../i18n";
 import { nameOf, peopleStore, requestPeople } from "../chat/people";
-import { classifyQuality, parseRejoin, pickSpeaker, sourceOf, type Quality, type Rejoin, type Source } from "./logic";
+import { classifyQuality, msidByMid, parseRejoin, pickSpeaker, sourceOf, type Quality, type Rejoin, type Source } from "./logic";
 
 export type Call = components["schemas"]["Call"];
 export type Participant = components["schemas"]["CallParticipant"];
 type CallFrame = components["schemas"]["CallClientFrame"];
 
 export interface RemoteTrack {
+  /** The publisher's track id, as the call state lists it (the msid of the transceiver's section; not track.id, see msidByMid). */
+  id: string;
   userId: string;
+  /** The receiver's track: one per transceiver for good, reused for whatever the section carries now. */
   track: MediaStreamTrack;
   stream: MediaStream;
   source: Source;
@@ -44,9 +47,9 @@ export interface InCall {
   levels: ReadonlyMap<string, number>;
   speaker?: string;
   quality: Quality;
-  /** remote track id -> bytes received so far (getStats). */
+  /** receiver track id -> bytes received so far (getStats). */
   bytes: ReadonlyMap<string, number>;
-  /** remote video track ids whose frames are being decoded now. */
+  /** receiver video track ids whose frames are being decoded now. */
   flowing: ReadonlySet<string>;
   /** Someone asks me to share my screen. */
   screenAsk?: { requestId: string; from: string };
@@ -109,7 +112,7 @@ function update(fn: (s: InCall) => InCall): void {
 class Engine {
   private pc: RTCPeerConnection | undefined;
   private seq = 0;
-  private waiting = new Map<string, { ok: (f: unknown) => void; fail: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  private waiting = new Map<string, { ok: (f: unknown) => void; fail: (e: unknown) => void; timer: ReturnType<typeof setTimeout> | undefined }>();
   /** Our offer was sent and its answer has not arrived: a server offer arriving now was sent before ours reached it (the server takes it back). */
   private awaitingAnswer = "";
   /** Offers we sent: a server offer that waited while we sent one of ours is taken back by the server. */
@@ -124,6 +127,7 @@ class Engine {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private noteTimer: ReturnType<typeof setInterval> | undefined;
   private lastStats = new Map<string, { received: number; lost: number }>();
+  /** inbound-rtp stats id (one per received stream: a reused receiver gets a new one) -> frames decoded and when they last grew. */
   private lastFrames = new Map<string, { frames: number; at: number }>();
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
@@ -192,12 +196,16 @@ class Engine {
     }
   }
 
-  private request(frame: CallFrame, id = this.nextId()): Promise<Record<string, unknown>> {
+  /** Sends a frame and waits for its reply; timeoutMs undefined: until the reply, an error frame or the connection's end. */
+  private request(frame: CallFrame, id = this.nextId(), timeoutMs: number | undefined = requestTimeoutMs): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`no answer to ${frame.type}`));
-      }, requestTimeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiting.delete(id);
+              reject(new Error(`no answer to ${frame.type}`));
+            }, timeoutMs);
       this.waiting.set(id, { ok: (p) => resolve(p as Record<string, unknown>), fail: reject, timer });
       if (!sendCallFrame({ ...frame, id })) {
         clearTimeout(timer);
@@ -288,12 +296,15 @@ class Engine {
     };
     pc.ontrack = (e) => {
       if (this.pc !== pc) return;
-      const userId = e.streams[0]?.id ?? "";
       const track = e.track;
+      // What the section carries now (the description being applied is the remote one while track events fire).
+      const m = e.transceiver?.mid ? msidByMid(pc.remoteDescription?.sdp).get(e.transceiver.mid) : undefined;
+      const userId = m?.stream ?? e.streams[0]?.id ?? "";
+      const id = m?.track ?? track.id;
       const s = callStore.get();
-      const source = sourceOf(s?.call?.participants?.find((p) => p.user_id === userId)?.tracks ?? undefined, track.id);
-      const rt: RemoteTrack = { userId, track, stream: new MediaStream([track]), source };
-      update((x) => ({ ...x, remote: [...x.remote.filter((r) => r.track.id !== track.id), rt] }));
+      const source = sourceOf(s?.call?.participants?.find((p) => p.user_id === userId)?.tracks ?? undefined, id);
+      const rt: RemoteTrack = { id, userId, track, stream: new MediaStream([track]), source };
+      update((x) => ({ ...x, remote: [...x.remote.filter((r) => r.track !== track), rt] }));
       track.addEventListener("ended", () => update((x) => ({ ...x, remote: x.remote.filter((r) => r.track !== track) })));
     };
     pc.onconnectionstatechange = () => {
@@ -322,7 +333,10 @@ class Engine {
         const id = this.nextId();
         this.awaitingAnswer = id;
         this.sentOffers++;
-        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks }, id);
+        // No time limit: the server answers every offer (or refuses it with an error frame). Given up on, a late
+        // answer would be dropped and the connection left in have-local-offer for good: every server offer after
+        // it refused here, nothing published with this offer (a screen) sent. A lost connection ends the wait (closePC).
+        const answer = await this.request({ type: "call.offer", sdp: pc.localDescription?.sdp ?? offer.sdp ?? "", tracks }, id, undefined);
         if (this.pc !== pc) return;
         await pc.setRemoteDescription({ type: "answer", sdp: String(answer.sdp ?? "") });
         if (!this.answered) {
@@ -348,6 +362,7 @@ class Engine {
       // Waited behind an offer of ours (a screen share): taken back too.
       if (this.pc !== pc || this.sentOffers !== epoch || pc.signalingState !== "stable") return;
       await pc.setRemoteDescription({ type: "offer", sdp });
+      this.remap(pc);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       sendCallFrame({ type: "call.answer", sdp: pc.localDescription?.sdp ?? answer.sdp ?? "" });
@@ -356,13 +371,38 @@ class Engine {
     this.busy = p.catch(() => undefined);
   }
 
+  /**
+   * Names every received track by what its section carries after a server
+   * offer: a section the SFU reused may carry another track without a
+   * track event (the receiver was receiving all along).
+   */
+  private remap(pc: RTCPeerConnection): void {
+    const byMid = msidByMid(pc.remoteDescription?.sdp);
+    const byTrack = new Map<MediaStreamTrack, { stream: string; track: string }>();
+    for (const t of pc.getTransceivers()) {
+      const m = t.mid ? byMid.get(t.mid) : undefined;
+      if (m) byTrack.set(t.receiver.track, m);
+    }
+    update((x) => {
+      let changed = false;
+      const remote = x.remote.map((r) => {
+        const m = byTrack.get(r.track);
+        if (!m || (m.track === r.id && m.stream === r.userId)) return r;
+        changed = true;
+        const source = sourceOf(x.call?.participants?.find((p) => p.user_id === m.stream)?.tracks ?? undefined, m.track);
+        return { ...r, id: m.track, userId: m.stream, source, stream: new MediaStream([r.track]) };
+      });
+      return changed ? { ...x, remote } : x;
+    });
+  }
+
   private pruneRemote(remote: readonly RemoteTrack[], call: Call): readonly RemoteTrack[] {
     const listed = new Map<string, Source>();
     for (const p of call.participants ?? []) for (const t of p.tracks ?? []) listed.set(t.id, sourceOf(p.tracks ?? undefined, t.id));
     let changed = false;
     const out: RemoteTrack[] = [];
     for (const r of remote) {
-      const src = listed.get(r.track.id);
+      const src = listed.get(r.id);
       if (src === undefined) {
         // Published tracks are listed as soon as they arrive; a track is
         // kept until its publisher is gone from the call.
@@ -508,6 +548,12 @@ class Engine {
   private closePC(): void {
     const pc = this.pc;
     this.pc = undefined;
+    // An offer of this connection waits for its answer without a time limit: it ends with the connection.
+    const w = this.awaitingAnswer ? this.waiting.get(this.awaitingAnswer) : undefined;
+    if (w) {
+      this.waiting.delete(this.awaitingAnswer);
+      w.fail(new Error("the call connection was closed"));
+    }
     if (pc) {
       pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
       pc.close();
@@ -580,15 +626,17 @@ class Engine {
       this.lastStats.set(key, { received: pr, lost: pl });
       jitter = Math.max(jitter, Number(st.jitter ?? 0));
       if (!r) return;
-      bytes.set(trackId, Number(st.bytesReceived ?? 0));
+      // A reused receiver has a stats entry per stream it received: its bytes are their sum.
+      bytes.set(trackId, (bytes.get(trackId) ?? 0) + Number(st.bytesReceived ?? 0));
       if (st.kind === "audio" && typeof st.audioLevel === "number") {
         levels.set(r.userId, Math.max(levels.get(r.userId) ?? 0, st.audioLevel));
       }
       if (st.kind === "video") {
+        // By stream, not by receiver track: a new stream on a reused receiver counts its frames from 0 again.
         const frames = Number(st.framesDecoded ?? 0);
-        const pf = this.lastFrames.get(trackId);
-        if (!pf || frames > pf.frames) this.lastFrames.set(trackId, { frames, at: frames > 0 ? now : 0 });
-        const at = this.lastFrames.get(trackId)?.at ?? 0;
+        const pf = this.lastFrames.get(key);
+        if (!pf || frames > pf.frames) this.lastFrames.set(key, { frames, at: frames > 0 ? now : 0 });
+        const at = this.lastFrames.get(key)?.at ?? 0;
         if (at > 0 && now - at < stallMs) flowing.add(trackId);
       }
     });

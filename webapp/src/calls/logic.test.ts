@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { callShortcut, classifyQuality, parseRejoin, pickSpeaker, rejoinMaxAgeMs, sourceOf } from "./logic";
+import { callShortcut, classifyQuality, msidByMid, parseRejoin, pickSpeaker, rejoinMaxAgeMs, sourceOf } from "./logic";
 
 describe("classifyQuality", () => {
   test.each([
@@ -84,4 +84,40 @@ test("sourceOf finds a received track's source in the call state", () => {
   expect(sourceOf(tracks, "t2")).toBe("screen");
   expect(sourceOf(tracks, "t3")).toBe("unknown");
   expect(sourceOf(undefined, "t1")).toBe("unknown");
+});
+
+describe("msidByMid", () => {
+  // Two sections as the SFU offers them after Carla came back: section 1 was
+  // her first camera's and carries her new camera now; section 2 is idle.
+  const sdp = [
+    "v=0",
+    "o=- 1 2 IN IP4 0.0.0.0",
+    "s=-",
+    "t=0 0",
+    "a=msid-semantic:WMS *",
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+    "a=mid:0",
+    "a=recvonly",
+    "m=video 9 UDP/TLS/RTP/SAVPF 96",
+    "a=mid:1",
+    "a=msid:carla new-camera",
+    "a=sendonly",
+    "m=video 9 UDP/TLS/RTP/SAVPF 96",
+    "a=msid:anna screen-1",
+    "a=mid:2",
+    "a=inactive",
+    "",
+  ].join("\r\n");
+
+  test("maps each section's mid to the stream and track it carries now", () => {
+    const m = msidByMid(sdp);
+    expect(m.get("1")).toEqual({ stream: "carla", track: "new-camera" });
+    expect(m.get("2")).toEqual({ stream: "anna", track: "screen-1" });
+    expect(m.has("0")).toBe(false);
+  });
+
+  test("nothing for no description", () => {
+    expect(msidByMid(undefined).size).toBe(0);
+    expect(msidByMid("").size).toBe(0);
+  });
 });

@@ -111,3 +111,40 @@ export function sourceOf(tracks: readonly StateTrack[] | undefined, trackId: str
   const s = tracks?.find((t) => t.id === trackId)?.source;
   return s === "microphone" || s === "camera" || s === "screen" ? s : "unknown";
 }
+
+/** What a media section of a session description carries: its publisher's stream (a user id here) and track id. */
+export interface SectionMsid {
+  stream: string;
+  track: string;
+}
+
+/**
+ * The a=msid of each media section by its a=mid. A received track is known
+ * by the msid of its transceiver's section, not by its MediaStreamTrack id:
+ * a browser keeps one receiver track per transceiver for good, and the SFU
+ * reuses an idle transceiver (someone left) for the next track it adds, so
+ * the receiver's track id is still the first publisher's while the section
+ * now carries another track, often of another person.
+ */
+export function msidByMid(sdp: string | undefined): Map<string, SectionMsid> {
+  const out = new Map<string, SectionMsid>();
+  if (!sdp) return out;
+  const flush = (mid: string | undefined, msid: SectionMsid | undefined) => {
+    if (mid !== undefined && msid) out.set(mid, msid);
+  };
+  let mid: string | undefined;
+  let msid: SectionMsid | undefined;
+  for (const raw of sdp.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith("m=")) {
+      flush(mid, msid);
+      mid = msid = undefined;
+    } else if (line.startsWith("a=mid:")) mid = line.slice("a=mid:".length);
+    else if (line.startsWith("a=msid:") && !msid) {
+      const [stream, track] = line.slice("a=msid:".length).split(" ");
+      if (stream && track && stream !== "-") msid = { stream, track };
+    }
+  }
+  flush(mid, msid);
+  return out;
+}
