@@ -156,7 +156,7 @@ func (j *Journal) Append(ctx context.Context, tx *db.Tx, e record.Entry) (int64,
 	if err != nil {
 		return 0, fmt.Errorf("journal %s: content: %w", e.Kind, err)
 	}
-	seq, err := db.NextCounter(ctx, tx, "journal")
+	seq, err := db.NextCounter(ctx, tx, db.JournalCounter)
 	if err != nil {
 		return 0, err
 	}

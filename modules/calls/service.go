@@ -14,6 +14,7 @@ import (
 	"github.com/kontorhq/kontor/modules/platform/apperr"
 	"github.com/kontorhq/kontor/modules/platform/authn"
 	"github.com/kontorhq/kontor/modules/platform/db"
+	"github.com/kontorhq/kontor/modules/platform/eventlog"
 	"github.com/kontorhq/kontor/modules/platform/ids"
 	"github.com/kontorhq/kontor/modules/platform/record"
 )
@@ -94,10 +95,7 @@ func (m *Module) StartCall(ctx context.Context, channelID string) (Call, bool, e
 			return err
 		}
 		c := row.call()
-		if _, err := m.events.Append(ctx, tx, EventStarted.With(c), channelID, "", now); err != nil {
-			return err
-		}
-		return m.record(ctx, tx, now, record.CallStarted, p.UserID, row, nil)
+		return m.record(ctx, tx, now, record.CallStarted, p.UserID, row, EventStarted.With(c), nil)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -121,7 +119,13 @@ func (m *Module) StartCall(ctx context.Context, channelID string) (Call, bool, e
 }
 
 // record appends the journal entry and the audit record of a call change.
-func (m *Module) record(ctx context.Context, tx *db.Tx, at time.Time, kind record.Kind, actor string, row callRow, meta map[string]string) error {
+//
+// The journal comes first and the client event last: every transaction
+// takes the journal's counter before the event log's, so two of them can
+// never hold one each and wait for the other (PostgreSQL found a deadlock
+// between a call ending and a channel being created when calls emitted
+// first; db.NextCounter now refuses the wrong order).
+func (m *Module) record(ctx context.Context, tx *db.Tx, at time.Time, kind record.Kind, actor string, row callRow, ev eventlog.Draft, meta map[string]string) error {
 	if _, err := m.journal.Append(ctx, tx, record.Entry{Kind: string(kind), ActorID: actor, ChannelID: row.ChannelID,
 		SubjectID: row.ID, Meta: meta}); err != nil {
 		return err
@@ -130,7 +134,11 @@ func (m *Module) record(ctx context.Context, tx *db.Tx, at time.Time, kind recor
 	for k, v := range meta {
 		details[k] = v
 	}
-	return m.audit.Record(ctx, tx, at, string(kind), "call", row.ID, details)
+	if err := m.audit.Record(ctx, tx, at, string(kind), "call", row.ID, details); err != nil {
+		return err
+	}
+	_, err := m.events.Append(ctx, tx, ev, row.ChannelID, "", at)
+	return err
 }
 
 func (m *Module) roomOf(channelID string) *room {
@@ -245,10 +253,7 @@ func (m *Module) end(ctx context.Context, r *room, by string) (Call, error) {
 		if err != nil || !ended {
 			return err
 		}
-		if _, err := m.events.Append(ctx, tx, EventEnded.With(c), r.channelID, "", now); err != nil {
-			return err
-		}
-		return m.record(ctx, tx, now, record.CallEnded, by, row, map[string]string{
+		return m.record(ctx, tx, now, record.CallEnded, by, row, EventEnded.With(c), map[string]string{
 			"duration_ms": fmt.Sprint(now.Sub(r.startedAt).Milliseconds()), "took_part": strings.Join(c.TookPart, ",")})
 	})
 	if err != nil {
@@ -383,10 +388,7 @@ func (m *Module) join(ctx context.Context, ses Session, channelID string) (*memb
 			if err := setTookPart(ctx, tx, r.id, tookPart); err != nil {
 				return err
 			}
-			if _, err := m.events.Append(ctx, tx, EventUpdated.With(r.snapshot()), channelID, "", now); err != nil {
-				return err
-			}
-			return m.record(ctx, tx, now, record.CallJoined, userID, row, nil)
+			return m.record(ctx, tx, now, record.CallJoined, userID, row, EventUpdated.With(r.snapshot()), nil)
 		})
 		if err != nil {
 			m.leave(context.WithoutCancel(ctx), mb, false)
@@ -488,10 +490,7 @@ func (m *Module) leave(ctx context.Context, mb *member, rec bool) {
 		now := m.clock.Now().UTC().Truncate(time.Millisecond)
 		row := callRow{ID: r.id, ChannelID: r.channelID}
 		err := m.db.WithTx(ctx, func(tx *db.Tx) error {
-			if _, err := m.events.Append(ctx, tx, EventUpdated.With(r.snapshot()), r.channelID, "", now); err != nil {
-				return err
-			}
-			return m.record(ctx, tx, now, record.CallLeft, mb.userID, row, nil)
+			return m.record(ctx, tx, now, record.CallLeft, mb.userID, row, EventUpdated.With(r.snapshot()), nil)
 		})
 		if err != nil {
 			m.log.Error("recording a leave failed", "call", r.id, "user", mb.userID, "error", err)
@@ -537,10 +536,7 @@ func (m *Module) endOrphans(ctx context.Context, all bool) error {
 			if err != nil || !ended {
 				return err
 			}
-			if _, err := m.events.Append(sys, tx, EventEnded.With(c), row.ChannelID, "", now); err != nil {
-				return err
-			}
-			return m.record(sys, tx, now, record.CallEnded, "", row, map[string]string{"reason": "node stopped"})
+			return m.record(sys, tx, now, record.CallEnded, "", row, EventEnded.With(c), map[string]string{"reason": "node stopped"})
 		})
 		if err != nil {
 			return err

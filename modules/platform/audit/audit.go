@@ -85,7 +85,13 @@ func (t *Trail) record(ctx context.Context, tx *db.Tx, at time.Time, action, tar
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
-	seq, err := db.NextCounter(ctx, q, "audit")
+	// The journal's lock first, as in every transaction (db.NextCounter):
+	// this entry's journal entry needs the audit number before it is
+	// appended.
+	if err := db.LockCounter(ctx, tx, db.JournalCounter); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	seq, err := db.NextCounter(ctx, q, db.AuditCounter)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}

@@ -225,6 +225,9 @@ type Tx struct {
 	afterCommit []func()
 	stmts       map[string]*sql.Stmt // cached statements bound to this transaction
 	missed      []string             // statements to prepare for the cache once the writer is free
+	// counters this transaction has advanced, to keep the lock order
+	// (NextCounter).
+	counters []string
 }
 
 // stmt returns the cached statement for q bound to this transaction, or
@@ -427,10 +430,50 @@ func fnv64(s string) uint64 {
 	return h
 }
 
+// LockCounter takes the named counter's lock in tx without advancing it,
+// for a transaction that must keep the order NextCounter checks but needs
+// a later counter's value before it advances this one (an audit entry's
+// journal entry names the audit sequence number).
+func LockCounter(ctx context.Context, tx *Tx, name string) error {
+	tx.counters = append(tx.counters, name)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 0)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value`, name); err != nil {
+		return fmt.Errorf("lock counter %s: %w", name, err)
+	}
+	return nil
+}
+
+// Names of the shared counters whose order NextCounter keeps.
+const (
+	JournalCounter = "journal"
+	EventsCounter  = "events"
+	AuditCounter   = "audit"
+)
+
 // NextCounter advances the named counter and returns its new value,
 // starting at 1. Inside a transaction the row stays locked until commit,
 // so values come out gap-free and in commit order.
+//
+// Counter rows are locks, so every transaction must take them in one
+// order or two transactions can deadlock holding one each (PostgreSQL
+// aborts one; SQLite's single writer hides it). The order: "journal"
+// before the shared sequences that follow a change ("events", "audit").
+// Taking the journal after one of those is refused, so a wrong order
+// fails in every test instead of deadlocking now and then in production.
 func NextCounter(ctx context.Context, q Querier, name string) (int64, error) {
+	if tx, ok := q.(*Tx); ok {
+		if name == JournalCounter {
+			for _, c := range tx.counters {
+				if c == JournalCounter {
+					break // locked before the others: the order holds
+				}
+				if c == EventsCounter || c == AuditCounter {
+					return 0, fmt.Errorf("counter %s: taken after %q in one transaction; append to the journal before the event log and the audit log", name, c)
+				}
+			}
+		}
+		tx.counters = append(tx.counters, name)
+	}
 	var v int64
 	err := q.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&v)

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -116,6 +117,48 @@ func TestCounterRowSerialisesConcurrentWriters(t *testing.T) {
 			if !seen[v] {
 				t.Fatalf("value %d never handed out; got %d distinct values", v, len(seen))
 			}
+		}
+	})
+}
+
+// Two transactions that take the journal and the event log counters in
+// opposite orders deadlock on PostgreSQL (a call ending against a channel
+// being created did); NextCounter refuses the wrong order so every test
+// finds it.
+func TestCountersKeepOneOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		err := d.WithTx(ctx, func(tx *db.Tx) error {
+			if _, err := db.NextCounter(ctx, tx, db.EventsCounter); err != nil {
+				return err
+			}
+			_, err := db.NextCounter(ctx, tx, db.JournalCounter)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "append to the journal before") {
+			t.Fatalf("journal after events: err = %v, want the order refused", err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM counters WHERE name IN ('journal', 'events')`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the refused transaction left %d counters (err %v)", n, err)
+		}
+		// An audit entry needs its number before its journal entry: the
+		// journal's lock first keeps the order, and the journal still
+		// starts at 1.
+		var journal int64
+		err = d.WithTx(ctx, func(tx *db.Tx) error {
+			if err := db.LockCounter(ctx, tx, db.JournalCounter); err != nil {
+				return err
+			}
+			if _, err := db.NextCounter(ctx, tx, db.AuditCounter); err != nil {
+				return err
+			}
+			var err error
+			journal, err = db.NextCounter(ctx, tx, db.JournalCounter)
+			return err
+		})
+		if err != nil || journal != 1 {
+			t.Fatalf("lock, audit, journal: journal = %d, err = %v; want 1, nil", journal, err)
 		}
 	})
 }

@@ -108,7 +108,7 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, d Draft, channelID, userID 
 	if err != nil {
 		return 0, fmt.Errorf("event %s: %w", typ, err)
 	}
-	seq, err := db.NextCounter(ctx, tx, "events")
+	seq, err := db.NextCounter(ctx, tx, db.EventsCounter)
 	if err != nil {
 		return 0, err
 	}
