@@ -152,32 +152,6 @@ func seqOfDocID(id string) (int64, bool) {
 }
 
 func newDiscoveryMapping() *mapping.IndexMappingImpl {
-	keywordField := func(docValues bool) *mapping.FieldMapping {
-		f := mapping.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.Store = true
-		f.SkipFreqNorm = true
-		f.IncludeInAll = false
-		f.DocValues = docValues
-		return f
-	}
-	storedOnly := func() *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Index = false
-		f.Store = true
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-	textField := func(analyzer string) *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store = true // a state change rewrites the document from what is stored
-		f.IncludeTermVectors = true
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
 	boolField := func() *mapping.FieldMapping {
 		f := mapping.NewBooleanFieldMapping()
 		f.Store = true
@@ -191,8 +165,8 @@ func newDiscoveryMapping() *mapping.IndexMappingImpl {
 	at.DocValues = true // sort by time
 	dm := mapping.NewDocumentStaticMapping()
 	for name, f := range map[string]*mapping.FieldMapping{
-		dKind: keywordField(false), dState: keywordField(false), dSubject: keywordField(false), dMessageID: keywordField(false),
-		dChannelID: keywordField(false), dAuthorID: keywordField(false), dRootID: keywordField(false), dVersion: keywordField(false),
+		dKind: keywordField(), dState: keywordField(), dSubject: keywordField(), dMessageID: keywordField(),
+		dChannelID: keywordField(), dAuthorID: keywordField(), dRootID: keywordField(), dVersion: keywordField(),
 		dAt: at, dAtNanos: storedOnly(), dText: textField(analyze.Text), dName: textField(analyze.Name),
 		dInThread: boolField(), dHasFile: boolField(), dHasLink: boolField(),
 	} {

@@ -118,36 +118,46 @@ func docFromStored(f map[string]interface{}) *doc {
 func messageDocID(id string) string { return "m:" + id }
 func fileDocID(id string) string    { return "f:" + id }
 
+// Field mappings shared by the member index and the e-discovery index.
+// Every field is stored: a document is rewritten from what is stored.
+
+// keywordField is an exact-match field (ids, kinds, states).
+func keywordField() *mapping.FieldMapping {
+	f := mapping.NewKeywordFieldMapping()
+	f.Analyzer = keyword.Name
+	f.Store = true
+	f.SkipFreqNorm = true
+	f.IncludeInAll = false
+	f.DocValues = false
+	return f
+}
+
+// storedOnly is kept with the document but not searchable.
+func storedOnly() *mapping.FieldMapping {
+	f := mapping.NewTextFieldMapping()
+	f.Index = false
+	f.Store = true
+	f.IncludeInAll = false
+	f.DocValues = false
+	return f
+}
+
+// textField is searched with analyzer; phrases (and CJK words) need
+// positions, hence term vectors.
+func textField(analyzer string) *mapping.FieldMapping {
+	f := mapping.NewTextFieldMapping()
+	f.Analyzer = analyzer
+	f.Store = true
+	f.IncludeTermVectors = true
+	f.IncludeInAll = false
+	f.DocValues = false
+	return f
+}
+
 // newMapping returns the explicit mapping: keywords for ids and access
 // control, the multilingual analyzer for text, datetime and booleans for
 // filters. Nothing is indexed dynamically.
 func newMapping() *mapping.IndexMappingImpl {
-	keywordField := func() *mapping.FieldMapping {
-		f := mapping.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.Store = true
-		f.SkipFreqNorm = true
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-	storedOnly := func() *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Index = false
-		f.Store = true
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-	textField := func(analyzer string) *mapping.FieldMapping {
-		f := mapping.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store = true
-		f.IncludeTermVectors = true // phrases (and CJK words) need positions
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
 	boolField := func() *mapping.FieldMapping {
 		f := mapping.NewBooleanFieldMapping()
 		f.Store = true
